@@ -1,0 +1,28 @@
+// UTC timestamps in the API's RFC 3339 form, and the clock that produces them.
+#ifndef WEBHOOKS_COMMON_TIME_FORMAT_H_
+#define WEBHOOKS_COMMON_TIME_FORMAT_H_
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace webhooks {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// A source of the current time; tests pass a fixed or stepping one.
+using Clock = std::function<TimePoint()>;
+Clock SystemClock();
+
+// "2025-01-01T00:00:00Z" (whole seconds, UTC), the seed's format.
+std::string FormatTimestamp(TimePoint t);
+
+// Parses RFC 3339 ("2025-01-01T00:00:00Z", optional fraction, "Z" or "+hh:mm" offset).
+// Returns nullopt when `text` is not such a timestamp.
+std::optional<TimePoint> ParseTimestamp(std::string_view text);
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_COMMON_TIME_FORMAT_H_

@@ -1,0 +1,228 @@
+// /v1/organizations/webhooks: create, list, get, update (PUT), delete.
+#include <charconv>
+
+#include "common/ids.h"
+#include "fcgi/routes.h"
+#include "model/cursor.h"
+#include "model/event_types.h"
+#include "model/json_fields.h"
+#include "model/validation.h"
+#include "model/webhook_codec.h"
+
+namespace webhooks::handlers {
+namespace {
+
+constexpr size_t kMaxLimit = 1000;
+constexpr size_t kMaxOffset = 10000;
+
+// Parses the body as JSON into *doc. *present is false for an empty body. A body with a
+// Content-Type other than JSON is refused (415).
+absl::Status ParseBody(const HttpRequest& req, rapidjson::Document* doc, bool* present) {
+  *present = !req.body.empty();
+  if (!*present) return absl::OkStatus();
+  std::string media = MediaType(req.content_type);
+  bool json = media.empty() || media == "application/json" ||
+              (media.size() > 5 && media.substr(media.size() - 5) == "+json");
+  if (!json) {
+    return absl::FailedPreconditionError("Content-Type must be application/json, got '" +
+                                         req.content_type + "'");
+  }
+  return ParseJson(req.body, doc);
+}
+
+absl::StatusOr<WebhookSpec> ParseSpecBody(const HttpRequest& req) {
+  rapidjson::Document doc;
+  bool present = false;
+  if (absl::Status st = ParseBody(req, &doc, &present); !st.ok()) return st;
+  if (!present) return FieldFailure("missing", {"body"}, "Request body required");
+  return ParseWebhookSpec(doc);
+}
+
+std::string ApiJson(const Webhook& w) { return EncodeWebhook(w, Audience::kApi); }
+
+// The webhook named by `identifier`: a webhook_id, else a webhook_name naming exactly one.
+absl::StatusOr<Webhook> Resolve(Services& s, const RequestContext& ctx) {
+  const std::string& identifier = ctx.path_params.at(0);
+  if (IsWebhookId(identifier)) {
+    absl::StatusOr<Webhook> w = s.webhooks.GetWebhook(ctx.internal_id, identifier);
+    if (!absl::IsNotFound(w.status())) return w;
+  }
+  absl::StatusOr<std::vector<Webhook>> named =
+      s.webhooks.FindWebhooksByName(ctx.internal_id, identifier, 2);
+  if (!named.ok()) return named.status();
+  if (named->empty()) return absl::NotFoundError("Webhook '" + identifier + "' not found");
+  if (named->size() > 1) {
+    return absl::AbortedError("Several webhooks are named '" + identifier +
+                              "'; use the webhook_id");
+  }
+  return std::move(named->front());
+}
+
+bool ParseSize(const std::string& text, size_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+struct ListParams {
+  ListQuery query;
+  bool include_total = false;
+  bool cursor_given = false;
+};
+
+void ParseQueryParam(const std::string& name, const std::string& value, ListParams& p,
+                     ValidationErrors& errors) {
+  Path at = {"query", name};
+  size_t n = 0;
+  if (name == "limit") {
+    if (!ParseSize(value, &n) || n < 1 || n > kMaxLimit) {
+      errors.Add("value_error", at, "limit must be an integer from 1 to 1000");
+    }
+    p.query.limit = n;
+  } else if (name == "offset") {
+    if (!ParseSize(value, &n) || n > kMaxOffset) {
+      errors.Add("value_error", at, "offset must be an integer from 0 to 10000");
+    }
+    p.query.offset = n;
+  } else if (name == "cursor") {
+    p.cursor_given = !value.empty();
+    if (!value.empty()) {
+      p.query.after_seq = DecodeCursor(value);
+      if (!p.query.after_seq) errors.Add("value_error", at, "cursor is not a valid cursor");
+    }
+  } else if (name == "include_total") {
+    if (value != "true" && value != "false" && value != "1" && value != "0") {
+      errors.Add("bool_parsing", at, "include_total must be true or false");
+    }
+    p.include_total = value == "true" || value == "1";
+  }
+}
+
+// Reads limit/offset/cursor/include_total and the optional {event_type, is_active} filter.
+absl::StatusOr<ListParams> ParseListParams(const HttpRequest& req, size_t default_limit,
+                                           const rapidjson::Value* filter) {
+  ListParams p;
+  p.query.limit = default_limit;
+  auto query = ParseQuery(req.query);
+  if (!query) return absl::InvalidArgumentError("Malformed query string");
+  ValidationErrors errors;
+  for (const auto& [name, value] : *query) ParseQueryParam(name, value, p, errors);
+  if (filter != nullptr && !filter->IsObject()) {
+    errors.Add("dict_type", {"body"}, "Input should be a valid dictionary or empty");
+  } else if (filter != nullptr) {
+    FieldReader r(*filter, {"body"}, errors);
+    if (auto type = r.String("event_type", false, 64)) {
+      p.query.event_type_index = EventTypeIndex(*type);
+      if (!p.query.event_type_index) {
+        r.Error("event_type", "enum", "Unknown event type '" + *type + "'");
+      }
+    }
+    p.query.is_active = r.Bool("is_active");
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return p;
+}
+
+void WriteResults(const WebhookPage& page, JsonWriter& w) {
+  w.StartArray();
+  for (const Webhook& item : page.items) WriteWebhook(item, Audience::kApi, w);
+  w.EndArray();
+}
+
+void WritePagination(const ListParams& p, const WebhookPage& page, JsonWriter& w) {
+  const uint64_t limit = p.query.limit;
+  w.StartObject();
+  w.Key("total");
+  p.include_total ? w.Uint64(page.total) : w.Null();
+  w.Key("page");
+  p.cursor_given ? w.Null() : w.Uint64(p.query.offset / limit + 1);
+  w.Key("page_size");
+  w.Uint64(limit);
+  w.Key("total_pages");
+  p.include_total ? w.Uint64((page.total + limit - 1) / limit) : w.Null();
+  w.Key("next_page");
+  w.Null();
+  w.Key("previous_page");
+  w.Null();
+  w.Key("next_cursor");
+  page.next_after_seq ? w.String(EncodeCursor(*page.next_after_seq)) : w.Null();
+  w.EndObject();
+}
+
+}  // namespace
+
+absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ctx) {
+  absl::StatusOr<WebhookSpec> spec = ParseSpecBody(ctx.request);
+  if (!spec.ok()) return spec.status();
+  Webhook w;
+  w.internal_id = ctx.internal_id;
+  w.spec = *std::move(spec);
+  w.created_at = w.updated_at = FormatTimestamp(s.clock());
+  absl::Status st;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
+    w.webhook_id = NewWebhookId();
+    st = s.webhooks.CreateWebhook(&w);
+    if (!absl::IsAlreadyExists(st)) break;
+  }
+  if (!st.ok()) return st;
+  return JsonResponse(201, ApiJson(w));
+}
+
+absl::StatusOr<HttpResponse> ListWebhooks(Services& s, const RequestContext& ctx) {
+  rapidjson::Document body;
+  bool present = false;
+  if (absl::Status st = ParseBody(ctx.request, &body, &present); !st.ok()) return st;
+  absl::StatusOr<ListParams> p = ParseListParams(ctx.request, 20, present ? &body : nullptr);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<WebhookPage> page = s.webhooks.ListWebhooks(ctx.internal_id, p->query);
+  if (!page.ok()) return page.status();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("results");
+  WriteResults(*page, w);
+  w.Key("pagination");
+  WritePagination(*p, *page, w);
+  w.Key("total");
+  w.Uint64(page->total);
+  w.EndObject();
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+absl::StatusOr<HttpResponse> ListWebhooksLegacy(Services& s, const RequestContext& ctx) {
+  absl::StatusOr<ListParams> p = ParseListParams(ctx.request, kMaxLimit, nullptr);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<WebhookPage> page = s.webhooks.ListWebhooks(ctx.internal_id, p->query);
+  if (!page.ok()) return page.status();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteResults(*page, w);
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+absl::StatusOr<HttpResponse> GetWebhook(Services& s, const RequestContext& ctx) {
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  return JsonResponse(200, ApiJson(*w));
+}
+
+absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ctx) {
+  absl::StatusOr<WebhookSpec> spec = ParseSpecBody(ctx.request);
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  w->spec = *std::move(spec);
+  w->updated_at = FormatTimestamp(s.clock());
+  if (absl::Status st = s.webhooks.ReplaceWebhook(*w); !st.ok()) return st;
+  return JsonResponse(200, ApiJson(*w));
+}
+
+absl::StatusOr<HttpResponse> DeleteWebhook(Services& s, const RequestContext& ctx) {
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (absl::IsNotFound(w.status())) return JsonResponse(204, "");  // idempotent
+  if (!w.ok()) return w.status();
+  absl::Status st = s.webhooks.DeleteWebhook(ctx.internal_id, w->webhook_id);
+  if (!st.ok() && !absl::IsNotFound(st)) return st;
+  return JsonResponse(204, "");
+}
+
+}  // namespace webhooks::handlers

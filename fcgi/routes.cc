@@ -1,0 +1,22 @@
+// The route table: every endpoint of webhook-api, in one place.
+#include "fcgi/routes.h"
+
+#include <array>
+
+namespace webhooks {
+
+std::span<const Route> RouteTable() {
+  using namespace handlers;  // NOLINT(build/namespaces)
+  static constexpr std::array<Route, 7> kRoutes = {{
+      {"GET", "/healthz", Health, false, "health"},
+      {"POST", "/v1/organizations/webhooks", CreateWebhook, true, "createWebhook"},
+      {"POST", "/v1/organizations/webhooks/list", ListWebhooks, true, "listWebhooks"},
+      {"GET", "/v1/organizations/webhooks", ListWebhooksLegacy, true, "listWebhooksLegacy"},
+      {"GET", "/v1/organizations/webhooks/{identifier}", GetWebhook, true, "getWebhook"},
+      {"PUT", "/v1/organizations/webhooks/{identifier}", UpdateWebhook, true, "updateWebhook"},
+      {"DELETE", "/v1/organizations/webhooks/{identifier}", DeleteWebhook, true, "deleteWebhook"},
+  }};
+  return kRoutes;
+}
+
+}  // namespace webhooks

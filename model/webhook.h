@@ -1,0 +1,84 @@
+// The webhook record and its channel configurations. Plain values: no I/O, no JSON.
+#ifndef WEBHOOKS_MODEL_WEBHOOK_H_
+#define WEBHOOKS_MODEL_WEBHOOK_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace webhooks {
+
+// `channel: "webhook"` (also accepted as "http"): an HTTP POST to `url`.
+struct HttpChannel {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // in the order given
+  std::optional<std::string> payload_template;  // a JSON object, kept as compact JSON text
+  double timeout_seconds = 10.0;
+  bool operator==(const HttpChannel&) const = default;
+};
+
+// `channel: "slack"`, in either of two forms: the seed's Web API form (bot_token + channel_id
+// [+ workspace_id], sent with chat.postMessage) or the spec's incoming-webhook form (webhook_url
+// [+ channel, username, icon_emoji, icon_url, blocks_template]). Unset fields are not echoed.
+struct SlackChannel {
+  std::optional<std::string> bot_token;
+  std::optional<std::string> channel_id;
+  std::optional<std::string> workspace_id;
+  std::optional<std::string> webhook_url;
+  std::optional<std::string> channel;
+  std::optional<std::string> username;
+  std::optional<std::string> icon_emoji;
+  std::optional<std::string> icon_url;
+  std::optional<std::string> blocks_template;
+  bool operator==(const SlackChannel&) const = default;
+};
+
+enum class EmailContentType { kPlainText, kHtml, kMarkdown, kJson };
+
+// `channel: "email"`.
+struct EmailChannel {
+  std::vector<std::string> to_addresses;  // never empty
+  std::vector<std::string> cc_addresses;
+  std::vector<std::string> bcc_addresses;
+  std::optional<std::string> subject_template;
+  std::optional<std::string> body_template;
+  EmailContentType content_type = EmailContentType::kHtml;
+  bool operator==(const EmailChannel&) const = default;
+};
+
+// `channel: "sms"`: one message per number.
+struct SmsChannel {
+  std::vector<std::string> phone_numbers;  // E.164, never empty
+  std::optional<std::string> message_template;
+  bool operator==(const SmsChannel&) const = default;
+};
+
+using Channel = std::variant<HttpChannel, SlackChannel, EmailChannel, SmsChannel>;
+
+// The fields a client controls: the body of create and of PUT (full replacement).
+struct WebhookSpec {
+  std::string webhook_name;
+  std::optional<std::string> description;
+  std::vector<std::string> event_types;  // spec names or "*", no duplicates, order kept
+  std::vector<Channel> channels;         // at least one
+  bool is_active = true;
+  bool operator==(const WebhookSpec&) const = default;
+};
+
+// A stored webhook: the client's spec plus the fields the server owns.
+struct Webhook {
+  std::string webhook_id;   // "wh_..."
+  std::string internal_id;  // owning organization, "int_..."; never in an API response
+  WebhookSpec spec;
+  std::string created_at;   // RFC 3339, immutable
+  std::string updated_at;   // RFC 3339, set on every change
+  uint64_t seq = 0;         // creation order within the store; assigned by the store
+  bool operator==(const Webhook&) const = default;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_MODEL_WEBHOOK_H_

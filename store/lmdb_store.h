@@ -1,0 +1,49 @@
+// The LMDB-backed AccountStore and WebhookStore (layout in keys.h). Several processes may open
+// the same data directory at once; LMDB serialises their writers.
+#ifndef WEBHOOKS_STORE_LMDB_STORE_H_
+#define WEBHOOKS_STORE_LMDB_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "store/lmdb_env.h"
+#include "store/store.h"
+
+namespace webhooks {
+
+class LmdbStore final : public AccountStore, public WebhookStore {
+ public:
+  // Opens (creating if needed) the store in `data_dir`/db.
+  static absl::StatusOr<std::unique_ptr<LmdbStore>> Open(const std::string& data_dir,
+                                                         const LmdbOptions& options = {});
+
+  absl::Status CreateOrganization(const Organization& org) override;
+  absl::StatusOr<Organization> GetOrganization(std::string_view internal_id) override;
+  absl::StatusOr<std::vector<Organization>> ListOrganizations() override;
+  absl::Status AddApiKey(const ApiKeyRecord& key) override;
+  absl::StatusOr<ApiKeyRecord> FindApiKey(std::string_view key_hash) override;
+
+  absl::Status CreateWebhook(Webhook* webhook) override;
+  absl::StatusOr<Webhook> GetWebhook(std::string_view internal_id,
+                                     std::string_view webhook_id) override;
+  absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
+                                                          std::string_view name,
+                                                          size_t max) override;
+  absl::Status ReplaceWebhook(const Webhook& webhook) override;
+  absl::Status DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) override;
+  absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
+                                           const ListQuery& query) override;
+  absl::Status CheckReadable() override;
+
+  LmdbEnv& env() { return *env_; }
+
+ private:
+  explicit LmdbStore(std::unique_ptr<LmdbEnv> env);
+
+  std::unique_ptr<LmdbEnv> env_;
+  MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_STORE_LMDB_STORE_H_

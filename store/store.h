@@ -1,0 +1,99 @@
+// The record stores behind the API and the admin CLI. LmdbStore (lmdb_store.h) is the real one;
+// MemoryStore (memory_store.h) is an in-memory fake for tests of the layers above.
+//
+// Every mutating call returns only after its change is durable (for LMDB: committed and fsync'd).
+// Implementations are safe to call from many threads at once.
+#ifndef WEBHOOKS_STORE_STORE_H_
+#define WEBHOOKS_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/webhook.h"
+
+namespace webhooks {
+
+struct Organization {
+  std::string internal_id;  // "int_..."
+  std::string name;
+  std::string created_at;
+  bool operator==(const Organization&) const = default;
+};
+
+// An API key as stored: never the key itself, only its SHA-256.
+struct ApiKeyRecord {
+  std::string key_hash;     // 32-byte SHA-256 of the key
+  std::string internal_id;  // the organization it authenticates
+  std::string prefix;       // "sk_live_abc123": safe to show
+  std::string created_at;
+  bool operator==(const ApiKeyRecord&) const = default;
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // Adds an organization. AlreadyExists if its internal_id is taken.
+  virtual absl::Status CreateOrganization(const Organization& org) = 0;
+  // NotFound if there is no such organization.
+  virtual absl::StatusOr<Organization> GetOrganization(std::string_view internal_id) = 0;
+  // Every organization, ordered by internal_id.
+  virtual absl::StatusOr<std::vector<Organization>> ListOrganizations() = 0;
+
+  // Adds a key. NotFound if its organization does not exist; AlreadyExists if the hash is taken.
+  virtual absl::Status AddApiKey(const ApiKeyRecord& key) = 0;
+  // The key whose SHA-256 is `key_hash`, or NotFound.
+  virtual absl::StatusOr<ApiKeyRecord> FindApiKey(std::string_view key_hash) = 0;
+};
+
+// What a list call asks for. Pages follow creation order.
+struct ListQuery {
+  size_t limit = 20;                     // 1..1000
+  size_t offset = 0;                     // matching webhooks to skip (ignored with after_seq)
+  std::optional<uint64_t> after_seq;     // from a cursor: start after this sequence number
+  std::optional<int> event_type_index;   // only webhooks that receive this event type
+  std::optional<bool> is_active;         // only webhooks with this is_active
+};
+
+struct WebhookPage {
+  std::vector<Webhook> items;
+  uint64_t total = 0;                    // webhooks of the org matching the filters, all pages
+  std::optional<uint64_t> next_after_seq;  // set when more matching webhooks follow this page
+};
+
+class WebhookStore {
+ public:
+  virtual ~WebhookStore() = default;
+
+  // Inserts `webhook` and assigns webhook->seq (larger than any seq assigned before).
+  // AlreadyExists if (internal_id, webhook_id) exists.
+  virtual absl::Status CreateWebhook(Webhook* webhook) = 0;
+  // NotFound if absent (including when it belongs to another organization).
+  virtual absl::StatusOr<Webhook> GetWebhook(std::string_view internal_id,
+                                             std::string_view webhook_id) = 0;
+  // Up to `max` webhooks of the organization named exactly `name`, in creation order.
+  virtual absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
+                                                                  std::string_view name,
+                                                                  size_t max) = 0;
+  // Replaces the stored webhook with the same (internal_id, webhook_id), keeping its seq.
+  // NotFound if it no longer exists.
+  virtual absl::Status ReplaceWebhook(const Webhook& webhook) = 0;
+  // NotFound if absent.
+  virtual absl::Status DeleteWebhook(std::string_view internal_id,
+                                     std::string_view webhook_id) = 0;
+  virtual absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
+                                                   const ListQuery& query) = 0;
+
+  // OK when the store can be read (for /healthz).
+  virtual absl::Status CheckReadable() = 0;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_STORE_STORE_H_

@@ -1,0 +1,213 @@
+#include "tests/integration/stack_harness.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace webhooks::testing {
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+// fork + exec with stdout/stderr appended to `log`.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void StopAndWait(pid_t pid, int sig) {
+  if (pid <= 0) return;
+  kill(pid, sig);
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(tolower(c));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of("\r\n ") + 1);
+    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+  }
+  return size * n;
+}
+
+}  // namespace
+
+std::string RunCommand(const std::vector<std::string>& argv, int* exit_code) {
+  std::string cmd;
+  for (const std::string& a : argv) cmd += "'" + a + "' ";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::unique_ptr<Stack> Stack::Start(int api_threads) {
+  std::unique_ptr<Stack> s(new Stack());
+  std::string tmpl = (std::filesystem::temp_directory_path() / "whstack.XXXXXX").string();
+  s->root_ = mkdtemp(tmpl.data());
+  s->data_dir_ = s->root_ + "/data";
+  s->run_dir_ = s->root_ + "/run";
+  std::filesystem::create_directories(s->run_dir_);
+  // nginx's workers may run as another user (nobody when started by root): let them reach the
+  // socket's directory.
+  chmod(s->root_.c_str(), 0755);
+  chmod(s->run_dir_.c_str(), 0755);
+  std::string socket = s->run_dir_ + "/api.sock";
+  s->api_threads_ = api_threads;
+  s->StartApi();
+  std::ifstream in(std::string(WH_SOURCE_DIR) + "/nginx/nginx.conf.template");
+  std::stringstream conf;
+  conf << in.rdbuf();
+  std::string text = conf.str();
+  int port = FreePort();
+  ReplaceAll(text, "@PORT@", std::to_string(port));
+  ReplaceAll(text, "@SOCKET@", socket);
+  ReplaceAll(text, "@RUNDIR@", s->run_dir_);
+  ReplaceAll(text, "@WORKERS@", "1");
+  std::ofstream(s->run_dir_ + "/nginx.conf") << text;
+  s->nginx_pid_ = Spawn({"/usr/sbin/nginx", "-c", s->run_dir_ + "/nginx.conf", "-e",
+                         s->run_dir_ + "/error.log"},
+                        s->root_ + "/nginx.log");
+  s->base_url_ = "http://127.0.0.1:" + std::to_string(port);
+  if (!s->WaitHealthy()) {
+    ADD_FAILURE() << "stack did not become healthy; see " << s->root_;
+    return nullptr;
+  }
+  return s;
+}
+
+void Stack::StartApi() {
+  api_pid_ = Spawn({WH_API_BIN, "--data-dir", data_dir_, "--socket", run_dir_ + "/api.sock",
+                    "--socket-mode", "0666", "--threads", std::to_string(api_threads_)},
+                   root_ + "/api.log");
+}
+
+bool Stack::RestartApi(int sig, int* wait_status) {
+  kill(api_pid_, sig);
+  int status = 0;
+  waitpid(api_pid_, &status, 0);
+  if (wait_status != nullptr) *wait_status = status;
+  StartApi();
+  return WaitHealthy();
+}
+
+bool Stack::WaitHealthy() {
+  for (int i = 0; i < 200; ++i) {
+    if (Request("GET", "/healthz").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+Stack::~Stack() {
+  StopAndWait(nginx_pid_, SIGQUIT);
+  StopAndWait(api_pid_, SIGTERM);
+  std::error_code ec;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(root_, ec);
+}
+
+std::string Stack::CreateOrg(const std::string& name) {
+  int rc = 0;
+  std::string out = RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "org", "create", "--name", name}, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  return out;
+}
+
+std::string Stack::CreateKey(const std::string& org) {
+  int rc = 0;
+  std::string out = RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "key", "create", "--org", org}, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  return out;
+}
+
+HttpResult Stack::Request(const std::string& method, const std::string& path,
+                          const std::string& body, const std::string& api_key,
+                          std::vector<std::string> headers, bool content_type_json) {
+  HttpResult result;
+  CURL* curl = curl_easy_init();
+  std::string url = base_url_ + path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  if (!api_key.empty()) headers.push_back("Authorization: Bearer " + api_key);
+  if (content_type_json && !body.empty()) headers.push_back("Content-Type: application/json");
+  headers.push_back("Expect:");
+  curl_slist* list = nullptr;
+  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  }
+  curl_slist_free_all(list);
+  curl_easy_cleanup(curl);
+  return result;
+}
+
+}  // namespace webhooks::testing
