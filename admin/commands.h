@@ -13,8 +13,17 @@ namespace webhooks::admin {
 
 using Args = std::vector<std::string>;
 
-int OrgCreate(LmdbStore& store, const Args& args);
-int KeyCreate(LmdbStore& store, const Args& args);
+// What every command gets: the open store and the data directory it lives in.
+struct Context {
+  LmdbStore& store;
+  std::string data_dir;
+};
+
+int OrgCreate(Context& ctx, const Args& args);
+int KeyCreate(Context& ctx, const Args& args);
+// event emit --org ORG --type TYPE [--data JSON]: appends an event like POST /v1/events (the
+// --data object gives the other body fields) and prints its event_id.
+int EventEmit(Context& ctx, const Args& args);
 
 }  // namespace webhooks::admin
 

@@ -9,12 +9,13 @@
 
 namespace {
 
-using Command = std::function<int(webhooks::LmdbStore&, const webhooks::admin::Args&)>;
+using Command = std::function<int(webhooks::admin::Context&, const webhooks::admin::Args&)>;
 
 const std::map<std::string, Command>& Commands() {
   static const std::map<std::string, Command> kCommands = {
       {"org create", webhooks::admin::OrgCreate},
       {"key create", webhooks::admin::KeyCreate},
+      {"event emit", webhooks::admin::EventEmit},
   };
   return kCommands;
 }
@@ -86,5 +87,6 @@ int main(int argc, char** argv) {
               << store.status().message() << "\n";
     return 1;
   }
-  return it->second(**store, rest);
+  webhooks::admin::Context ctx{**store, data_dir};
+  return it->second(ctx, rest);
 }

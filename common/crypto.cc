@@ -81,6 +81,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
   out.resize(static_cast<size_t>(n) - pad);
+  // Only the canonical encoding is accepted (no stray '=', whitespace or non-zero pad bits).
+  if (Base64Encode(out) != text) return std::nullopt;
   return out;
 }
 
@@ -102,7 +104,9 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
     if (c == '_') c = '/';
   }
   while (std_text.size() % 4 != 0) std_text.push_back('=');
-  return Base64Decode(std_text);
+  std::optional<std::string> out = Base64Decode(std_text);
+  if (!out || Base64UrlEncode(*out) != text) return std::nullopt;
+  return out;
 }
 
 }  // namespace webhooks

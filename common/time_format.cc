@@ -40,9 +40,14 @@ std::optional<TimePoint> ParseTimestamp(std::string_view s) {
       !ReadDigits(s, 17, 2, &sec)) {
     return std::nullopt;
   }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
+  // system_clock counts nanoseconds in 64 bits: years 1678..2261 are representable.
+  if (year < 1678 || year > 2261 || mon < 1 || mon > 12 || day < 1 || hour > 23 || min > 59 ||
+      sec > 60) {
     return std::nullopt;
   }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[mon - 1] + (mon == 2 && leap ? 1 : 0)) return std::nullopt;
   size_t pos = 19;
   if (s[pos] == '.') {
     ++pos;

@@ -9,6 +9,8 @@
 
 #include "fcgi/fcgi_server.h"
 #include "fcgi/router.h"
+#include "eventlog/file_event_log.h"
+#include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 
 namespace po = boost::program_options;
@@ -100,7 +102,15 @@ int main(int argc, char** argv) {
     (*server)->Shutdown();
   });
 
-  webhooks::Services services{**store, **store, webhooks::SystemClock()};
+  auto events = webhooks::OpenFileEventAppender(flags.data_dir + "/events");
+  if (!events.ok()) {
+    std::fprintf(stderr, "level=fatal msg=\"cannot open event log\" error=\"%s\"\n",
+                 std::string(events.status().message()).c_str());
+    return 1;
+  }
+  webhooks::LmdbDeliveryStore deliveries((*store)->env());
+  webhooks::Services services{**store, **store, webhooks::SystemClock(), &deliveries,
+                              events->get()};
   std::fprintf(stderr, "level=info msg=\"listening\" socket=\"%s\" threads=%d\n",
                flags.socket_path.c_str(), flags.threads);
   (*server)->Serve([&](const webhooks::HttpRequest& r) { return webhooks::Dispatch(services, r); });

@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "common/time_format.h"
 #include "fcgi/http.h"
+#include "eventlog/event_log.h"
+#include "store/delivery_store.h"
 #include "store/store.h"
 
 namespace webhooks {
@@ -19,6 +21,8 @@ struct Services {
   AccountStore& accounts;
   WebhookStore& webhooks;
   Clock clock;
+  DeliveryStore* deliveries = nullptr;  // null: delivery endpoints answer 503
+  EventAppender* events = nullptr;      // null: POST /v1/events answers 503
 };
 
 // One request as a handler sees it.

@@ -7,14 +7,18 @@ namespace webhooks {
 
 std::span<const Route> RouteTable() {
   using namespace handlers;  // NOLINT(build/namespaces)
-  static constexpr std::array<Route, 7> kRoutes = {{
-      {"GET", "/healthz", Health, false, "health"},
+  static constexpr std::array<Route, 10> kRoutes = {{
+      {"GET", "/healthz", Health, false, "getHealth"},
       {"POST", "/v1/organizations/webhooks", CreateWebhook, true, "createWebhook"},
       {"POST", "/v1/organizations/webhooks/list", ListWebhooks, true, "listWebhooks"},
       {"GET", "/v1/organizations/webhooks", ListWebhooksLegacy, true, "listWebhooksLegacy"},
       {"GET", "/v1/organizations/webhooks/{identifier}", GetWebhook, true, "getWebhook"},
       {"PUT", "/v1/organizations/webhooks/{identifier}", UpdateWebhook, true, "updateWebhook"},
       {"DELETE", "/v1/organizations/webhooks/{identifier}", DeleteWebhook, true, "deleteWebhook"},
+      {"GET", "/v1/organizations/webhooks/{identifier}/deliveries", ListDeliveries, true,
+       "listDeliveries"},
+      {"POST", "/v1/organizations/webhooks/{identifier}/test", TestWebhook, true, "testWebhook"},
+      {"POST", "/v1/events", CreateEvent, true, "createEvent"},
   }};
   return kRoutes;
 }

@@ -14,6 +14,10 @@ absl::StatusOr<HttpResponse> ListWebhooksLegacy(Services& s, const RequestContex
 absl::StatusOr<HttpResponse> GetWebhook(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> DeleteWebhook(Services& s, const RequestContext& ctx);
+absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& ctx);
+absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx);
+
+absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx);
 
 }  // namespace webhooks::handlers
 

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "common/crypto.h"
 #include "model/json_fields.h"
 
 namespace webhooks {
@@ -56,11 +57,14 @@ void ParseHeaders(FieldReader& r, HttpChannel& http) {
     r.Error("headers", "too_long", "At most " + std::to_string(kMaxHeaders) + " headers");
     return;
   }
-  Path at = r.At("headers");
-  ValidationErrors local;
+  std::vector<std::string> seen;
   for (auto it = headers->MemberBegin(); it != headers->MemberEnd(); ++it) {
     std::string name(it->name.GetString(), it->name.GetStringLength());
-    Path item = Child(at, name);
+    if (std::find(seen.begin(), seen.end(), Lower(name)) != seen.end()) {
+      r.Error("headers", "value_error", "Header '" + name + "' is given twice");
+      continue;
+    }
+    seen.push_back(Lower(name));
     if (!IsHeaderName(name)) {
       r.Error("headers", "value_error", "Invalid header name: '" + name + "'");
     } else if (std::find(kReservedHeaders.begin(), kReservedHeaders.end(), Lower(name)) !=
@@ -88,6 +92,13 @@ HttpChannel ParseHttp(FieldReader& r) {
     r.Error("payload_template", "dict_type", "Input should be a valid dictionary or null");
   } else if (tmpl != nullptr) {
     http.payload_template = ToJson(*tmpl);
+  }
+  if (auto secret = r.String("signing_secret", false, 200)) {
+    if (!IsSigningSecret(*secret)) {
+      r.Error("signing_secret", "value_error",
+              "signing_secret must be 'whsec_' + base64 of 24 to 64 bytes");
+    }
+    http.signing_secret = *secret;
   }
   if (auto timeout = r.Number("timeout")) {
     if (*timeout <= 0 || *timeout > 300) {
@@ -214,6 +225,15 @@ bool IsEmailAddress(std::string_view a) {
   });
 }
 
+bool IsSigningSecret(std::string_view secret) {
+  constexpr std::string_view kPrefix = "whsec_";
+  if (secret.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::optional<std::string> key = Base64Decode(secret.substr(kPrefix.size()));
+  return key && key->size() >= 24 && key->size() <= 64;
+}
+
+std::string NewSigningSecret() { return "whsec_" + Base64Encode(RandomBytes(32)); }
+
 bool IsE164(std::string_view n) {
   return n.size() >= 3 && n.size() <= 16 && n[0] == '+' && n[1] != '0' &&
          std::all_of(n.begin() + 1, n.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -291,6 +311,10 @@ struct ConfigWriter {
     }
     w.Key("timeout");
     w.Double(c.timeout_seconds);
+    if (!c.signing_secret.empty()) {
+      w.Key("signing_secret");
+      w.String(c.signing_secret);
+    }
   }
   void operator()(const SlackChannel& c) const {
     OptString(w, "bot_token", c.bot_token);

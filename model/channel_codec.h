@@ -28,6 +28,10 @@ void WriteChannel(const Channel& channel, JsonWriter& w);
 bool IsHttpUrl(std::string_view url);
 // True for a plausible single mailbox "local@domain" without spaces, quotes or control bytes.
 bool IsEmailAddress(std::string_view address);
+// True for "whsec_" + base64 of 24..64 bytes (Standard Webhooks symmetric key).
+bool IsSigningSecret(std::string_view secret);
+// A fresh "whsec_" secret of 32 random bytes.
+std::string NewSigningSecret();
 // True for E.164: "+" then 2..15 digits, the first not 0.
 bool IsE164(std::string_view number);
 

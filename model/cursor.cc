@@ -23,6 +23,7 @@ std::optional<uint64_t> DecodeCursor(std::string_view cursor) {
   if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
     return std::nullopt;
   }
+  if (EncodeCursor(seq) != cursor) return std::nullopt;  // only canonical cursors
   return seq;
 }
 

@@ -33,6 +33,11 @@ size_t FindExcessiveNesting(std::string_view text) {
 }  // namespace
 
 absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
+  // A raw NUL can only appear outside strings (JSON escapes control characters), where it is
+  // invalid; RapidJSON would stop reading at it, so refuse it here.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return absl::InvalidArgumentError("Malformed JSON: NUL byte at offset " + std::to_string(nul));
+  }
   if (size_t at = FindExcessiveNesting(text); at != std::string_view::npos) {
     return absl::InvalidArgumentError("Malformed JSON: nesting deeper than " +
                                       std::to_string(kMaxJsonDepth) + " levels at offset " +

@@ -17,6 +17,9 @@ struct HttpChannel {
   std::vector<std::pair<std::string, std::string>> headers;  // in the order given
   std::optional<std::string> payload_template;  // a JSON object, kept as compact JSON text
   double timeout_seconds = 10.0;
+  // Standard Webhooks key, "whsec_" + base64 of 24-64 random bytes; the server generates one
+  // when a client gives none.
+  std::string signing_secret;
   bool operator==(const HttpChannel&) const = default;
 };
 

@@ -93,7 +93,8 @@ absl::StatusOr<WebhookSpec> ParseWebhookSpec(const rapidjson::Value& body) {
   return spec;
 }
 
-void WriteWebhook(const Webhook& webhook, Audience audience, JsonWriter& w) {
+void WriteWebhook(const Webhook& webhook, Audience audience, JsonWriter& w,
+                  const std::function<void(JsonWriter&)>& extra) {
   w.StartObject();
   w.Key("webhook_id");
   w.String(webhook.webhook_id);
@@ -108,6 +109,7 @@ void WriteWebhook(const Webhook& webhook, Audience audience, JsonWriter& w) {
   w.String(webhook.created_at);
   w.Key("updated_at");
   w.String(webhook.updated_at);
+  if (extra) extra(w);
   w.EndObject();
 }
 

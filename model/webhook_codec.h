@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,9 @@ enum class Audience {
   kStorage,  // everything, for LMDB and dumps
 };
 
-// Writes the webhook as one JSON object.
-void WriteWebhook(const Webhook& webhook, Audience audience, JsonWriter& w);
+// Writes the webhook as one JSON object; `extra`, when given, writes more members at its end.
+void WriteWebhook(const Webhook& webhook, Audience audience, JsonWriter& w,
+                  const std::function<void(JsonWriter&)>& extra = nullptr);
 std::string EncodeWebhook(const Webhook& webhook, Audience audience);
 
 // Decodes a kStorage encoding, re-validating it. Returns DataLoss for anything malformed.

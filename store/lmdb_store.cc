@@ -49,7 +49,8 @@ absl::StatusOr<std::unique_ptr<LmdbStore>> LmdbStore::Open(const std::string& da
   }
   auto env = LmdbEnv::Open(data_dir + "/db", options,
                            {{"meta"}, {"orgs"}, {"api_keys"}, {"webhooks"}, {"webhooks_by_seq"},
-                            {"webhook_names", MDB_DUPSORT}});
+                            {"webhook_names", MDB_DUPSORT}, {"deliveries"}, {"due"}, {"attempts"},
+                            {"webhook_state"}, {"seen_events"}});
   if (!env.ok()) return env.status();
   return std::unique_ptr<LmdbStore>(new LmdbStore(*std::move(env)));
 }

@@ -2,7 +2,9 @@
 #include <charconv>
 
 #include "common/ids.h"
+#include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
+#include "model/channel_codec.h"
 #include "model/cursor.h"
 #include "model/event_types.h"
 #include "model/json_fields.h"
@@ -15,21 +17,6 @@ namespace {
 constexpr size_t kMaxLimit = 1000;
 constexpr size_t kMaxOffset = 10000;
 
-// Parses the body as JSON into *doc. *present is false for an empty body. A body with a
-// Content-Type other than JSON is refused (415).
-absl::Status ParseBody(const HttpRequest& req, rapidjson::Document* doc, bool* present) {
-  *present = !req.body.empty();
-  if (!*present) return absl::OkStatus();
-  std::string media = MediaType(req.content_type);
-  bool json = media.empty() || media == "application/json" ||
-              (media.size() > 5 && media.substr(media.size() - 5) == "+json");
-  if (!json) {
-    return absl::FailedPreconditionError("Content-Type must be application/json, got '" +
-                                         req.content_type + "'");
-  }
-  return ParseJson(req.body, doc);
-}
-
 absl::StatusOr<WebhookSpec> ParseSpecBody(const HttpRequest& req) {
   rapidjson::Document doc;
   bool present = false;
@@ -38,29 +25,19 @@ absl::StatusOr<WebhookSpec> ParseSpecBody(const HttpRequest& req) {
   return ParseWebhookSpec(doc);
 }
 
-std::string ApiJson(const Webhook& w) { return EncodeWebhook(w, Audience::kApi); }
 
-// The webhook named by `identifier`: a webhook_id, else a webhook_name naming exactly one.
-absl::StatusOr<Webhook> Resolve(Services& s, const RequestContext& ctx) {
-  const std::string& identifier = ctx.path_params.at(0);
-  if (IsWebhookId(identifier)) {
-    absl::StatusOr<Webhook> w = s.webhooks.GetWebhook(ctx.internal_id, identifier);
-    if (!absl::IsNotFound(w.status())) return w;
+// Gives every HTTP channel without a signing_secret one: the secret of the previous version's
+// HTTP channel at the same index when there is one (a PUT must not silently rotate the key
+// receivers verify with), else a new random one.
+void AssignSigningSecrets(WebhookSpec& spec, const WebhookSpec* previous) {
+  for (size_t i = 0; i < spec.channels.size(); ++i) {
+    auto* http = std::get_if<HttpChannel>(&spec.channels[i]);
+    if (http == nullptr || !http->signing_secret.empty()) continue;
+    const HttpChannel* old = previous != nullptr && i < previous->channels.size()
+                                 ? std::get_if<HttpChannel>(&previous->channels[i])
+                                 : nullptr;
+    http->signing_secret = old != nullptr ? old->signing_secret : NewSigningSecret();
   }
-  absl::StatusOr<std::vector<Webhook>> named =
-      s.webhooks.FindWebhooksByName(ctx.internal_id, identifier, 2);
-  if (!named.ok()) return named.status();
-  if (named->empty()) return absl::NotFoundError("Webhook '" + identifier + "' not found");
-  if (named->size() > 1) {
-    return absl::AbortedError("Several webhooks are named '" + identifier +
-                              "'; use the webhook_id");
-  }
-  return std::move(named->front());
-}
-
-bool ParseSize(const std::string& text, size_t* out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 struct ListParams {
@@ -122,9 +99,9 @@ absl::StatusOr<ListParams> ParseListParams(const HttpRequest& req, size_t defaul
   return p;
 }
 
-void WriteResults(const WebhookPage& page, JsonWriter& w) {
+void WriteResults(Services& s, const WebhookPage& page, JsonWriter& w) {
   w.StartArray();
-  for (const Webhook& item : page.items) WriteWebhook(item, Audience::kApi, w);
+  for (const Webhook& item : page.items) WriteApiWebhook(s, item, w);
   w.EndArray();
 }
 
@@ -156,6 +133,7 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
   Webhook w;
   w.internal_id = ctx.internal_id;
   w.spec = *std::move(spec);
+  AssignSigningSecrets(w.spec, nullptr);
   w.created_at = w.updated_at = FormatTimestamp(s.clock());
   absl::Status st;
   for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
@@ -164,7 +142,7 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
     if (!absl::IsAlreadyExists(st)) break;
   }
   if (!st.ok()) return st;
-  return JsonResponse(201, ApiJson(w));
+  return JsonResponse(201, ApiWebhookJson(s, w));
 }
 
 absl::StatusOr<HttpResponse> ListWebhooks(Services& s, const RequestContext& ctx) {
@@ -179,7 +157,7 @@ absl::StatusOr<HttpResponse> ListWebhooks(Services& s, const RequestContext& ctx
   JsonWriter w(buf);
   w.StartObject();
   w.Key("results");
-  WriteResults(*page, w);
+  WriteResults(s, *page, w);
   w.Key("pagination");
   WritePagination(*p, *page, w);
   w.Key("total");
@@ -195,14 +173,14 @@ absl::StatusOr<HttpResponse> ListWebhooksLegacy(Services& s, const RequestContex
   if (!page.ok()) return page.status();
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
-  WriteResults(*page, w);
+  WriteResults(s, *page, w);
   return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
 }
 
 absl::StatusOr<HttpResponse> GetWebhook(Services& s, const RequestContext& ctx) {
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
-  return JsonResponse(200, ApiJson(*w));
+  return JsonResponse(200, ApiWebhookJson(s, *w));
 }
 
 absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ctx) {
@@ -210,10 +188,11 @@ absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ct
   if (!spec.ok()) return spec.status();
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
+  AssignSigningSecrets(*spec, &w->spec);
   w->spec = *std::move(spec);
   w->updated_at = FormatTimestamp(s.clock());
   if (absl::Status st = s.webhooks.ReplaceWebhook(*w); !st.ok()) return st;
-  return JsonResponse(200, ApiJson(*w));
+  return JsonResponse(200, ApiWebhookJson(s, *w));
 }
 
 absl::StatusOr<HttpResponse> DeleteWebhook(Services& s, const RequestContext& ctx) {

@@ -1,0 +1,360 @@
+#include "eventlog/file_event_log.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "eventlog/segment_format.h"
+#include "eventlog/segment_writer.h"
+
+namespace webhooks {
+namespace {
+
+using segment::RecordKind;
+using segment::RecordView;
+using segment::ScopedFd;
+using segment::SegmentReader;
+
+// A leader takes queued appends up to these limits (always at least one) into one write.
+constexpr size_t kMaxBatchRecords = 1024;
+constexpr size_t kMaxBatchBytes = size_t{8} << 20;
+
+// Group commit in the manner of leveldb's DBImpl::Write: the appender at the front of the
+// queue is the leader; it writes every queued record with one write + fdatasync, then wakes
+// the others with their positions.
+class FileEventAppender final : public EventAppender {
+ public:
+  explicit FileEventAppender(std::unique_ptr<segment::SegmentWriter> writer)
+      : writer_(std::move(writer)) {}
+
+  absl::StatusOr<uint64_t> Append(std::string_view payload) override;
+
+ private:
+  struct Waiter {
+    std::string_view payload;
+    absl::StatusOr<uint64_t> result;
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  // Sets every member's result. REQUIRES: the caller is the leader (front of queue_).
+  void CommitBatch(const std::vector<Waiter*>& batch);
+
+  std::unique_ptr<segment::SegmentWriter> writer_;  // used by the leader only
+  std::mutex mu_;
+  std::deque<Waiter*> queue_;  // GUARDED_BY(mu_); front() is the leader
+};
+
+absl::StatusOr<uint64_t> FileEventAppender::Append(std::string_view payload) {
+  if (payload.empty() || payload.size() > kMaxEventRecordBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event record must be 1 to ", kMaxEventRecordBytes, " bytes"));
+  }
+  Waiter self;
+  self.payload = payload;
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&self);
+  self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  if (self.done) return self.result;
+
+  std::vector<Waiter*> batch;
+  size_t bytes = 0;
+  for (Waiter* w : queue_) {
+    if (!batch.empty() &&
+        (batch.size() == kMaxBatchRecords || bytes + w->payload.size() > kMaxBatchBytes)) {
+      break;
+    }
+    batch.push_back(w);
+    bytes += w->payload.size();
+  }
+  lock.unlock();
+  CommitBatch(batch);
+  lock.lock();
+  for (Waiter* w : batch) {
+    queue_.pop_front();
+    w->done = true;
+    if (w != &self) w->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return self.result;
+}
+
+void FileEventAppender::CommitBatch(const std::vector<Waiter*>& batch) {
+  std::string records;
+  std::vector<uint64_t> offsets;
+  offsets.reserve(batch.size());
+  for (const Waiter* w : batch) {
+    offsets.push_back(records.size());
+    segment::EncodeRecord(w->payload, &records);
+  }
+  const absl::StatusOr<uint64_t> first = writer_->Write(records);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = first.ok() ? absl::StatusOr<uint64_t>(*first + offsets[i]) : first;
+  }
+}
+
+// Thread-safe (one mutex). Caches the segment listing, the fd of the segment being read, the
+// last position it handed out (a known record boundary) and the scanned end of the newest
+// segment.
+class FileEventSource final : public EventSource {
+ public:
+  explicit FileEventSource(std::string dir) : dir_(std::move(dir)) {}
+
+  absl::StatusOr<std::vector<LogRecord>> Read(uint64_t position, size_t max_records) override;
+  absl::StatusOr<uint64_t> EndPosition() override;
+  absl::Status DiscardBefore(uint64_t position) override;
+
+ private:
+  enum class Step { kRetry, kMoved, kEndOfData };
+
+  absl::Status RefreshSegments();
+  // The cached segment after `base`, if any.
+  std::optional<uint64_t> NextSegment(uint64_t base) const;
+  absl::Status OpenSegment(uint64_t base);
+  // Makes current_ the segment holding `position` and checks that `position` is a record
+  // boundary. False for position 0 of a log without segments.
+  absl::StatusOr<bool> Seek(uint64_t position);
+  absl::Status SeekCached(uint64_t position);
+  absl::Status Discarded(uint64_t position) const;
+  static absl::Status PastEnd(uint64_t position);
+  absl::Status CheckBoundary(uint64_t position);
+  // Decides what a non-record at `offset` of current_ means; may move current_ on.
+  // `size` is the file size `view` was judged against; `retries` counts earlier kRetry answers
+  // at this offset.
+  absl::StatusOr<Step> AtStop(uint64_t offset, const RecordView& view, uint64_t size, int retries);
+  absl::StatusOr<uint64_t> CurrentSize();
+
+  const std::string dir_;
+  std::mutex mu_;
+  std::vector<uint64_t> segments_;   // GUARDED_BY(mu_); ascending
+  ScopedFd current_;                 // GUARDED_BY(mu_)
+  uint64_t current_base_ = 0;        // GUARDED_BY(mu_)
+  std::optional<uint64_t> trusted_;  // GUARDED_BY(mu_); last next_position handed out
+  ScopedFd end_fd_;                  // GUARDED_BY(mu_); the newest segment, for EndPosition
+  uint64_t end_base_ = 0;            // GUARDED_BY(mu_)
+  uint64_t end_good_ = 0;            // GUARDED_BY(mu_); validated end within end_base_
+  uint64_t end_size_ = 0;            // GUARDED_BY(mu_); file size when end_good_ was found
+};
+
+absl::Status FileEventSource::RefreshSegments() {
+  absl::StatusOr<std::vector<uint64_t>> bases = segment::ListSegments(dir_);
+  if (!bases.ok()) return bases.status();
+  segments_ = *std::move(bases);
+  return absl::OkStatus();
+}
+
+std::optional<uint64_t> FileEventSource::NextSegment(uint64_t base) const {
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), base);
+  if (it == segments_.end()) return std::nullopt;
+  return *it;
+}
+
+absl::Status FileEventSource::OpenSegment(uint64_t base) {
+  if (current_.valid() && current_base_ == base) return absl::OkStatus();
+  absl::StatusOr<ScopedFd> fd = segment::OpenFile(segment::SegmentPath(dir_, base), false);
+  if (!fd.ok()) return fd.status();
+  current_ = *std::move(fd);
+  current_base_ = base;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> FileEventSource::CurrentSize() {
+  absl::StatusOr<segment::FileState> state = segment::StatFd(current_.get());
+  if (!state.ok()) return state.status();
+  return state->size;
+}
+
+absl::StatusOr<bool> FileEventSource::Seek(uint64_t position) {
+  absl::Status s = SeekCached(position);
+  if (absl::IsOutOfRange(s) || absl::IsNotFound(s)) {
+    if (absl::Status r = RefreshSegments(); !r.ok()) return r;
+    s = SeekCached(position);
+  }
+  if (s.ok()) return true;
+  if (segments_.empty() && position == 0) return false;
+  if (absl::IsNotFound(s)) return Discarded(position);
+  return s;
+}
+
+absl::Status FileEventSource::SeekCached(uint64_t position) {
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), position);
+  if (it == segments_.begin()) {
+    if (segments_.empty()) return PastEnd(position);
+    return Discarded(position);
+  }
+  if (absl::Status s = OpenSegment(*std::prev(it)); !s.ok()) return s;
+  if (position == trusted_ || position == current_base_) return absl::OkStatus();
+  return CheckBoundary(position);
+}
+
+absl::Status FileEventSource::Discarded(uint64_t position) const {
+  return absl::OutOfRangeError(absl::StrCat("event log position ", position,
+                                            " was discarded; the log starts at ",
+                                            segments_.empty() ? uint64_t{0} : segments_.front()));
+}
+
+absl::Status FileEventSource::PastEnd(uint64_t position) {
+  return absl::OutOfRangeError(absl::StrCat("event log position ", position, " is past its end"));
+}
+
+absl::Status FileEventSource::CheckBoundary(uint64_t position) {
+  absl::StatusOr<uint64_t> size = CurrentSize();
+  if (!size.ok()) return size.status();
+  SegmentReader reader(current_.get(), *size);
+  const uint64_t offset = position - current_base_;
+  uint64_t at = 0;
+  while (at < offset) {
+    absl::StatusOr<RecordView> view = reader.ReadAt(at, /*check_crc=*/false);
+    if (!view.ok()) return view.status();
+    if (view->kind == RecordKind::kCorrupt) {
+      return segment::DamageError(current_base_, at, view->problem);
+    }
+    if (view->kind != RecordKind::kRecord) break;
+    at = view->next;
+  }
+  if (at == offset) return absl::OkStatus();
+  if (at > offset) {
+    return absl::OutOfRangeError(
+        absl::StrCat("event log position ", position, " is not at a record boundary"));
+  }
+  return PastEnd(position);
+}
+
+absl::StatusOr<std::vector<LogRecord>> FileEventSource::Read(uint64_t position,
+                                                             size_t max_records) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<LogRecord> out;
+  if (max_records == 0) return out;
+  absl::StatusOr<bool> found = Seek(position);
+  if (!found.ok()) return found.status();
+  if (!*found) return out;
+  absl::StatusOr<uint64_t> size = CurrentSize();
+  if (!size.ok()) return size.status();
+  std::optional<SegmentReader> reader(std::in_place, current_.get(), *size);
+  uint64_t offset = position - current_base_;
+  int retries = 0;
+  while (out.size() < max_records) {
+    absl::StatusOr<RecordView> view = reader->ReadAt(offset, /*check_crc=*/true);
+    if (!view.ok()) return view.status();
+    if (view->kind == RecordKind::kRecord) {
+      out.push_back(LogRecord{current_base_ + offset, current_base_ + view->next,
+                              std::string(view->payload)});
+      offset = view->next;
+      retries = 0;
+      continue;
+    }
+    absl::StatusOr<Step> step = AtStop(offset, *view, reader->size(), retries++);
+    // Records before a failure are returned; the next Read, starting at the failure, reports it.
+    if (!step.ok() && out.empty()) return step.status();
+    if (!step.ok() || *step == Step::kEndOfData) break;
+    if (*step == Step::kMoved) offset = retries = 0;
+    if (size = CurrentSize(); !size.ok()) return size.status();
+    reader.emplace(current_.get(), *size);
+  }
+  if (!out.empty()) trusted_ = out.back().next_position;
+  return out;
+}
+
+absl::StatusOr<FileEventSource::Step> FileEventSource::AtStop(uint64_t offset,
+                                                              const RecordView& view, uint64_t size,
+                                                              int retries) {
+  constexpr int kMaxRetries = 3;
+  absl::StatusOr<uint64_t> now = CurrentSize();
+  if (!now.ok()) return now.status();
+  // A writer appended or truncated a torn tail since the snapshot; a bad CRC may be a torn tail
+  // seen mid-rewrite. Look again before judging.
+  if (retries < kMaxRetries &&
+      (*now != size || (view.kind == RecordKind::kCorrupt && retries == 0))) {
+    return Step::kRetry;
+  }
+  if (view.kind == RecordKind::kCorrupt) {
+    return segment::DamageError(current_base_, offset, view.problem);
+  }
+  std::optional<uint64_t> next = NextSegment(current_base_);
+  if (!next) {
+    if (absl::Status s = RefreshSegments(); !s.ok()) return s;
+    next = NextSegment(current_base_);
+  }
+  if (!next) return Step::kEndOfData;
+  // A later segment exists, so current_ is closed and its size final.
+  if (now = CurrentSize(); !now.ok()) return now.status();
+  if (*now != size && retries < kMaxRetries) return Step::kRetry;
+  if (view.kind == RecordKind::kTorn || *now != size) {
+    return segment::DamageError(current_base_, offset, "incomplete record in a closed segment");
+  }
+  if (*next != current_base_ + offset) {
+    return segment::DamageError(current_base_, offset,
+                                absl::StrCat("the next segment starts at ", *next));
+  }
+  if (absl::Status s = OpenSegment(*next); !s.ok()) return s;
+  return Step::kMoved;
+}
+
+absl::StatusOr<uint64_t> FileEventSource::EndPosition() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status s = RefreshSegments(); !s.ok()) return s;
+  if (segments_.empty()) return 0;
+  if (!end_fd_.valid() || end_base_ != segments_.back()) {
+    absl::StatusOr<ScopedFd> fd =
+        segment::OpenFile(segment::SegmentPath(dir_, segments_.back()), /*create=*/false);
+    if (!fd.ok()) return fd.status();
+    end_fd_ = *std::move(fd);
+    end_base_ = segments_.back();
+    end_good_ = end_size_ = 0;
+  }
+  absl::StatusOr<segment::FileState> state = segment::StatFd(end_fd_.get());
+  if (!state.ok()) return state.status();
+  if (state->size == end_size_) return end_base_ + end_good_;
+  if (state->size < end_good_) end_good_ = 0;
+  absl::StatusOr<segment::ScanResult> scan =
+      segment::ScanRecords(end_fd_.get(), state->size, end_good_);
+  if (!scan.ok()) return scan.status();
+  if (scan->stop == RecordKind::kCorrupt) {
+    return segment::DamageError(end_base_, scan->good_end, scan->problem);
+  }
+  end_good_ = scan->good_end;
+  end_size_ = state->size;
+  return end_base_ + end_good_;
+}
+
+absl::Status FileEventSource::DiscardBefore(uint64_t position) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status s = RefreshSegments(); !s.ok()) return s;
+  bool removed = false;
+  // A segment ends where the next begins; the newest is never removed.
+  for (size_t i = 0; i + 1 < segments_.size() && segments_[i + 1] <= position; ++i) {
+    const std::string path = segment::SegmentPath(dir_, segments_[i]);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return segment::PosixError(absl::StrCat("unlink ", path), errno);
+    }
+    if (current_.valid() && current_base_ == segments_[i]) current_ = ScopedFd();
+    removed = true;
+  }
+  if (!removed) return absl::OkStatus();
+  if (absl::Status s = segment::SyncDir(dir_); !s.ok()) return s;
+  return RefreshSegments();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventAppender>> OpenFileEventAppender(
+    const std::string& dir, const EventLogOptions& options) {
+  absl::StatusOr<std::unique_ptr<segment::SegmentWriter>> writer =
+      segment::SegmentWriter::Open(dir, options.segment_bytes);
+  if (!writer.ok()) return writer.status();
+  return std::make_unique<FileEventAppender>(*std::move(writer));
+}
+
+absl::StatusOr<std::unique_ptr<EventSource>> OpenFileEventSource(const std::string& dir) {
+  if (absl::Status s = segment::CreateDirIfMissing(dir); !s.ok()) return s;
+  return std::make_unique<FileEventSource>(dir);
+}
+
+}  // namespace webhooks

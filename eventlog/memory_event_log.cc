@@ -1,0 +1,31 @@
+#include "eventlog/memory_event_log.h"
+
+namespace webhooks {
+
+absl::StatusOr<uint64_t> MemoryEventLog::Append(std::string_view payload) {
+  if (payload.empty() || payload.size() > kMaxEventRecordBytes) {
+    return absl::InvalidArgumentError("event record must be 1 byte to 1 MiB");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  records_.emplace_back(payload);
+  return records_.size() - 1;
+}
+
+absl::StatusOr<std::vector<LogRecord>> MemoryEventLog::Read(uint64_t position,
+                                                            size_t max_records) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<LogRecord> out;
+  for (uint64_t i = position; i < records_.size() && out.size() < max_records; ++i) {
+    out.push_back(LogRecord{i, i + 1, records_[i]});
+  }
+  return out;
+}
+
+absl::StatusOr<uint64_t> MemoryEventLog::EndPosition() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return records_.size();
+}
+
+absl::Status MemoryEventLog::DiscardBefore(uint64_t) { return absl::OkStatus(); }
+
+}  // namespace webhooks

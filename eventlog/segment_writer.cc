@@ -1,0 +1,138 @@
+#include "eventlog/segment_writer.h"
+
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+
+namespace webhooks::segment {
+namespace {
+
+// Holds flock(LOCK_EX) on an fd for its lifetime.
+class FlockGuard final {
+ public:
+  explicit FlockGuard(int fd) : fd_(fd) {}
+  FlockGuard(const FlockGuard&) = delete;
+  FlockGuard& operator=(const FlockGuard&) = delete;
+  ~FlockGuard() {
+    if (locked_) flock(fd_, LOCK_UN);
+  }
+
+  absl::Status Lock() {
+    while (flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) return PosixError("flock event log LOCK", errno);
+    }
+    locked_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  const int fd_;
+  bool locked_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::string& dir,
+                                                                   uint64_t segment_bytes) {
+  if (segment_bytes == 0) return absl::InvalidArgumentError("segment_bytes must be > 0");
+  if (absl::Status s = CreateDirIfMissing(dir); !s.ok()) return s;
+  absl::StatusOr<ScopedFd> lock = OpenFile(absl::StrCat(dir, "/LOCK"), /*create=*/true);
+  if (!lock.ok()) return lock.status();
+  return std::unique_ptr<SegmentWriter>(new SegmentWriter(dir, segment_bytes, *std::move(lock)));
+}
+
+absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
+  if (!broken_.ok()) return broken_;
+  FlockGuard guard(lock_.get());
+  if (absl::Status s = guard.Lock(); !s.ok()) return s;
+  if (absl::Status s = PrepareActive(); !s.ok()) return s;
+  if (absl::Status s = WriteAt(records); !s.ok()) {
+    // Best effort: a partial write is torn bytes, which the next Write truncates anyway.
+    (void)ftruncate(active_.get(), static_cast<off_t>(known_end_));
+    return s;
+  }
+  if (fdatasync(active_.get()) != 0) {
+    broken_ = PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
+    return broken_;
+  }
+  const uint64_t position = active_base_ + known_end_;
+  known_end_ += records.size();
+  return position;
+}
+
+absl::Status SegmentWriter::PrepareActive() {
+  if (active_.valid() && known_end_ < segment_bytes_) {
+    absl::StatusOr<FileState> state = StatFd(active_.get());
+    if (!state.ok()) return state.status();
+    // Nobody else can have rotated a segment that is not full without first growing it.
+    if (state->linked && state->size == known_end_) return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<uint64_t>> bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status();
+  if (bases->empty()) {
+    if (absl::Status s = Activate(0, /*create=*/true); !s.ok()) return s;
+  } else if (!active_.valid() || bases->back() != active_base_) {
+    if (absl::Status s = Activate(bases->back(), /*create=*/false); !s.ok()) return s;
+  }
+  if (absl::Status s = CatchUp(); !s.ok()) return s;
+  if (known_end_ < segment_bytes_) return absl::OkStatus();
+  if (absl::Status s = Activate(active_base_ + known_end_, /*create=*/true); !s.ok()) return s;
+  return CatchUp();
+}
+
+absl::Status SegmentWriter::CatchUp() {
+  absl::StatusOr<FileState> state = StatFd(active_.get());
+  if (!state.ok()) return state.status();
+  if (state->size < known_end_) known_end_ = 0;
+  if (state->size == known_end_) return absl::OkStatus();
+  return ValidateTail(state->size);
+}
+
+absl::Status SegmentWriter::Activate(uint64_t base, bool create) {
+  absl::StatusOr<ScopedFd> fd = OpenFile(SegmentPath(dir_, base), create);
+  if (!fd.ok()) return fd.status();
+  if (create) {
+    if (absl::Status s = SyncDir(dir_); !s.ok()) return s;
+  }
+  active_ = *std::move(fd);
+  active_base_ = base;
+  known_end_ = 0;
+  return absl::OkStatus();
+}
+
+absl::Status SegmentWriter::ValidateTail(uint64_t size) {
+  absl::StatusOr<ScanResult> scan = ScanRecords(active_.get(), size, known_end_);
+  if (!scan.ok()) return scan.status();
+  if (scan->stop == RecordKind::kCorrupt) {
+    return DamageError(active_base_, scan->good_end, scan->problem);
+  }
+  if (scan->good_end < size) {
+    // A torn tail was never acknowledged: its writer died before its fdatasync returned.
+    if (ftruncate(active_.get(), static_cast<off_t>(scan->good_end)) != 0 ||
+        fsync(active_.get()) != 0) {
+      return PosixError(absl::StrCat("truncate torn tail of ", SegmentPath(dir_, active_base_)),
+                        errno);
+    }
+  }
+  known_end_ = scan->good_end;
+  return absl::OkStatus();
+}
+
+absl::Status SegmentWriter::WriteAt(std::string_view records) {
+  size_t done = 0;
+  while (done < records.size()) {
+    const ssize_t n = pwrite(active_.get(), records.data() + done, records.size() - done,
+                             static_cast<off_t>(known_end_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return PosixError(absl::StrCat("write ", SegmentPath(dir_, active_base_)), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace webhooks::segment

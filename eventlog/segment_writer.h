@@ -1,0 +1,63 @@
+// The writing side of the file event log (file_event_log.h): appends encoded batches to the
+// newest segment of a directory, under flock(DIR/LOCK) so that several processes may append.
+#ifndef WEBHOOKS_EVENTLOG_SEGMENT_WRITER_H_
+#define WEBHOOKS_EVENTLOG_SEGMENT_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "eventlog/segment_format.h"
+
+namespace webhooks::segment {
+
+// Not thread-safe: one caller at a time (the group-commit leader). Safe against other
+// SegmentWriters on the same directory, in this process or others.
+class SegmentWriter final {
+ public:
+  // Opens (creating if needed) `dir` and DIR/LOCK. No segment is touched until Write.
+  // REQUIRES: segment_bytes > 0.
+  static absl::StatusOr<std::unique_ptr<SegmentWriter>> Open(const std::string& dir,
+                                                             uint64_t segment_bytes);
+
+  // Appends `records` (concatenated EncodeRecord output) to the newest segment with one write
+  // and one fdatasync, and returns the position of its first byte once durable. Under the lock
+  // it first truncates a torn tail left by a crashed writer and rotates a full segment.
+  // DataLoss if the unvalidated part of the newest segment is damaged before its end (nothing
+  // is written); IOError on a failed write. After a failed fdatasync every later call fails
+  // with that error: whether the data reached the disk is unknown.
+  absl::StatusOr<uint64_t> Write(std::string_view records);
+
+ private:
+  SegmentWriter(std::string dir, uint64_t segment_bytes, ScopedFd lock)
+      : dir_(std::move(dir)), segment_bytes_(segment_bytes), lock_(std::move(lock)) {}
+
+  // Leaves active_ open on the newest segment with known_end_ its validated size, rotating
+  // when that is >= segment_bytes_. REQUIRES: the lock is held.
+  absl::Status PrepareActive();
+  // Opens segment `base` as active_ (creating it and syncing the dir if `create`); nothing
+  // of it is validated yet.
+  absl::Status Activate(uint64_t base, bool create);
+  // Brings known_end_ up to the validated size of active_ (see ValidateTail).
+  absl::Status CatchUp();
+  // Validates active_ from known_end_ to `size`, truncating a torn tail.
+  absl::Status ValidateTail(uint64_t size);
+  absl::Status WriteAt(std::string_view records);
+
+  const std::string dir_;
+  const uint64_t segment_bytes_;
+  ScopedFd lock_;
+  ScopedFd active_;
+  uint64_t active_base_ = 0;
+  // Invariant: [0, known_end_) of active_ holds valid records, and this process saw the file
+  // at exactly that size last time it held the lock.
+  uint64_t known_end_ = 0;
+  absl::Status broken_;
+};
+
+}  // namespace webhooks::segment
+
+#endif  // WEBHOOKS_EVENTLOG_SEGMENT_WRITER_H_

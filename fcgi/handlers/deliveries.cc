@@ -1,0 +1,115 @@
+// /v1/organizations/webhooks/{identifier}/deliveries and /test: the attempt log, and a test
+// event sent to one webhook only.
+#include "common/crypto.h"
+#include "fcgi/handlers/handler_util.h"
+#include "fcgi/routes.h"
+#include "model/cursor.h"
+#include "model/event.h"
+#include "model/event_types.h"
+#include "store/delivery_codec.h"
+
+namespace webhooks::handlers {
+namespace {
+
+absl::StatusOr<AttemptQuery> ParseAttemptQuery(const HttpRequest& req) {
+  auto query = ParseQuery(req.query);
+  if (!query) return absl::InvalidArgumentError("Malformed query string");
+  AttemptQuery q;
+  ValidationErrors errors;
+  for (const auto& [name, value] : *query) {
+    size_t n = 0;
+    if (name == "limit") {
+      if (!ParseSize(value, &n) || n < 1 || n > 1000) {
+        errors.Add("value_error", {"query", "limit"}, "limit must be an integer from 1 to 1000");
+      }
+      q.limit = n;
+    } else if (name == "cursor" && !value.empty()) {
+      q.before_seq = DecodeCursor(value);
+      if (!q.before_seq) errors.Add("value_error", {"query", "cursor"}, "not a valid cursor");
+    } else if (name == "status" && !value.empty()) {
+      if (value != "succeeded" && value != "failed") {
+        errors.Add("enum", {"query", "status"}, "status must be 'succeeded' or 'failed'");
+      }
+      q.status = value;
+    }
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return q;
+}
+
+// The event a test sends: the webhook's first subscribed type ("object.created" for "*").
+Event TestEvent(const Webhook& w, TimePoint now) {
+  Event e;
+  e.internal_id = w.internal_id;
+  e.event_id = "evt_test_" + RandomAlphanumeric(20);
+  e.event_type = "object.created";
+  for (const std::string& t : w.spec.event_types) {
+    if (t != kWildcardEventType) {
+      e.event_type = t;
+      break;
+    }
+  }
+  e.occurred_at = FormatTimestamp(now);
+  e.subject = R"({"type":"webhook","id":")" + w.webhook_id + R"("})";
+  e.metadata = R"({"test":true})";
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& ctx) {
+  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
+  absl::StatusOr<AttemptQuery> q = ParseAttemptQuery(ctx.request);
+  if (!q.ok()) return q.status();
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  absl::StatusOr<AttemptPage> page = s.deliveries->ListAttempts(ctx.internal_id, w->webhook_id, *q);
+  if (!page.ok()) return page.status();
+  rapidjson::StringBuffer buf;
+  JsonWriter out(buf);
+  out.StartObject();
+  out.Key("results");
+  out.StartArray();
+  for (const Attempt& a : page->items) WriteAttempt(a, out);
+  out.EndArray();
+  out.Key("pagination");
+  out.StartObject();
+  out.Key("page_size");
+  out.Uint64(q->limit);
+  out.Key("next_cursor");
+  page->next_before_seq ? out.String(EncodeCursor(*page->next_before_seq)) : out.Null();
+  out.EndObject();
+  out.EndObject();
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx) {
+  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  TimePoint now = s.clock();
+  Event e = TestEvent(*w, now);
+  std::vector<Delivery> deliveries;
+  const std::string envelope = EnvelopeJson(e);
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  for (uint32_t ch = 0; ch < w->spec.channels.size(); ++ch) {
+    // One delivery per channel (for SMS, to its first number): a test, not a broadcast.
+    Delivery d;
+    d.delivery_id = DeliveryId(e.internal_id, e.event_id, w->webhook_id, ch, 0);
+    d.internal_id = e.internal_id;
+    d.webhook_id = w->webhook_id;
+    d.channel_index = ch;
+    d.event_id = e.event_id;
+    d.event_type = e.event_type;
+    d.envelope_json = envelope;
+    d.next_attempt_ms = now_ms;
+    d.created_at = FormatTimestamp(now);
+    deliveries.push_back(std::move(d));
+  }
+  if (absl::Status st = s.deliveries->Enqueue(deliveries, {}, std::nullopt); !st.ok()) return st;
+  return JsonResponse(202, R"({"event_id":")" + e.event_id + R"(","deliveries":)" +
+                               std::to_string(deliveries.size()) + "}");
+}
+
+}  // namespace webhooks::handlers

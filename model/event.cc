@@ -1,0 +1,143 @@
+#include "model/event.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/crypto.h"
+#include "model/event_types.h"
+#include "model/json_fields.h"
+#include "model/json_input.h"
+#include "model/validation.h"
+
+namespace webhooks {
+namespace {
+
+bool IsEventId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxEventIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                  c == '.' || c == ':';
+         });
+}
+
+// subject: {type, id}, both non-empty strings.
+void ReadSubject(FieldReader& r, ValidationErrors& errors, Event& e) {
+  const rapidjson::Value* subject = r.Object("subject", false);
+  if (subject == nullptr) return;
+  FieldReader s(*subject, r.At("subject"), errors);
+  size_t before = errors.errors().size();
+  s.String("type", true, 64);
+  s.String("id", true, 256);
+  if (errors.errors().size() == before) e.subject = ToJson(*subject);
+}
+
+std::optional<std::string> OptionalObject(FieldReader& r, const char* key) {
+  const rapidjson::Value* v = r.Object(key, false);
+  if (v == nullptr) return std::nullopt;
+  return ToJson(*v);
+}
+
+void WriteOptionalRaw(JsonWriter& w, const char* key, const std::optional<std::string>& json) {
+  w.Key(key);
+  if (json) {
+    w.RawValue(json->data(), json->size(), rapidjson::kObjectType);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteEnvelopeFields(const Event& e, JsonWriter& w) {
+  w.Key("event_id");
+  w.String(e.event_id);
+  w.Key("event_type");
+  w.String(e.event_type);
+  w.Key("occurred_at");
+  w.String(e.occurred_at);
+  w.Key("namespace_id");
+  e.namespace_id ? w.String(*e.namespace_id) : w.Null();
+  WriteOptionalRaw(w, "subject", e.subject);
+  WriteOptionalRaw(w, "metadata", e.metadata);
+  WriteOptionalRaw(w, "cache_scope", e.cache_scope);
+}
+
+}  // namespace
+
+absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
+                                     TimePoint now) {
+  ValidationErrors errors;
+  if (!body.IsObject()) {
+    errors.Add("dict_type", {"body"}, "Input should be a valid dictionary (a JSON object)");
+    return errors.ToStatus();
+  }
+  FieldReader r(body, {"body"}, errors);
+  Event e;
+  e.internal_id = std::move(internal_id);
+  if (auto type = r.String("event_type", true, 64)) {
+    if (!EventTypeIndex(*type)) {
+      r.Error("event_type", "enum", "Unknown event type '" + *type + "'");
+    }
+    e.event_type = *type;
+  }
+  if (auto id = r.String("event_id", false, kMaxEventIdLength)) {
+    if (!IsEventId(*id)) {
+      r.Error("event_id", "value_error", "event_id may hold letters, digits and _-.: only");
+    }
+    e.event_id = *id;
+    e.client_event_id = true;
+  } else {
+    e.event_id = "evt_" + RandomAlphanumeric(24);
+  }
+  if (auto at = r.String("occurred_at", false, 64)) {
+    std::optional<TimePoint> t = ParseTimestamp(*at);
+    if (!t) r.Error("occurred_at", "datetime_parsing", "occurred_at must be an RFC 3339 time");
+    e.occurred_at = t ? FormatTimestamp(*t) : "";
+  } else {
+    e.occurred_at = FormatTimestamp(now);
+  }
+  e.namespace_id = r.String("namespace_id", false, 256);
+  ReadSubject(r, errors, e);
+  e.metadata = OptionalObject(r, "metadata");
+  e.cache_scope = OptionalObject(r, "cache_scope");
+  if (!errors.empty()) return errors.ToStatus();
+  return e;
+}
+
+std::string EncodeEventRecord(const Event& e) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("internal_id");
+  w.String(e.internal_id);
+  w.Key("client_event_id");
+  w.Bool(e.client_event_id);
+  WriteEnvelopeFields(e, w);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+absl::StatusOr<Event> DecodeEventRecord(std::string_view record) {
+  rapidjson::Document doc;
+  if (!ParseJson(record, &doc).ok() || !doc.IsObject()) {
+    return absl::DataLossError("event record is not a JSON object");
+  }
+  auto internal_id = doc.FindMember("internal_id");
+  if (internal_id == doc.MemberEnd() || !internal_id->value.IsString()) {
+    return absl::DataLossError("event record has no internal_id");
+  }
+  absl::StatusOr<Event> e = ParseEventBody(doc, internal_id->value.GetString(), TimePoint{});
+  if (!e.ok()) return absl::DataLossError("event record invalid: " + std::string(e.status().message()));
+  auto client = doc.FindMember("client_event_id");
+  e->client_event_id = client != doc.MemberEnd() && client->value.IsTrue();
+  return e;
+}
+
+std::string EnvelopeJson(const Event& e) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteEnvelopeFields(e, w);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace webhooks

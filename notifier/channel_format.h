@@ -1,0 +1,51 @@
+// Per-channel request building and response interpretation: what an HTTP webhook, a Slack
+// message, an e-mail and an SMS look like on the wire, and what their answers mean. Pure
+// functions: no I/O.
+#ifndef WEBHOOKS_NOTIFIER_CHANNEL_FORMAT_H_
+#define WEBHOOKS_NOTIFIER_CHANNEL_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "model/webhook.h"
+#include "notifier/outbound.h"
+
+namespace webhooks {
+
+// Where channels go; from the notifier's flags (design.md names).
+struct ChannelEndpoints {
+  std::string slack_api_url = "https://slack.com/api";
+  std::string twilio_api_url = "https://api.twilio.com";
+  std::string twilio_account_sid;
+  std::string twilio_auth_token;
+  std::string sms_from;
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string mail_domain = "webhooks.invalid";  // right-hand side of Message-IDs
+};
+
+// One attempt of one delivery.
+struct DeliveryContext {
+  std::string delivery_id;    // stable across retries: the webhook-id / Message-ID seed
+  std::string envelope_json;  // the event envelope delivered (see model/event.h)
+  int64_t timestamp_s = 0;    // now, unix seconds (webhook-timestamp)
+  size_t target_index = 0;    // which recipient, for channels with one delivery per target
+};
+
+// Number of separate deliveries the channel needs per event: one per phone number for SMS,
+// otherwise 1.
+size_t TargetCount(const Channel& channel);
+
+// The request for one attempt. InvalidArgument when the channel cannot be sent with the
+// configured endpoints (e.g. SMS without --twilio-account-sid, email without --smtp-url).
+absl::StatusOr<Outbound> BuildRequest(const Channel& channel, const DeliveryContext& ctx,
+                                      const ChannelEndpoints& endpoints);
+
+// What `result` means for a delivery on `channel`.
+Verdict Interpret(const Channel& channel, const TransportResult& result);
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_NOTIFIER_CHANNEL_FORMAT_H_

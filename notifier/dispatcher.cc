@@ -1,0 +1,230 @@
+#include "notifier/dispatcher.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "model/channel_codec.h"
+
+namespace webhooks {
+namespace {
+
+constexpr int64_t kMaxRetryAfterMs = int64_t{24} * 3600 * 1000;
+
+// scheme://host:port of an http(s) URL ("" when unparseable).
+std::string Origin(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string out;
+  char *scheme = nullptr, *host = nullptr, *port = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    out = std::string(scheme) + "://" + host + ":" + port;
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return out;
+}
+
+// The endpoint a delivery occupies a concurrency slot of.
+std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoints) {
+  if (const auto* http = std::get_if<HttpChannel>(&channel)) return Origin(http->url);
+  if (const auto* slack = std::get_if<SlackChannel>(&channel)) {
+    if (slack->webhook_url) return Origin(*slack->webhook_url);
+    return "slack:" + slack->channel_id.value_or("");
+  }
+  if (std::holds_alternative<EmailChannel>(channel)) return "smtp:" + endpoints.smtp_url;
+  return "twilio:" + endpoints.twilio_api_url;
+}
+
+int64_t ToMs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+LastError ErrorOf(const Attempt& a, const TimePoint now) {
+  return LastError{a.channel, a.channel_index, a.error, a.status_code, FormatTimestamp(now)};
+}
+
+}  // namespace
+
+AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
+                             const TransportResult& result, const Verdict& verdict,
+                             const RetrySchedule& schedule, TimePoint now, double unit_random) {
+  AttemptOutcome o;
+  o.delivery = delivery;
+  o.delivery.attempts = delivery.attempts + 1;
+  Attempt& a = o.attempt;
+  a.delivery_id = delivery.delivery_id;
+  a.internal_id = delivery.internal_id;
+  a.webhook_id = delivery.webhook_id;
+  a.event_id = delivery.event_id;
+  a.event_type = delivery.event_type;
+  a.channel = std::string(ChannelName(channel));
+  a.channel_index = delivery.channel_index;
+  a.attempt = o.delivery.attempts;
+  a.status_code = result.status_code;
+  a.duration_ms = result.duration_ms;
+  a.error = verdict.error;
+  a.response_excerpt = result.body.substr(0, kMaxResponseExcerpt);
+  a.attempted_at = FormatTimestamp(now);
+  if (verdict.outcome == Verdict::Outcome::kSuccess) {
+    a.status = "succeeded";
+    o.delivery.state = DeliveryState::kSucceeded;
+    o.clear_last_error = true;
+    return o;
+  }
+  a.status = "failed";
+  o.delivery.state = DeliveryState::kFailed;
+  if (verdict.outcome == Verdict::Outcome::kDisable) {
+    o.disable_channel = std::make_pair(delivery.channel_index, verdict.error);
+  } else if (verdict.outcome == Verdict::Outcome::kRetry) {
+    std::optional<int64_t> delay = schedule.DelayMs(o.delivery.attempts, unit_random);
+    if (!delay) {
+      a.error += " (gave up after " + std::to_string(o.delivery.attempts) + " attempts)";
+    } else {
+      if (verdict.retry_after_ms) delay = std::clamp<int64_t>(*verdict.retry_after_ms, 0, kMaxRetryAfterMs);
+      o.delivery.state = DeliveryState::kPending;
+      o.delivery.next_attempt_ms = ToMs(now) + *delay;
+      a.next_attempt_at = FormatTimestamp(now + std::chrono::milliseconds(*delay));
+    }
+  }
+  o.set_last_error = ErrorOf(a, now);
+  return o;
+}
+
+Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
+                       WebhookStore& webhooks, DeliveryStore& deliveries, Transport& transport,
+                       Clock clock, OutcomeSink sink)
+    : options_(std::move(options)), schedule_(schedule), webhooks_(webhooks),
+      deliveries_(deliveries), transport_(transport), clock_(std::move(clock)),
+      sink_(std::move(sink)), rng_(std::random_device{}()) {}
+
+int64_t Dispatcher::NowMs() const { return ToMs(clock_()); }
+
+size_t Dispatcher::known() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return known_.size();
+}
+
+size_t Dispatcher::in_flight() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_flight_;
+}
+
+void Dispatcher::Forget(const std::string& delivery_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  known_.erase(delivery_id);
+}
+
+// Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
+// was deleted or paused, or whose channel is gone, changed kind or was disabled.
+void Dispatcher::Admit(Delivery d) {
+  absl::StatusOr<Webhook> w = webhooks_.GetWebhook(d.internal_id, d.webhook_id);
+  std::string why;
+  if (absl::IsNotFound(w.status())) {
+    why = "webhook deleted";
+  } else if (!w.ok()) {
+    std::fprintf(stderr, "level=error msg=\"cannot load webhook\" error=\"%s\"\n",
+                 std::string(w.status().message()).c_str());
+    return;  // retried on a later step
+  } else if (!w->spec.is_active) {
+    why = "webhook paused (is_active=false)";
+  } else if (d.channel_index >= w->spec.channels.size()) {
+    why = "channel removed";
+  } else if (absl::StatusOr<WebhookDeliveryState> st =
+                 deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
+             st.ok() && std::any_of(st->disabled_channels.begin(), st->disabled_channels.end(),
+                                    [&](const auto& p) { return p.first == d.channel_index; })) {
+    why = "channel disabled";
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  known_.insert(d.delivery_id);
+  if (!why.empty()) {
+    AttemptOutcome o;
+    o.attempt.internal_id = d.internal_id;
+    o.attempt.webhook_id = d.webhook_id;
+    o.delivery = std::move(d);
+    o.delivery.state = DeliveryState::kCancelled;
+    sink_(std::move(o));
+    return;
+  }
+  const Channel& channel = w->spec.channels[d.channel_index];
+  std::string endpoint = EndpointKey(channel, options_.endpoints);
+  waiting_[endpoint].push_back(Job{std::move(d), channel, endpoint});
+}
+
+absl::StatusOr<size_t> Dispatcher::Step() {
+  size_t room;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    room = options_.max_known > known_.size() ? options_.max_known - known_.size() : 0;
+  }
+  if (room > 0) {
+    absl::StatusOr<std::vector<Delivery>> due =
+        deliveries_.Due(NowMs(), room, [this](std::string_view id) {
+          std::lock_guard<std::mutex> lock(mu_);
+          return known_.count(std::string(id)) != 0;
+        });
+    if (!due.ok()) return due.status();
+    for (Delivery& d : *due) Admit(std::move(d));
+  }
+  std::vector<Job> start;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      size_t& busy = busy_[it->first];
+      while (busy < options_.per_endpoint_concurrency && !it->second.empty()) {
+        start.push_back(std::move(it->second.front()));
+        it->second.pop_front();
+        ++busy;
+        ++in_flight_;
+      }
+      it = it->second.empty() ? waiting_.erase(it) : std::next(it);
+    }
+  }
+  for (Job& job : start) Send(std::move(job));
+  return start.size();
+}
+
+void Dispatcher::Send(Job job) {
+  DeliveryContext ctx{job.delivery.delivery_id, job.delivery.envelope_json, NowMs() / 1000,
+                      job.delivery.target_index};
+  absl::StatusOr<Outbound> request = BuildRequest(job.channel, ctx, options_.endpoints);
+  if (!request.ok()) {
+    TransportResult r;
+    r.error = "cannot build request: " + std::string(request.status().message());
+    Complete(job, r);
+    return;
+  }
+  std::string pinned;
+  if (const auto* http = std::get_if<OutboundHttp>(&*request); http && http->guard_target) {
+    absl::StatusOr<std::string> address = ResolveGuardedUrl(http->url, options_.allow_cidrs);
+    if (!address.ok()) {
+      TransportResult r;
+      r.error = std::string(address.status().message());
+      Complete(job, r);
+      return;
+    }
+    pinned = *address;
+  }
+  transport_.Submit(*std::move(request), pinned,
+                    [this, job](TransportResult r) { Complete(job, r); });
+}
+
+void Dispatcher::Complete(const Job& job, const TransportResult& result) {
+  Verdict verdict = Interpret(job.channel, result);
+  double unit;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_[job.endpoint];
+    --in_flight_;
+    unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  }
+  sink_(DecideOutcome(job.delivery, job.channel, result, verdict, schedule_, clock_(), unit));
+}
+
+}  // namespace webhooks

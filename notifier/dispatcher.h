@@ -1,0 +1,85 @@
+// Dispatcher: takes due deliveries from the durable queue, sends them through the Transport with
+// a per-endpoint concurrency cap (a slow or dead endpoint holds only its own slots), and turns
+// every answer into an AttemptOutcome that the Recorder commits. A delivery stays "known" (never
+// taken from the queue twice) until its outcome is durable.
+#ifndef WEBHOOKS_NOTIFIER_DISPATCHER_H_
+#define WEBHOOKS_NOTIFIER_DISPATCHER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/time_format.h"
+#include "notifier/channel_format.h"
+#include "notifier/retry_schedule.h"
+#include "notifier/url_guard.h"
+#include "notifier/transport.h"
+#include "store/delivery_store.h"
+#include "store/store.h"
+
+namespace webhooks {
+
+struct DispatcherOptions {
+  ChannelEndpoints endpoints;
+  std::vector<Cidr> allow_cidrs;
+  size_t per_endpoint_concurrency = 8;
+  size_t max_known = 4096;  // deliveries held in memory (queued here or in flight)
+};
+
+// What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
+AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
+                             const TransportResult& result, const Verdict& verdict,
+                             const RetrySchedule& schedule, TimePoint now, double unit_random);
+
+class Dispatcher {
+ public:
+  using OutcomeSink = std::function<void(AttemptOutcome)>;
+
+  Dispatcher(DispatcherOptions options, const RetrySchedule& schedule, WebhookStore& webhooks,
+             DeliveryStore& deliveries, Transport& transport, Clock clock, OutcomeSink sink);
+
+  // Takes due deliveries and starts as many as the caps allow. Returns how many started.
+  absl::StatusOr<size_t> Step();
+  // Called once an outcome is durable: the delivery may be taken from the queue again.
+  void Forget(const std::string& delivery_id);
+  // Deliveries currently known (queued here or in flight) and in flight.
+  size_t known();
+  size_t in_flight();
+
+ private:
+  struct Job {
+    Delivery delivery;
+    Channel channel;
+    std::string endpoint;
+  };
+  void Admit(Delivery d);
+  void Send(Job job);
+  void Complete(const Job& job, const TransportResult& result);
+  int64_t NowMs() const;
+
+  DispatcherOptions options_;
+  const RetrySchedule& schedule_;
+  WebhookStore& webhooks_;
+  DeliveryStore& deliveries_;
+  Transport& transport_;
+  Clock clock_;
+  OutcomeSink sink_;
+
+  std::mutex mu_;
+  std::set<std::string> known_;                         // GUARDED_BY(mu_)
+  std::map<std::string, std::deque<Job>> waiting_;      // GUARDED_BY(mu_), by endpoint
+  std::map<std::string, size_t> busy_;                  // GUARDED_BY(mu_), in flight by endpoint
+  size_t in_flight_ = 0;                                // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;                                 // GUARDED_BY(mu_)
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_NOTIFIER_DISPATCHER_H_

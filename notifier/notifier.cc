@@ -1,0 +1,110 @@
+#include "notifier/notifier.h"
+
+#include <cstdio>
+#include <thread>
+
+namespace webhooks {
+namespace {
+
+void LogError(const char* what, const absl::Status& st) {
+  std::fprintf(stderr, "level=error msg=\"%s\" error=\"%s\"\n", what,
+               std::string(st.message()).c_str());
+}
+
+}  // namespace
+
+Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStore& deliveries,
+                   EventSource& log, Transport& transport, Clock clock)
+    : options_(std::move(options)),
+      deliveries_(deliveries),
+      log_(log),
+      transport_(transport),
+      fanout_(webhooks, deliveries, log, options_.schedule, clock, options_.fanout_batch),
+      dispatcher_(options_.dispatch, options_.schedule, webhooks, deliveries, transport, clock,
+                  [this](AttemptOutcome o) { Record(std::move(o)); }) {}
+
+void Notifier::Wake() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  woken_ = true;
+  wake_cv_.notify_all();
+}
+
+void Notifier::Stop() {
+  stopping_ = true;
+  Wake();
+}
+
+void Notifier::Record(AttemptOutcome outcome) {
+  std::lock_guard<std::mutex> lock(record_mu_);
+  to_record_.push_back(std::move(outcome));
+  record_cv_.notify_one();
+}
+
+void Notifier::RecorderLoop() {
+  std::unique_lock<std::mutex> lock(record_mu_);
+  for (;;) {
+    record_cv_.wait(lock, [&] { return !to_record_.empty() || recorder_done_; });
+    if (to_record_.empty()) return;
+    std::vector<AttemptOutcome> batch;
+    batch.swap(to_record_);
+    lock.unlock();
+    absl::Status st = deliveries_.RecordOutcomes(batch);
+    if (st.ok()) {
+      for (const AttemptOutcome& o : batch) dispatcher_.Forget(o.delivery.delivery_id);
+      Wake();
+    } else {
+      LogError("cannot record attempt outcomes; retrying", st);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    lock.lock();
+    if (!st.ok()) to_record_.insert(to_record_.begin(), batch.begin(), batch.end());
+  }
+}
+
+void Notifier::FanoutLoop() {
+  while (!stopping_) {
+    absl::StatusOr<size_t> n = fanout_.Step();
+    if (!n.ok()) {
+      LogError("fan-out failed; retrying in 1 s", n.status());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    if (*n > 0) {
+      Wake();
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_interval_ms));
+  }
+}
+
+void Notifier::Run() {
+  std::thread recorder([this] { RecorderLoop(); });
+  std::thread fanout([this] { FanoutLoop(); });
+  while (!stopping_) {
+    absl::StatusOr<size_t> started = dispatcher_.Step();
+    if (!started.ok()) LogError("dispatch failed", started.status());
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    wake_cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
+                      [&] { return woken_; });
+    woken_ = false;
+  }
+  fanout.join();
+  transport_.Drain(options_.stop_grace);
+  {
+    std::lock_guard<std::mutex> lock(record_mu_);
+    recorder_done_ = true;
+    record_cv_.notify_one();
+  }
+  recorder.join();
+}
+
+Notifier::Stats Notifier::GetStats() {
+  Stats s;
+  s.cursor = deliveries_.Cursor().value_or(0);
+  s.log_end = log_.EndPosition().value_or(0);
+  s.pending = deliveries_.PendingCount().value_or(0);
+  s.in_flight = dispatcher_.in_flight();
+  return s;
+}
+
+}  // namespace webhooks

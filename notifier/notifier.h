@@ -1,0 +1,72 @@
+// The notifier's run loop: a fan-out thread (log -> durable queue), the dispatch loop (queue ->
+// transport), and a recorder thread that commits attempt outcomes in batches (many outcomes per
+// fsync).
+#ifndef WEBHOOKS_NOTIFIER_NOTIFIER_H_
+#define WEBHOOKS_NOTIFIER_NOTIFIER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "eventlog/event_log.h"
+#include "notifier/dispatcher.h"
+#include "notifier/fanout.h"
+
+namespace webhooks {
+
+struct NotifierOptions {
+  DispatcherOptions dispatch;
+  RetrySchedule schedule;
+  int poll_interval_ms = 20;
+  size_t fanout_batch = 256;
+  std::chrono::milliseconds stop_grace{3000};  // in-flight attempts get this long on Stop()
+};
+
+class Notifier {
+ public:
+  Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStore& deliveries,
+           EventSource& log, Transport& transport, Clock clock);
+
+  // Runs until Stop(); returns after in-flight attempts finished (or were abandoned after the
+  // grace period: they stay queued and are sent again, with the same id, on the next start)
+  // and every outcome was committed.
+  void Run();
+  // Thread-safe; returns at once.
+  void Stop();
+
+  struct Stats {
+    uint64_t cursor = 0;
+    uint64_t log_end = 0;
+    uint64_t pending = 0;
+    size_t in_flight = 0;
+  };
+  Stats GetStats();
+
+ private:
+  void FanoutLoop();
+  void RecorderLoop();
+  void Record(AttemptOutcome outcome);
+  void Wake();
+
+  NotifierOptions options_;
+  DeliveryStore& deliveries_;
+  EventSource& log_;
+  Transport& transport_;
+  Fanout fanout_;
+  Dispatcher dispatcher_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;  // GUARDED_BY(wake_mu_)
+
+  std::mutex record_mu_;
+  std::condition_variable record_cv_;
+  std::vector<AttemptOutcome> to_record_;  // GUARDED_BY(record_mu_)
+  bool recorder_done_ = false;             // GUARDED_BY(record_mu_)
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_NOTIFIER_NOTIFIER_H_

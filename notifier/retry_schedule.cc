@@ -1,0 +1,68 @@
+#include "notifier/retry_schedule.h"
+
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+namespace webhooks {
+namespace {
+
+std::optional<int64_t> ParseDelayMs(std::string_view item) {
+  while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+  while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  size_t digits = 0;
+  while (digits < item.size() && item[digits] >= '0' && item[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  int64_t n = 0;
+  std::from_chars(item.data(), item.data() + digits, n);
+  std::string_view unit = item.substr(digits);
+  if (unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  if (unit.empty() && n == 0) return 0;
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<RetrySchedule> RetrySchedule::Parse(std::string_view text) {
+  RetrySchedule s;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::optional<int64_t> ms = ParseDelayMs(text.substr(pos, comma - pos));
+    if (!ms) {
+      return absl::InvalidArgumentError("bad retry schedule entry '" +
+                                        std::string(text.substr(pos, comma - pos)) +
+                                        "': use a number with ms, s, m or h (e.g. 0,5s,5m,2h)");
+    }
+    s.delays_ms_.push_back(*ms);
+    pos = comma + 1;
+  }
+  if (s.delays_ms_.size() > 100) return absl::InvalidArgumentError("at most 100 attempts");
+  return s;
+}
+
+std::optional<int64_t> RetrySchedule::DelayMs(size_t attempt, double unit_random,
+                                              double jitter) const {
+  if (attempt >= delays_ms_.size()) return std::nullopt;
+  double base = static_cast<double>(delays_ms_[attempt]);
+  return static_cast<int64_t>(std::llround(base * (1.0 + jitter * (2.0 * unit_random - 1.0))));
+}
+
+std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  int64_t secs = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (ec == std::errc() && end == value.data() + value.size()) return std::max<int64_t>(0, secs) * 1000;
+  std::tm tm{};
+  std::string text(value);
+  if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
+  return std::max<int64_t>(0, static_cast<int64_t>(timegm(&tm)) - now_s) * 1000;
+}
+
+}  // namespace webhooks

@@ -1,0 +1,134 @@
+// The durable delivery queue, the attempt log and per-webhook delivery state (last_error,
+// disabled channels), next to the webhooks in the same LMDB environment.
+//
+// A delivery is one (event, webhook, channel, target) to send. Its id is derived from those
+// four, so queueing the same event twice yields the same id, and the receiver sees the same
+// `webhook-id` on every retry and after any crash.
+#ifndef WEBHOOKS_STORE_DELIVERY_STORE_H_
+#define WEBHOOKS_STORE_DELIVERY_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace webhooks {
+
+enum class DeliveryState { kPending, kSucceeded, kFailed, kCancelled };
+std::string_view DeliveryStateName(DeliveryState s);
+
+struct Delivery {
+  std::string delivery_id;  // "msg_" + 24 hex; see DeliveryId
+  std::string internal_id;
+  std::string webhook_id;
+  uint32_t channel_index = 0;
+  uint32_t target_index = 0;  // which phone number, for SMS
+  std::string event_id;
+  std::string event_type;
+  std::string envelope_json;  // what the channel renders / posts
+  DeliveryState state = DeliveryState::kPending;
+  uint32_t attempts = 0;         // attempts made so far
+  int64_t next_attempt_ms = 0;   // unix ms; meaningful while pending
+  std::string created_at;
+  bool operator==(const Delivery&) const = default;
+};
+
+// The stable id of a delivery.
+std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
+                       std::string_view webhook_id, uint32_t channel_index,
+                       uint32_t target_index);
+
+struct Attempt {
+  uint64_t seq = 0;  // assigned by the store; orders attempts
+  std::string delivery_id;
+  std::string internal_id;
+  std::string webhook_id;
+  std::string event_id;
+  std::string event_type;
+  std::string channel;  // "webhook", "slack", ...
+  uint32_t channel_index = 0;
+  uint32_t attempt = 0;   // 1-based
+  std::string status;     // "succeeded" or "failed"
+  int status_code = 0;    // HTTP / SMTP code, 0 when none
+  int64_t duration_ms = 0;
+  std::string error;      // "" on success
+  std::string response_excerpt;  // at most 4 KiB
+  std::string attempted_at;
+  std::optional<std::string> next_attempt_at;  // when a retry is scheduled
+};
+
+struct LastError {
+  std::string channel;
+  uint32_t channel_index = 0;
+  std::string message;
+  int status_code = 0;
+  std::string occurred_at;
+};
+
+struct WebhookDeliveryState {
+  std::optional<LastError> last_error;
+  std::vector<std::pair<uint32_t, std::string>> disabled_channels;  // (index, why)
+};
+
+struct AttemptQuery {
+  size_t limit = 20;
+  std::optional<uint64_t> before_seq;  // from a cursor: attempts older than this
+  std::optional<std::string> status;   // "succeeded" / "failed"
+};
+
+struct AttemptPage {
+  std::vector<Attempt> items;                  // newest first
+  std::optional<uint64_t> next_before_seq;     // set when older matching attempts remain
+};
+
+// Everything that changes when one attempt finishes; applied atomically.
+struct AttemptOutcome {
+  Attempt attempt;  // attempt.attempt == 0: no attempt was made (the delivery was cancelled)
+  Delivery delivery;  // its next state (attempts, state, next_attempt_ms)
+  std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
+  bool clear_last_error = false;  // a success clears it, if it came from the same channel
+  std::optional<std::pair<uint32_t, std::string>> disable_channel;
+};
+
+class DeliveryStore {
+ public:
+  virtual ~DeliveryStore() = default;
+
+  // Queues `deliveries`, records every (internal_id, event_id) in `seen` (ids the producer
+  // chose, for de-duplication), and sets the notifier cursor to `next_position` when given, all
+  // in one durable transaction. Deliveries whose id is already queued are left alone.
+  virtual absl::Status Enqueue(const std::vector<Delivery>& deliveries,
+                               const std::vector<std::pair<std::string, std::string>>& seen,
+                               std::optional<uint64_t> next_position) = 0;
+  // True when (internal_id, event_id) was recorded as seen by an earlier Enqueue.
+  virtual absl::StatusOr<bool> SeenEvent(std::string_view internal_id,
+                                         std::string_view event_id) = 0;
+  // The notifier's read position in the event log (0 at first).
+  virtual absl::StatusOr<uint64_t> Cursor() = 0;
+
+  // Pending deliveries with next_attempt_ms <= now_ms, earliest first, at most `max`, skipping
+  // ids for which `skip(id)` is true (already in flight).
+  virtual absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max,
+                                                    const std::function<bool(std::string_view)>& skip) = 0;
+  virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
+
+  // Applies every outcome in one durable transaction.
+  virtual absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) = 0;
+
+  virtual absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,
+                                                   std::string_view webhook_id,
+                                                   const AttemptQuery& query) = 0;
+  virtual absl::StatusOr<WebhookDeliveryState> GetWebhookState(std::string_view internal_id,
+                                                               std::string_view webhook_id) = 0;
+  // Number of pending deliveries.
+  virtual absl::StatusOr<uint64_t> PendingCount() = 0;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_STORE_DELIVERY_STORE_H_

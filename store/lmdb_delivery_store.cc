@@ -1,0 +1,237 @@
+#include "store/lmdb_delivery_store.h"
+
+#include <limits>
+
+#include "common/crypto.h"
+#include "store/delivery_codec.h"
+#include "store/keys.h"
+#include "store/lmdb_txn.h"
+
+namespace webhooks {
+namespace {
+
+constexpr std::string_view kCursorKey = "notifier_cursor";
+constexpr std::string_view kAttemptSeqKey = "attempt_seq";
+
+std::string DueKey(int64_t ms, std::string_view delivery_id) {
+  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) + std::string(delivery_id);
+}
+
+std::string WebhookPrefix(std::string_view internal_id, std::string_view webhook_id) {
+  return std::string(internal_id) + "/" + std::string(webhook_id) + "/";
+}
+
+std::string StateKey(std::string_view internal_id, std::string_view webhook_id) {
+  return std::string(internal_id) + "/" + std::string(webhook_id);
+}
+
+absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d) {
+  absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
+  if (st.ok() && d.state == DeliveryState::kPending) {
+    st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), "");
+  }
+  return st;
+}
+
+}  // namespace
+
+std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
+                       std::string_view webhook_id, uint32_t channel_index,
+                       uint32_t target_index) {
+  std::string material = std::string(internal_id) + "\n" + std::string(event_id) + "\n" +
+                         std::string(webhook_id) + "\n" + std::to_string(channel_index) + "\n" +
+                         std::to_string(target_index);
+  return "msg_" + HexEncode(Sha256(material)).substr(0, 24);
+}
+
+LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)
+    : env_(env),
+      meta_(env.dbi("meta")),
+      deliveries_(env.dbi("deliveries")),
+      due_(env.dbi("due")),
+      attempts_(env.dbi("attempts")),
+      state_(env.dbi("webhook_state")),
+      seen_(env.dbi("seen_events")) {}
+
+absl::Status LmdbDeliveryStore::Enqueue(
+    const std::vector<Delivery>& deliveries,
+    const std::vector<std::pair<std::string, std::string>>& seen, std::optional<uint64_t> next_position) {
+  return env_.Write([&](MDB_txn* txn) -> absl::Status {
+    for (const auto& [org, event_id] : seen) {
+      absl::Status st = lmdb::Put(txn, seen_, org + "/" + event_id, "");
+      if (!st.ok()) return st;
+    }
+    for (const Delivery& d : deliveries) {
+      absl::StatusOr<std::string> existing = lmdb::Get(txn, deliveries_, d.delivery_id);
+      if (existing.ok()) continue;  // queued before (e.g. replayed after a crash)
+      if (!absl::IsNotFound(existing.status())) return existing.status();
+      if (absl::Status st = PutDelivery(txn, deliveries_, due_, d); !st.ok()) return st;
+    }
+    if (!next_position) return absl::OkStatus();
+    return lmdb::Put(txn, meta_, kCursorKey, keys::EncodeU64(*next_position));
+  });
+}
+
+absl::StatusOr<bool> LmdbDeliveryStore::SeenEvent(std::string_view internal_id,
+                                                  std::string_view event_id) {
+  bool seen = false;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<std::string> v =
+        lmdb::Get(txn, seen_, std::string(internal_id) + "/" + std::string(event_id));
+    seen = v.ok();
+    return v.ok() || absl::IsNotFound(v.status()) ? absl::OkStatus() : v.status();
+  });
+  if (!st.ok()) return st;
+  return seen;
+}
+
+absl::StatusOr<uint64_t> LmdbDeliveryStore::Cursor() {
+  uint64_t cursor = 0;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<uint64_t> v = lmdb::GetCounter(txn, meta_, kCursorKey);
+    if (v.ok()) cursor = *v;
+    return v.status();
+  });
+  if (!st.ok()) return st;
+  return cursor;
+}
+
+absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(
+    int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) {
+  std::vector<Delivery> out;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    lmdb::Cursor c(txn, due_);
+    for (bool ok = c.Seek(MDB_FIRST); ok && out.size() < max; ok = c.Seek(MDB_NEXT)) {
+      std::optional<uint64_t> ms = keys::DecodeU64(c.key().substr(0, 8));
+      if (!ms || static_cast<int64_t>(*ms) > now_ms) break;
+      std::string_view id = c.key().substr(8);
+      if (skip && skip(id)) continue;
+      absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
+      if (!raw.ok()) return raw.status();
+      absl::StatusOr<Delivery> d = DecodeDelivery(*raw);
+      if (!d.ok()) return d.status();
+      out.push_back(*std::move(d));
+    }
+    return c.status();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<Delivery> LmdbDeliveryStore::GetDelivery(std::string_view delivery_id) {
+  absl::StatusOr<Delivery> out;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, delivery_id);
+    if (!raw.ok()) return raw.status();
+    out = DecodeDelivery(*raw);
+    return out.status();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
+  // attempt.attempt == 0: the delivery changes state without an attempt (e.g. cancelled).
+  // The delivery as stored now: its due entry (if any) must go before the new one is written.
+  absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, o.delivery.delivery_id);
+  if (!raw.ok()) return raw.status();
+  absl::StatusOr<Delivery> old = DecodeDelivery(*raw);
+  if (!old.ok()) return old.status();
+  if (old->state == DeliveryState::kPending) {
+    absl::Status st = lmdb::Del(txn, due_, DueKey(old->next_attempt_ms, old->delivery_id));
+    if (!st.ok() && !absl::IsNotFound(st)) return st;
+  }
+  if (absl::Status st = PutDelivery(txn, deliveries_, due_, o.delivery); !st.ok()) return st;
+  if (o.attempt.attempt == 0) return absl::OkStatus();
+  absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, kAttemptSeqKey, 1);
+  if (!seq.ok()) return seq.status();
+  o.attempt.seq = *seq;
+  std::string akey = WebhookPrefix(o.attempt.internal_id, o.attempt.webhook_id) +
+                     keys::EncodeU64(std::numeric_limits<uint64_t>::max() - *seq);
+  if (absl::Status st = lmdb::Put(txn, attempts_, akey, EncodeAttempt(o.attempt)); !st.ok()) {
+    return st;
+  }
+  if (!o.set_last_error && !o.clear_last_error && !o.disable_channel) return absl::OkStatus();
+  std::string skey = StateKey(o.attempt.internal_id, o.attempt.webhook_id);
+  WebhookDeliveryState state;
+  absl::StatusOr<std::string> sraw = lmdb::Get(txn, state_, skey);
+  if (sraw.ok()) {
+    absl::StatusOr<WebhookDeliveryState> decoded = DecodeWebhookState(*sraw);
+    if (decoded.ok()) state = *std::move(decoded);
+  } else if (!absl::IsNotFound(sraw.status())) {
+    return sraw.status();
+  }
+  if (o.clear_last_error && state.last_error &&
+      state.last_error->channel_index == o.attempt.channel_index) {
+    state.last_error.reset();
+  }
+  if (o.set_last_error) state.last_error = o.set_last_error;
+  if (o.disable_channel) state.disabled_channels.push_back(*o.disable_channel);
+  return lmdb::Put(txn, state_, skey, EncodeWebhookState(state));
+}
+
+absl::Status LmdbDeliveryStore::RecordOutcomes(std::vector<AttemptOutcome>& outcomes) {
+  return env_.Write([&](MDB_txn* txn) -> absl::Status {
+    for (AttemptOutcome& o : outcomes) {
+      if (absl::Status st = ApplyOutcome(txn, o); !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AttemptPage> LmdbDeliveryStore::ListAttempts(std::string_view internal_id,
+                                                            std::string_view webhook_id,
+                                                            const AttemptQuery& query) {
+  AttemptPage page;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    page = AttemptPage{};
+    const std::string prefix = WebhookPrefix(internal_id, webhook_id);
+    uint64_t start = query.before_seq ? std::numeric_limits<uint64_t>::max() - *query.before_seq + 1 : 0;
+    lmdb::Cursor c(txn, attempts_);
+    for (bool ok = c.Seek(MDB_SET_RANGE, prefix + keys::EncodeU64(start));
+         ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Seek(MDB_NEXT)) {
+      absl::StatusOr<Attempt> a = DecodeAttempt(c.value());
+      if (!a.ok()) return a.status();
+      if (query.status && a->status != *query.status) continue;
+      if (page.items.size() == query.limit) {
+        page.next_before_seq = page.items.back().seq;
+        break;
+      }
+      a->internal_id = std::string(internal_id);
+      page.items.push_back(*std::move(a));
+    }
+    return c.status();
+  });
+  if (!st.ok()) return st;
+  return page;
+}
+
+absl::StatusOr<WebhookDeliveryState> LmdbDeliveryStore::GetWebhookState(
+    std::string_view internal_id, std::string_view webhook_id) {
+  WebhookDeliveryState state;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<std::string> raw = lmdb::Get(txn, state_, StateKey(internal_id, webhook_id));
+    if (absl::IsNotFound(raw.status())) return absl::OkStatus();
+    if (!raw.ok()) return raw.status();
+    absl::StatusOr<WebhookDeliveryState> decoded = DecodeWebhookState(*raw);
+    if (!decoded.ok()) return decoded.status();
+    state = *std::move(decoded);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return state;
+}
+
+absl::StatusOr<uint64_t> LmdbDeliveryStore::PendingCount() {
+  uint64_t n = 0;
+  absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
+    MDB_stat stat;
+    if (int rc = mdb_stat(txn, due_, &stat); rc != 0) return LmdbStatus(rc, "mdb_stat");
+    n = stat.ms_entries;
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+}  // namespace webhooks

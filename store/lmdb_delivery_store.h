@@ -1,0 +1,48 @@
+// The LMDB DeliveryStore, sharing the environment of an LmdbStore.
+//
+//   deliveries     <delivery_id>                          -> delivery JSON
+//   due            <next_attempt_ms, 8 bytes BE><delivery_id> -> "" (pending deliveries only)
+//   attempts       <internal_id>/<webhook_id>/<~seq, 8 bytes BE> -> attempt JSON (newest first)
+//   webhook_state  <internal_id>/<webhook_id>             -> state JSON (last_error, disabled)
+//   seen_events    <internal_id>/<event_id>               -> ""
+//   meta           "notifier_cursor", "attempt_seq"      -> u64
+#ifndef WEBHOOKS_STORE_LMDB_DELIVERY_STORE_H_
+#define WEBHOOKS_STORE_LMDB_DELIVERY_STORE_H_
+
+#include "store/delivery_store.h"
+#include "store/lmdb_env.h"
+
+namespace webhooks {
+
+class LmdbDeliveryStore final : public DeliveryStore {
+ public:
+  // REQUIRES: `env` was opened by LmdbStore::Open (which opens these databases) and outlives
+  // this object.
+  explicit LmdbDeliveryStore(LmdbEnv& env);
+
+  absl::Status Enqueue(const std::vector<Delivery>& deliveries,
+                       const std::vector<std::pair<std::string, std::string>>& seen,
+                       std::optional<uint64_t> next_position) override;
+  absl::StatusOr<bool> SeenEvent(std::string_view internal_id, std::string_view event_id) override;
+  absl::StatusOr<uint64_t> Cursor() override;
+  absl::StatusOr<std::vector<Delivery>> Due(
+      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) override;
+  absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) override;
+  absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) override;
+  absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,
+                                           std::string_view webhook_id,
+                                           const AttemptQuery& query) override;
+  absl::StatusOr<WebhookDeliveryState> GetWebhookState(std::string_view internal_id,
+                                                       std::string_view webhook_id) override;
+  absl::StatusOr<uint64_t> PendingCount() override;
+
+ private:
+  absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o);
+
+  LmdbEnv& env_;
+  MDB_dbi meta_, deliveries_, due_, attempts_, state_, seen_;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_STORE_LMDB_DELIVERY_STORE_H_
