@@ -14,9 +14,7 @@
 namespace po = boost::program_options;
 
 namespace webhooks::admin {
-namespace {
 
-// Parses `args` against `desc`. Returns -1 to continue, else the exit code to return now.
 int Parse(const Args& args, const po::options_description& desc, const char* usage,
           po::variables_map* vm) {
   try {
@@ -38,13 +36,11 @@ int Fail(const absl::Status& status, const std::string& what) {
   return 1;
 }
 
-}  // namespace
-
 int OrgCreate(Context& ctx, const Args& args) {
   std::string name;
   po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help")(
-      "name", po::value(&name)->required(), "organization name (1-200 characters)");
+  desc.add_options()("help,h", "print this help")("name", po::value(&name)->required(),
+                                                  "organization name (1-200 characters)");
   po::variables_map vm;
   if (int rc = Parse(args, desc, "Usage: webhookctl --data-dir DIR org create --name NAME", &vm);
       rc >= 0) {
@@ -65,8 +61,8 @@ int OrgCreate(Context& ctx, const Args& args) {
 int KeyCreate(Context& ctx, const Args& args) {
   std::string org;
   po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help")(
-      "org", po::value(&org)->required(), "organization internal_id (int_...)");
+  desc.add_options()("help,h", "print this help")("org", po::value(&org)->required(),
+                                                  "organization internal_id (int_...)");
   po::variables_map vm;
   if (int rc = Parse(args, desc, "Usage: webhookctl --data-dir DIR key create --org ORG_ID", &vm);
       rc >= 0) {
@@ -86,13 +82,15 @@ int KeyCreate(Context& ctx, const Args& args) {
 int EventEmit(Context& ctx, const Args& args) {
   std::string org, type, data = "{}";
   po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help")(
-      "org", po::value(&org)->required(), "organization internal_id (int_...)")(
+  desc.add_options()("help,h", "print this help")("org", po::value(&org)->required(),
+                                                  "organization internal_id (int_...)")(
       "type", po::value(&type)->required(), "event type, e.g. object.created")(
-      "data", po::value(&data), "JSON object with the other event fields (event_id, "
-                                "occurred_at, namespace_id, subject, metadata, cache_scope)");
+      "data", po::value(&data),
+      "JSON object with the other event fields (event_id, "
+      "occurred_at, namespace_id, subject, metadata, cache_scope)");
   po::variables_map vm;
-  const char* usage = "Usage: webhookctl --data-dir DIR event emit --org ORG --type TYPE [--data JSON]";
+  const char* usage =
+      "Usage: webhookctl --data-dir DIR event emit --org ORG --type TYPE [--data JSON]";
   if (int rc = Parse(args, desc, usage, &vm); rc >= 0) return rc;
   if (absl::StatusOr<Organization> o = ctx.store.GetOrganization(org); !o.ok()) {
     return Fail(o.status(), "unknown organization");
@@ -101,11 +99,13 @@ int EventEmit(Context& ctx, const Args& args) {
   if (absl::Status st = ParseJson(data, &body); !st.ok()) return Fail(st, "--data");
   if (!body.IsObject()) return Fail(absl::InvalidArgumentError("not a JSON object"), "--data");
   body.RemoveMember("event_type");
-  body.AddMember("event_type", rapidjson::Value(type.c_str(), body.GetAllocator()), body.GetAllocator());
+  body.AddMember("event_type", rapidjson::Value(type.c_str(), body.GetAllocator()),
+                 body.GetAllocator());
   absl::StatusOr<Event> event = ParseEventBody(body, org, SystemClock()());
   if (!event.ok()) {
     std::string details = FieldErrorsJson(event.status()).value_or("");
-    std::cerr << "webhookctl: invalid event: " << event.status().message() << " " << details << "\n";
+    std::cerr << "webhookctl: invalid event: " << event.status().message() << " " << details
+              << "\n";
     return 2;
   }
   auto log = OpenFileEventAppender(ctx.data_dir + "/events");

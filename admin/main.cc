@@ -1,4 +1,5 @@
-// webhookctl: administration of the webhooks store (organizations, API keys).
+// webhookctl: administration of the webhooks store (organizations, API keys, webhooks,
+// deliveries), and dump / restore.
 #include <functional>
 #include <iostream>
 #include <map>
@@ -16,6 +17,14 @@ const std::map<std::string, Command>& Commands() {
       {"org create", webhooks::admin::OrgCreate},
       {"key create", webhooks::admin::KeyCreate},
       {"event emit", webhooks::admin::EventEmit},
+      {"org list", webhooks::admin::OrgList},
+      {"key list", webhooks::admin::KeyList},
+      {"key revoke", webhooks::admin::KeyRevoke},
+      {"webhook list", webhooks::admin::WebhookList},
+      {"deliveries retry", webhooks::admin::DeliveriesRetry},
+      {"stats", webhooks::admin::Stats},
+      {"dump", webhooks::admin::Dump},
+      {"restore", webhooks::admin::Restore},
   };
   return kCommands;
 }
@@ -81,10 +90,12 @@ int main(int argc, char** argv) {
     std::cerr << "webhookctl: --data-dir is required\n" << Usage();
     return 2;
   }
-  auto store = webhooks::LmdbStore::Open(data_dir);
+  webhooks::LmdbOptions options;
+  if (name == "restore") options = webhooks::admin::RestoreStoreOptions(data_dir, rest);
+  auto store = webhooks::LmdbStore::Open(data_dir, options);
   if (!store.ok()) {
-    std::cerr << "webhookctl: cannot open store in " << data_dir << ": "
-              << store.status().message() << "\n";
+    std::cerr << "webhookctl: cannot open store in " << data_dir << ": " << store.status().message()
+              << "\n";
     return 1;
   }
   webhooks::admin::Context ctx{**store, data_dir};

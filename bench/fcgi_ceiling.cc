@@ -98,8 +98,7 @@ void Serve(int id) {
     int mrc = mdb_txn_begin(g_env, nullptr, MDB_RDONLY, &txn);
     if (mrc == 0) mrc = mdb_get(txn, g_dbi, &k, &v);
     if (mrc == 0) {
-      static const char kHeaders[] =
-          "Status: 200 OK\r\nContent-Type: application/json\r\n";
+      static const char kHeaders[] = "Status: 200 OK\r\nContent-Type: application/json\r\n";
       char len[64];
       int n = std::snprintf(len, sizeof(len), "Content-Length: %zu\r\n\r\n", v.mv_size);
       FCGX_PutStr(kHeaders, sizeof(kHeaders) - 1, req.out);
@@ -140,7 +139,8 @@ int main(int argc, char** argv) {
     } else if (a == "--socket-mode") {
       socket_mode = next();
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: fcgi_ceiling --socket PATH --db DIR [--threads N] [--socket-mode 0666]\n");
+      std::printf(
+          "usage: fcgi_ceiling --socket PATH --db DIR [--threads N] [--socket-mode 0666]\n");
       return 0;
     } else {
       std::fprintf(stderr, "fcgi_ceiling: unknown argument %s\n", a.c_str());

@@ -6,9 +6,12 @@
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "eventlog/segment_format.h"
@@ -100,9 +103,19 @@ void FileEventAppender::CommitBatch(const std::vector<Waiter*>& batch) {
   }
 }
 
-// Thread-safe (one mutex). Caches the segment listing, the fd of the segment being read, the
-// last position it handed out (a known record boundary) and the scanned end of the newest
-// segment.
+// Thread-safe (one mutex). Caches the segment listing, the fd of the segment being read, known
+// record boundaries and the scanned end of the newest segment.
+//
+// Beyond EventSource's contract:
+//  - Damage is DataLoss naming the segment file, the offset in it and the position: an
+//    impossible length or a CRC mismatch with more bytes after it, an incomplete record in a
+//    segment that is not the newest, or a next segment not starting where the previous ends.
+//    Records before the damage are returned first; the Read starting at the damaged record
+//    returns the DataLoss (and keeps doing so).
+//  - OutOfRange for a position that is not a record boundary, lies in a discarded segment, or
+//    is past the end of the log. Positions other than 0, a segment base, the last next_position
+//    handed out and the start of the last successful Read are checked by following record
+//    headers from the start of their segment.
 class FileEventSource final : public EventSource {
  public:
   explicit FileEventSource(std::string dir) : dir_(std::move(dir)) {}
@@ -133,14 +146,16 @@ class FileEventSource final : public EventSource {
 
   const std::string dir_;
   std::mutex mu_;
-  std::vector<uint64_t> segments_;   // GUARDED_BY(mu_); ascending
-  ScopedFd current_;                 // GUARDED_BY(mu_)
-  uint64_t current_base_ = 0;        // GUARDED_BY(mu_)
-  std::optional<uint64_t> trusted_;  // GUARDED_BY(mu_); last next_position handed out
-  ScopedFd end_fd_;                  // GUARDED_BY(mu_); the newest segment, for EndPosition
-  uint64_t end_base_ = 0;            // GUARDED_BY(mu_)
-  uint64_t end_good_ = 0;            // GUARDED_BY(mu_); validated end within end_base_
-  uint64_t end_size_ = 0;            // GUARDED_BY(mu_); file size when end_good_ was found
+  std::vector<uint64_t> segments_;  // GUARDED_BY(mu_); ascending
+  ScopedFd current_;                // GUARDED_BY(mu_)
+  uint64_t current_base_ = 0;       // GUARDED_BY(mu_)
+  // GUARDED_BY(mu_); known boundaries: the last next_position handed out, the last Read start.
+  std::optional<uint64_t> trusted_;
+  std::optional<uint64_t> trusted_start_;
+  ScopedFd end_fd_;        // GUARDED_BY(mu_); the newest segment, for EndPosition
+  uint64_t end_base_ = 0;  // GUARDED_BY(mu_)
+  uint64_t end_good_ = 0;  // GUARDED_BY(mu_); validated end within end_base_
+  uint64_t end_size_ = 0;  // GUARDED_BY(mu_); file size when end_good_ was found
 };
 
 absl::Status FileEventSource::RefreshSegments() {
@@ -190,7 +205,9 @@ absl::Status FileEventSource::SeekCached(uint64_t position) {
     return Discarded(position);
   }
   if (absl::Status s = OpenSegment(*std::prev(it)); !s.ok()) return s;
-  if (position == trusted_ || position == current_base_) return absl::OkStatus();
+  if (position == trusted_ || position == trusted_start_ || position == current_base_) {
+    return absl::OkStatus();
+  }
   return CheckBoundary(position);
 }
 
@@ -235,6 +252,7 @@ absl::StatusOr<std::vector<LogRecord>> FileEventSource::Read(uint64_t position,
   absl::StatusOr<bool> found = Seek(position);
   if (!found.ok()) return found.status();
   if (!*found) return out;
+  trusted_start_ = position;
   absl::StatusOr<uint64_t> size = CurrentSize();
   if (!size.ok()) return size.status();
   std::optional<SegmentReader> reader(std::in_place, current_.get(), *size);

@@ -167,8 +167,8 @@ absl::StatusOr<RecordView> SegmentReader::ReadAt(uint64_t offset, bool check_crc
   const uint64_t left = size_ - offset;
   if (left < kHeaderBytes) return view;
   absl::StatusOr<bool> filled = Fill(offset, kHeaderBytes);
-  if (!filled.ok() || !*filled)
-    return filled.ok() ? absl::StatusOr<RecordView>(view) : filled.status();
+  if (!filled.ok()) return filled.status();
+  if (!*filled) return view;
   const char* header = buf_.data() + (offset - buf_offset_);
   const uint32_t length = DecodeU32(header);
   const uint32_t crc = DecodeU32(header + 4);

@@ -1,8 +1,17 @@
 // webhook-api: the FastCGI responder behind nginx.
+#include <dirent.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -61,6 +70,73 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code) {
   return true;
 }
 
+// Socket activation: the listening socket systemd passed (webhook-api.socket), or -1 when
+// started without one. Unsets LISTEN_FDS/LISTEN_PID so children would not inherit them.
+int InheritedSocket(int* code) {
+  int n = sd_listen_fds(1);
+  if (n < 0) {
+    std::fprintf(stderr, "level=fatal msg=\"sd_listen_fds failed\" error=\"%s\"\n", strerror(-n));
+    *code = 1;
+    return -2;
+  }
+  if (n == 0) return -1;
+  if (n != 1 || sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+    std::fprintf(stderr,
+                 "level=fatal msg=\"expected exactly one listening unix stream socket from "
+                 "systemd\" fds=%d\n",
+                 n);
+    *code = 1;
+    return -2;
+  }
+  return SD_LISTEN_FDS_START;
+}
+
+void NoopHandler(int) {}
+
+// Stopping on a socket systemd passed. FcgiServer::Shutdown() wakes its accept(2) with
+// shutdown(2) on the listening socket, but that socket is shared with systemd: shut down, it
+// refuses every later connection and the next activation finds a dead socket. So the descriptor
+// number is first pointed at a fresh, never-listening socket (threads that reach accept(2) from
+// now on fail at once; FCGX_ShutdownPending stops them before that anyway), Shutdown() then
+// only touches that one, and the one thread still blocked in accept(2) on the real socket is
+// interrupted with a signal (FCGI_FAIL_ACCEPT_ON_INTR; the handler has no SA_RESTART). Only
+// threads inside accept are signalled, so no in-flight request's read or write is disturbed.
+// Connections still queued on the socket stay there for the next activation.
+void StopInherited(webhooks::FcgiServer& server, int listen_fd, const std::atomic<bool>& served) {
+  int dummy = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (dummy < 0 || dup2(dummy, listen_fd) < 0) {
+    std::fprintf(stderr, "level=error msg=\"cannot detach the inherited socket\" error=\"%s\"\n",
+                 strerror(errno));
+  }
+  if (dummy >= 0) close(dummy);
+  server.Shutdown();
+  const pid_t pid = getpid();
+  const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!served && std::chrono::steady_clock::now() < deadline) {
+    if (DIR* tasks = opendir("/proc/self/task")) {
+      while (dirent* e = readdir(tasks)) {
+        pid_t tid = static_cast<pid_t>(atoi(e->d_name));
+        if (tid <= 0 || tid == self) continue;
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+        FILE* f = std::fopen(path, "r");
+        if (!f) continue;
+        long nr = -1;
+        if (std::fscanf(f, "%ld", &nr) != 1) nr = -1;
+        std::fclose(f);
+        bool in_accept = nr == SYS_accept4;
+#ifdef SYS_accept
+        in_accept = in_accept || nr == SYS_accept;
+#endif
+        if (in_accept) syscall(SYS_tgkill, pid, tid, SIGUSR2);
+      }
+      closedir(tasks);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +151,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction wake = {};
+  wake.sa_handler = NoopHandler;  // no SA_RESTART: interrupts accept(2), see StopInherited
+  sigemptyset(&wake.sa_mask);
+  sigaction(SIGUSR2, &wake, nullptr);
+
+  const int inherited_fd = InheritedSocket(&code);
+  if (inherited_fd == -2) return code;
 
   webhooks::LmdbOptions lmdb_options;
   lmdb_options.initial_map_size = flags.map_size_mb << 20;
@@ -86,6 +169,7 @@ int main(int argc, char** argv) {
   }
   webhooks::FcgiServerOptions server_options;
   server_options.socket_path = flags.socket_path;
+  server_options.listen_fd = inherited_fd;  // systemd's socket: adopted, never unlinked
   server_options.socket_mode = static_cast<unsigned>(std::stoul(flags.socket_mode, nullptr, 8));
   server_options.threads = flags.threads;
   auto server = webhooks::FcgiServer::Listen(server_options);
@@ -95,25 +179,40 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
-    (*server)->Shutdown();
-  });
-
   auto events = webhooks::OpenFileEventAppender(flags.data_dir + "/events");
   if (!events.ok()) {
     std::fprintf(stderr, "level=fatal msg=\"cannot open event log\" error=\"%s\"\n",
                  std::string(events.status().message()).c_str());
     return 1;
   }
+
+  // From here on every exit goes through the signal thread (it is joined below).
+  std::atomic<bool> served{false};
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
+    sd_notify(0, "STOPPING=1");
+    if (inherited_fd >= 0) {
+      StopInherited(**server, inherited_fd, served);
+    } else {
+      (*server)->Shutdown();
+    }
+  });
+
   webhooks::LmdbDeliveryStore deliveries((*store)->env());
   webhooks::Services services{**store, **store, webhooks::SystemClock(), &deliveries,
                               events->get()};
-  std::fprintf(stderr, "level=info msg=\"listening\" socket=\"%s\" threads=%d\n",
-               flags.socket_path.c_str(), flags.threads);
+  if (inherited_fd >= 0) {
+    std::fprintf(stderr, "level=info msg=\"listening\" socket=systemd fd=%d threads=%d\n",
+                 inherited_fd, flags.threads);
+  } else {
+    std::fprintf(stderr, "level=info msg=\"listening\" socket=\"%s\" threads=%d\n",
+                 flags.socket_path.c_str(), flags.threads);
+  }
+  sd_notify(0, "READY=1\nSTATUS=serving");
   (*server)->Serve([&](const webhooks::HttpRequest& r) { return webhooks::Dispatch(services, r); });
+  served = true;
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"stopped\"\n");
   return 0;

@@ -154,7 +154,14 @@ void Dispatcher::Admit(Delivery d) {
   }
   const Channel& channel = w->spec.channels[d.channel_index];
   std::string endpoint = EndpointKey(channel, options_.endpoints);
-  waiting_[endpoint].push_back(Job{std::move(d), channel, endpoint});
+  std::deque<Job>& queue = waiting_[endpoint];
+  if (queue.size() >= options_.max_waiting_per_endpoint) {
+    known_.erase(d.delivery_id);
+    deferred_ids_.insert(d.delivery_id);
+    deferred_[endpoint].push_back(d.delivery_id);
+    return;
+  }
+  queue.push_back(Job{std::move(d), channel, endpoint});
 }
 
 absl::StatusOr<size_t> Dispatcher::Step() {
@@ -167,7 +174,8 @@ absl::StatusOr<size_t> Dispatcher::Step() {
     absl::StatusOr<std::vector<Delivery>> due =
         deliveries_.Due(NowMs(), room, [this](std::string_view id) {
           std::lock_guard<std::mutex> lock(mu_);
-          return known_.count(std::string(id)) != 0;
+          std::string key(id);
+          return known_.count(key) != 0 || deferred_ids_.count(key) != 0;
         });
     if (!due.ok()) return due.status();
     for (Delivery& d : *due) Admit(std::move(d));
@@ -182,6 +190,11 @@ absl::StatusOr<size_t> Dispatcher::Step() {
         it->second.pop_front();
         ++busy;
         ++in_flight_;
+      }
+      if (it->second.size() <= options_.max_waiting_per_endpoint / 2) {
+        // Backlog halved: deferred deliveries of this endpoint may be taken again.
+        for (const std::string& id : deferred_[it->first]) deferred_ids_.erase(id);
+        deferred_.erase(it->first);
       }
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }

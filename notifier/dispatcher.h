@@ -31,6 +31,10 @@ struct DispatcherOptions {
   std::vector<Cidr> allow_cidrs;
   size_t per_endpoint_concurrency = 8;
   size_t max_known = 4096;  // deliveries held in memory (queued here or in flight)
+  // Deliveries waiting here per endpoint at most; more are deferred (left in the durable queue
+  // and skipped) until the endpoint's backlog halves, so one slow endpoint cannot fill memory
+  // and starve the others.
+  size_t max_waiting_per_endpoint = 64;
 };
 
 // What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
@@ -76,6 +80,8 @@ class Dispatcher {
   std::set<std::string> known_;                         // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;      // GUARDED_BY(mu_), by endpoint
   std::map<std::string, size_t> busy_;                  // GUARDED_BY(mu_), in flight by endpoint
+  std::map<std::string, std::vector<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
+  std::set<std::string> deferred_ids_;                  // GUARDED_BY(mu_)
   size_t in_flight_ = 0;                                // GUARDED_BY(mu_)
   std::mt19937_64 rng_;                                 // GUARDED_BY(mu_)
 };

@@ -1,10 +1,18 @@
 // webhook-notifier: delivers every event of the log to every matching channel.
+#include <pthread.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "eventlog/file_event_log.h"
@@ -20,6 +28,7 @@ namespace {
 struct Flags {
   std::string data_dir;
   std::string config;
+  bool config_optional = false;
   std::string retry_schedule;
   std::vector<std::string> allow_cidr;
   webhooks::NotifierOptions options;
@@ -33,7 +42,9 @@ po::options_description Describe(Flags& f) {
       "Every option may also be given in the config file as name=value.\nOptions");
   desc.add_options()("help,h", "print this help and exit")(
       "data-dir", po::value(&f.data_dir), "data directory (LMDB in DIR/db, events in DIR/events)")(
-      "config", po::value(&f.config), "config file of name=value lines")(
+      "config", po::value(&f.config), "config file of name=value lines (re-read on SIGHUP)")(
+      "config-optional", po::bool_switch(&f.config_optional),
+      "a missing --config file is not an error (the systemd unit's default)")(
       "slack-api-url", po::value(&e.slack_api_url)->default_value("https://slack.com/api"),
       "Slack Web API base URL")(
       "twilio-api-url", po::value(&e.twilio_api_url)->default_value("https://api.twilio.com"),
@@ -57,8 +68,10 @@ po::options_description Describe(Flags& f) {
   return desc;
 }
 
-// Returns false (with *code set) when the process should exit now.
-bool ParseFlags(int argc, char** argv, Flags* f, int* code) {
+// Parses argv (and the config file). Returns false when the process should not run: *code 0
+// after --help, 2 with *error set on a bad flag or config. Error messages name options, never
+// their values (the config holds the Twilio auth token and other secrets).
+bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) {
   po::options_description desc = Describe(*f);
   try {
     po::variables_map vm;
@@ -69,9 +82,13 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code) {
       return false;
     }
     if (vm.count("config")) {
-      std::ifstream in(vm["config"].as<std::string>());
-      if (!in) throw po::error("cannot read config file " + vm["config"].as<std::string>());
-      po::store(po::parse_config_file(in, desc), vm);
+      const std::string path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (in) {
+        po::store(po::parse_config_file(in, desc), vm);
+      } else if (!(vm.count("config-optional") && vm["config-optional"].as<bool>())) {
+        throw po::error("cannot read config file " + path);
+      }
     }
     po::notify(vm);
     if (f->data_dir.empty()) throw po::error("--data-dir is required");
@@ -84,51 +101,201 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code) {
       f->options.dispatch.allow_cidrs.push_back(*cidr);
     }
   } catch (const po::error& e) {
-    std::cerr << "webhook-notifier: " << e.what() << "\n" << desc << "\n";
+    // boost's messages quote the offending value only for options that must be numbers or
+    // switches; the secret-bearing options are plain strings and never fail to parse.
+    *error = e.what();
     *code = 2;
     return false;
   }
   return true;
 }
 
+// Escapes a value for a double-quoted log field.
+std::string Quote(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// What main, the signal thread and the status thread share.
+struct Control {
+  std::mutex mu;
+  std::condition_variable cv;
+  webhooks::Notifier* running = nullptr;  // GUARDED_BY(mu)
+  bool stop = false;                      // GUARDED_BY(mu)
+  bool reload = false;                    // GUARDED_BY(mu)
+  std::unique_ptr<Flags> next;            // GUARDED_BY(mu): the config read on SIGHUP
+};
+
+std::string StatusLine(const webhooks::Notifier::Stats& s) {
+  const uint64_t lag = s.log_end > s.cursor ? s.log_end - s.cursor : 0;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight",
+                static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
+                s.in_flight);
+  return buf;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags flags;
+  auto flags = std::make_unique<Flags>();
   int code = 0;
-  if (!ParseFlags(argc, argv, &flags, &code)) return code;
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::string error;
+  if (!ParseFlags(argc, argv, flags.get(), &code, &error)) {
+    if (code != 0) {
+      std::fprintf(stderr, "level=fatal msg=\"bad flags or config\" error=\"%s\"\n",
+                   Quote(error).c_str());
+      std::cerr << "webhook-notifier: " << error << " (see --help)\n";
+    }
+    return code;
+  }
+  // SIGTERM/SIGINT stop, SIGHUP reloads; all taken by the signal thread below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto store = webhooks::LmdbStore::Open(flags.data_dir);
+  auto store = webhooks::LmdbStore::Open(flags->data_dir);
   if (!store.ok()) {
     std::fprintf(stderr, "level=fatal msg=\"cannot open store\" error=\"%s\"\n",
-                 std::string(store.status().message()).c_str());
+                 Quote(std::string(store.status().message())).c_str());
     return 1;
   }
-  auto log = webhooks::OpenFileEventSource(flags.data_dir + "/events");
+  auto log = webhooks::OpenFileEventSource(flags->data_dir + "/events");
   if (!log.ok()) {
     std::fprintf(stderr, "level=fatal msg=\"cannot open event log\" error=\"%s\"\n",
-                 std::string(log.status().message()).c_str());
+                 Quote(std::string(log.status().message())).c_str());
     return 1;
   }
   webhooks::LmdbDeliveryStore deliveries((*store)->env());
   std::unique_ptr<webhooks::Transport> transport = webhooks::NewCurlTransport();
-  webhooks::Notifier notifier(flags.options, **store, deliveries, **log, *transport,
-                              webhooks::SystemClock());
+
+  Control ctl;
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
-    notifier.Stop();
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        auto next = std::make_unique<Flags>();
+        int c = 0;
+        std::string err;
+        if (!ParseFlags(argc, argv, next.get(), &c, &err)) {
+          std::fprintf(stderr,
+                       "level=error msg=\"config reload failed; keeping the running config\" "
+                       "error=\"%s\"\n",
+                       Quote(err).c_str());
+          continue;
+        }
+        std::fprintf(stderr, "level=info msg=\"reloading config\" config=\"%s\"\n",
+                     Quote(next->config).c_str());
+        sd_notify(0, "RELOADING=1\nSTATUS=reloading config");
+        std::lock_guard<std::mutex> lock(ctl.mu);
+        ctl.next = std::move(next);
+        ctl.reload = true;
+        if (ctl.running) ctl.running->Stop();
+        continue;
+      }
+      std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
+      sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+      std::lock_guard<std::mutex> lock(ctl.mu);
+      ctl.stop = true;
+      if (ctl.running) ctl.running->Stop();
+      ctl.cv.notify_all();
+      return;
+    }
   });
+
+  // Status and watchdog: every few seconds (at most half of WatchdogSec), the queue figures go
+  // to systemd as STATUS= along with WATCHDOG=1. GetStats() reads the cursor and the queue from
+  // LMDB, so a wedged store stops the pings and systemd restarts the service.
+  std::thread status_thread([&] {
+    uint64_t watchdog_usec = 0;
+    const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+    auto period = std::chrono::milliseconds(5000);
+    if (watchdog) {
+      period = std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
+    }
+    std::unique_lock<std::mutex> lock(ctl.mu);
+    while (!ctl.stop) {
+      ctl.cv.wait_for(lock, period, [&] { return ctl.stop; });
+      if (ctl.stop) break;
+      std::string msg;
+      if (ctl.running) msg = StatusLine(ctl.running->GetStats());
+      if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
+      if (!msg.empty()) sd_notify(0, msg.c_str());
+    }
+  });
+
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
-               flags.data_dir.c_str());
-  notifier.Run();
+               Quote(flags->data_dir).c_str());
+  for (;;) {
+    auto notifier = std::make_unique<webhooks::Notifier>(flags->options, **store, deliveries,
+                                                         **log, *transport,
+                                                         webhooks::SystemClock());
+    // The cursor and the delivery queue are read before READY=1: a store that cannot be read
+    // keeps the unit from becoming active.
+    auto cursor = deliveries.Cursor();
+    auto pending = deliveries.PendingCount();
+    if (!cursor.ok() || !pending.ok()) {
+      std::fprintf(stderr, "level=fatal msg=\"cannot read the cursor or the delivery queue\" "
+                   "error=\"%s\"\n",
+                   Quote(std::string((cursor.ok() ? pending.status() : cursor.status()).message()))
+                       .c_str());
+      _exit(1);  // the other threads hold references to the stack; nothing to flush
+    }
+    {
+      std::lock_guard<std::mutex> lock(ctl.mu);
+      if (ctl.stop) break;
+      if (ctl.reload) {  // SIGHUP before this instance ran: take the new config first
+        ctl.reload = false;
+        flags = std::move(ctl.next);
+        continue;
+      }
+      ctl.running = notifier.get();
+    }
+    webhooks::Notifier::Stats stats = notifier->GetStats();
+    std::string ready = "READY=1\n" + StatusLine(stats);
+    sd_notify(0, ready.c_str());
+    std::fprintf(stderr,
+                 "level=info msg=\"ready\" cursor=%llu log_end=%llu pending=%llu\n",
+                 static_cast<unsigned long long>(stats.cursor),
+                 static_cast<unsigned long long>(stats.log_end),
+                 static_cast<unsigned long long>(stats.pending));
+    notifier->Run();  // until Stop(): in-flight attempts finish or stay queued; outcomes committed
+    std::lock_guard<std::mutex> lock(ctl.mu);
+    ctl.running = nullptr;
+    if (ctl.stop || !ctl.reload) break;
+    ctl.reload = false;
+    std::unique_ptr<Flags> next = std::move(ctl.next);
+    if (next->data_dir != flags->data_dir) {
+      std::fprintf(stderr,
+                   "level=warn msg=\"data-dir changes take effect on restart, not on reload\"\n");
+    }
+    flags = std::move(next);
+    std::fprintf(stderr, "level=info msg=\"config reloaded\" config=\"%s\"\n",
+                 Quote(flags->config).c_str());
+  }
+  bool by_signal;
+  {
+    std::lock_guard<std::mutex> lock(ctl.mu);
+    by_signal = ctl.stop;
+    ctl.stop = true;
+    ctl.cv.notify_all();
+  }
+  status_thread.join();
+  if (!by_signal) pthread_kill(signal_thread.native_handle(), SIGTERM);  // Run() ended by itself
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"notifier stopped\"\n");
   return 0;

@@ -14,7 +14,7 @@ WH_DEPS=(
   liblmdb-dev lmdb-utils
   rapidjson-dev libboost-program-options-dev libabsl-dev
   libcurl4-openssl-dev libssl-dev
-  libgtest-dev
+  libgtest-dev libsystemd-dev
   nginx-light
   curl ca-certificates
 )

@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir,
   mdb_env_set_mapsize(raw, options.initial_map_size);
   mdb_env_set_maxreaders(raw, options.max_readers);
   mdb_env_set_maxdbs(raw, static_cast<MDB_dbi>(dbs.size() + 4));
-  if (int rc = mdb_env_open(raw, dir.c_str(), MDB_NOTLS, 0600); rc != 0) {
+  if (int rc = mdb_env_open(raw, dir.c_str(), MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC), 0600); rc != 0) {
     return LmdbStatus(rc, "mdb_env_open " + dir);
   }
   int dead = 0;

@@ -24,6 +24,8 @@ struct LmdbOptions {
   size_t initial_map_size = size_t{64} << 20;  // grows by doubling when full
   size_t max_map_size = size_t{1} << 40;
   unsigned max_readers = 1024;
+  // false: commits are not fsync'd (MDB_NOSYNC). Only for tests and benchmarks of other layers.
+  bool durable = true;
 };
 
 // A named database to open (created when missing).

@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -217,6 +219,31 @@ TEST(EventLogFileTest, TwoAppendersInterleaveAcrossRotations) {
   }
 }
 
+TEST(EventLogFileTest, ReaderFollowsConcurrentWritersAcrossRotations) {
+  TempDir dir;
+  constexpr int kEach = 400;
+  auto first = MustOpenAppender(dir.path(), 512);
+  auto second = MustOpenAppender(dir.path(), 512);
+  std::thread a([&] { AppendN(*first, kEach, "a"); });
+  std::thread b([&] { AppendN(*second, kEach, "b"); });
+  auto source = MustOpenSource(dir.path());
+  std::set<std::string> seen;
+  uint64_t position = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (seen.size() < 2 * kEach && std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<LogRecord>> records = source->Read(position, 10);
+    ASSERT_TRUE(records.ok()) << records.status();
+    for (const LogRecord& record : *records) {
+      EXPECT_EQ(record.position, position);
+      EXPECT_TRUE(seen.insert(record.payload).second) << record.payload;
+      position = record.next_position;
+    }
+  }
+  a.join();
+  b.join();
+  EXPECT_EQ(seen.size(), size_t{2 * kEach});
+}
+
 TEST(EventLogFileTest, RotatesAndReadsAcrossSegmentBoundaries) {
   TempDir dir;
   auto appender = MustOpenAppender(dir.path(), 4096);
@@ -284,6 +311,32 @@ TEST(EventLogFileTest, GarbageHalfRecordIsEndOfDataAndRepairedByNextAppender) {
   records = ReadAll(*source);
   ASSERT_EQ(records.size(), 11u);
   EXPECT_EQ(records.back().payload, "after");
+}
+
+TEST(EventLogFileTest, WriterKilledMidAppendLeavesAReadableLog) {
+  TempDir dir;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<std::unique_ptr<EventAppender>> appender = OpenFileEventAppender(dir.path());
+    const std::string big(kMaxEventRecordBytes, 'k');
+    while (appender.ok() && (*appender)->Append(big).ok()) {
+    }
+    _exit(1);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+
+  auto source = MustOpenSource(dir.path());
+  const size_t before = ReadAll(*source).size();
+  auto appender = MustOpenAppender(dir.path());
+  ASSERT_TRUE(appender->Append("survivor").ok());
+  const std::vector<LogRecord> records = ReadAll(*source);
+  ASSERT_EQ(records.size(), before + 1);
+  EXPECT_EQ(records.back().payload, "survivor");
+  EXPECT_EQ(std::filesystem::file_size(Segment0(dir)), records.back().next_position);
 }
 
 TEST(EventLogFileTest, CrcMismatchOnLastRecordIsEndOfData) {

@@ -1,0 +1,142 @@
+#include "store/lmdb_admin.h"
+
+#include <algorithm>
+
+#include "store/account_codec.h"
+#include "store/delivery_codec.h"
+#include "store/keys.h"
+#include "store/lmdb_txn.h"
+
+namespace webhooks {
+namespace {
+
+constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
+
+std::string DueKey(int64_t ms, std::string_view delivery_id) {
+  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
+         std::string(delivery_id);
+}
+
+absl::StatusOr<uint64_t> Entries(MDB_txn* txn, MDB_dbi dbi) {
+  MDB_stat stat;
+  if (int rc = mdb_stat(txn, dbi, &stat); rc != 0) return LmdbStatus(rc, "mdb_stat");
+  return stat.ms_entries;
+}
+
+// Every key record passing `keep`, in key-hash order.
+absl::StatusOr<std::vector<ApiKeyRecord>> ScanKeys(
+    MDB_txn* txn, MDB_dbi dbi, const std::function<bool(const ApiKeyRecord&)>& keep) {
+  std::vector<ApiKeyRecord> out;
+  lmdb::Cursor c(txn, dbi);
+  for (bool ok = c.Seek(MDB_FIRST); ok; ok = c.Seek(MDB_NEXT)) {
+    absl::StatusOr<ApiKeyRecord> k = DecodeApiKey(c.key(), c.value());
+    if (!k.ok()) return k.status();
+    if (keep(*k)) out.push_back(*std::move(k));
+  }
+  if (!c.status().ok()) return c.status();
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(LmdbStore& store,
+                                                      std::string_view internal_id) {
+  absl::StatusOr<std::vector<ApiKeyRecord>> out;
+  absl::Status st = store.env().Read([&](MDB_txn* txn) {
+    out = ScanKeys(txn, store.env().dbi("api_keys"),
+                   [&](const ApiKeyRecord& k) { return k.internal_id == internal_id; });
+    return out.status();
+  });
+  if (!st.ok()) return st;
+  std::stable_sort(out->begin(), out->end(), [](const ApiKeyRecord& a, const ApiKeyRecord& b) {
+    return a.created_at < b.created_at;
+  });
+  return out;
+}
+
+absl::StatusOr<ApiKeyRecord> RevokeApiKey(LmdbStore& store, std::string_view prefix,
+                                          std::optional<std::string> internal_id) {
+  ApiKeyRecord revoked;
+  MDB_dbi dbi = store.env().dbi("api_keys");
+  absl::Status st = store.env().Write([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<std::vector<ApiKeyRecord>> found =
+        ScanKeys(txn, dbi, [&](const ApiKeyRecord& k) {
+          return k.prefix == prefix && (!internal_id || k.internal_id == *internal_id);
+        });
+    if (!found.ok()) return found.status();
+    if (found->empty()) return absl::NotFoundError("no API key has prefix " + std::string(prefix));
+    if (found->size() > 1) {
+      return absl::FailedPreconditionError(std::to_string(found->size()) +
+                                           " API keys have prefix " + std::string(prefix) +
+                                           "; name the organization with --org");
+    }
+    revoked = found->front();
+    return lmdb::Del(txn, dbi, revoked.key_hash);
+  });
+  if (!st.ok()) return st;
+  return revoked;
+}
+
+absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_view webhook_id,
+                                               std::optional<std::string> internal_id,
+                                               std::optional<TimePoint> since, int64_t now_ms) {
+  uint64_t n = 0;
+  MDB_dbi deliveries = store.env().dbi("deliveries"), due = store.env().dbi("due");
+  absl::Status st = store.env().Write([&](MDB_txn* txn) -> absl::Status {
+    n = 0;
+    std::vector<Delivery> retry;
+    lmdb::Cursor c(txn, deliveries);
+    for (bool ok = c.Seek(MDB_FIRST); ok; ok = c.Seek(MDB_NEXT)) {
+      absl::StatusOr<Delivery> d = DecodeDelivery(c.value());
+      if (!d.ok()) return d.status();
+      if (d->state != DeliveryState::kFailed || d->webhook_id != webhook_id) continue;
+      if (internal_id && d->internal_id != *internal_id) continue;
+      std::optional<TimePoint> created = ParseTimestamp(d->created_at);
+      if (since && (!created || *created < *since)) continue;
+      retry.push_back(*std::move(d));
+    }
+    if (!c.status().ok()) return c.status();
+    for (Delivery& d : retry) {
+      d.state = DeliveryState::kPending;
+      d.attempts = 0;
+      d.next_attempt_ms = now_ms;
+      absl::Status s = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
+      if (s.ok()) s = lmdb::Put(txn, due, DueKey(now_ms, d.delivery_id), "");
+      if (!s.ok()) return s;
+      ++n;
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+absl::StatusOr<StoreStats> ReadStoreStats(LmdbStore& store) {
+  StoreStats s;
+  LmdbEnv& env = store.env();
+  absl::Status st = env.Read([&](MDB_txn* txn) -> absl::Status {
+    const std::pair<const char*, uint64_t*> kDbs[] = {
+        {"orgs", &s.organizations},    {"api_keys", &s.api_keys},      {"webhooks", &s.webhooks},
+        {"deliveries", &s.deliveries}, {"due", &s.pending_deliveries}, {"attempts", &s.attempts}};
+    for (const auto& [name, out] : kDbs) {
+      absl::StatusOr<uint64_t> n = Entries(txn, env.dbi(name));
+      if (!n.ok()) return n.status();
+      *out = *n;
+    }
+    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, env.dbi("meta"), kCursorKey);
+    if (!cursor.ok()) return cursor.status();
+    s.notifier_cursor = *cursor;
+    MDB_envinfo info;
+    MDB_stat stat;
+    MDB_env* raw = mdb_txn_env(txn);
+    mdb_env_info(raw, &info);
+    mdb_env_stat(raw, &stat);
+    s.store_bytes = (info.me_last_pgno + 1) * uint64_t{stat.ms_psize};
+    s.map_bytes = info.me_mapsize;
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return s;
+}
+
+}  // namespace webhooks

@@ -1,0 +1,50 @@
+// Operator queries and fixes over an LmdbStore that the store interfaces do not offer (for
+// webhookctl): API key listing and revocation, re-queueing failed deliveries, statistics.
+#ifndef WEBHOOKS_STORE_LMDB_ADMIN_H_
+#define WEBHOOKS_STORE_LMDB_ADMIN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/time_format.h"
+#include "store/lmdb_store.h"
+
+namespace webhooks {
+
+// The keys of one organization (hashes, prefixes, creation times), oldest first.
+absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(LmdbStore& store,
+                                                      std::string_view internal_id);
+
+// Deletes the one key whose prefix is `prefix` (and, when given, of organization
+// `internal_id`) and returns it. NotFound when none matches; FailedPrecondition when several
+// do (nothing is deleted then).
+absl::StatusOr<ApiKeyRecord> RevokeApiKey(LmdbStore& store, std::string_view prefix,
+                                          std::optional<std::string> internal_id);
+
+// Puts every failed delivery of webhook `webhook_id` (of `internal_id` when given) created at
+// or after `since` back in the queue: pending, attempts 0, due at `now_ms`. Returns how many,
+// in one transaction.
+absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_view webhook_id,
+                                               std::optional<std::string> internal_id,
+                                               std::optional<TimePoint> since, int64_t now_ms);
+
+struct StoreStats {
+  uint64_t organizations = 0;
+  uint64_t api_keys = 0;
+  uint64_t webhooks = 0;
+  uint64_t deliveries = 0;  // every state
+  uint64_t pending_deliveries = 0;
+  uint64_t attempts = 0;
+  uint64_t notifier_cursor = 0;  // the notifier's position in the event log
+  uint64_t store_bytes = 0;      // pages in use * page size
+  uint64_t map_bytes = 0;
+};
+absl::StatusOr<StoreStats> ReadStoreStats(LmdbStore& store);
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_STORE_LMDB_ADMIN_H_

@@ -1,0 +1,188 @@
+// The notifier's retry semantics against a real receiver: the schedule, HTTP 410 disabling a
+// channel, and Retry-After on 429/503.
+#include <algorithm>
+#include <thread>
+
+#include "tests/integration/sinks_harness.h"
+
+namespace webhooks::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string Describe(const std::vector<ApiAttempt>& attempts) {
+  std::string out;
+  for (const ApiAttempt& a : attempts) {
+    out += "  [" + std::to_string(a.channel_index) + "] attempt " + std::to_string(a.attempt) +
+           " " + a.status + " " + std::to_string(a.status_code) + " " + a.error + "\n";
+  }
+  return out;
+}
+
+std::vector<ApiAttempt> OfChannel(const std::vector<ApiAttempt>& attempts, int channel) {
+  std::vector<ApiAttempt> out;
+  std::copy_if(attempts.begin(), attempts.end(), std::back_inserter(out),
+               [&](const ApiAttempt& a) { return a.channel_index == channel; });
+  std::sort(out.begin(), out.end(),
+            [](const ApiAttempt& a, const ApiAttempt& b) { return a.attempt < b.attempt; });
+  return out;
+}
+
+std::string HttpChannels(HttpReceiver& http, const std::vector<std::string>& paths) {
+  std::string out;
+  for (const std::string& p : paths) {
+    if (!out.empty()) out += ",";
+    out += R"({"channel": "webhook", "configs": {"url": ")" + http.Url(p) + R"("}})";
+  }
+  return out;
+}
+
+class NotifierIntegrationRetry : public NotifierTestBase {};
+
+TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/flaky": ["500", "500", "200"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms,300ms")));
+  const std::string id = StringMember(
+      CreateWebhook(R"({"webhook_name": "flaky", "event_types": ["*"], "channels": [)" +
+                    HttpChannels(*http_, {"/flaky"}) + "]}"),
+      "webhook_id");
+  ASSERT_FALSE(id.empty());
+  const std::string event_id = Emit("object.updated");
+  ASSERT_FALSE(event_id.empty());
+
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return std::any_of(attempts.begin(), attempts.end(),
+                           [](const ApiAttempt& a) { return a.status == "succeeded"; });
+      },
+      seconds(15)))
+      << Describe(attempts);
+  // A fourth attempt would come 300 ms later: wait past that.
+  std::this_thread::sleep_for(milliseconds(600));
+  attempts = OfChannel(Attempts(id), 0);
+  ASSERT_EQ(attempts.size(), 3u) << Describe(attempts);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(attempts[i].attempt, i + 1);
+    EXPECT_EQ(attempts[i].event_id, event_id);
+    EXPECT_EQ(attempts[i].delivery_id, attempts[0].delivery_id);
+  }
+  EXPECT_EQ(attempts[0].status, "failed");
+  EXPECT_EQ(attempts[0].status_code, 500);
+  EXPECT_FALSE(attempts[0].next_attempt_at.empty());
+  EXPECT_EQ(attempts[1].status, "failed");
+  EXPECT_EQ(attempts[1].status_code, 500);
+  EXPECT_EQ(attempts[2].status, "succeeded");
+  EXPECT_EQ(attempts[2].status_code, 200);
+
+  std::vector<ReceivedRequest> got = http_->Requests("/flaky");
+  ASSERT_EQ(got.size(), 3u);
+  for (const ReceivedRequest& r : got) {
+    EXPECT_EQ(r.header("webhook-id"), got[0].header("webhook-id"));
+    EXPECT_EQ(StringMember(ParseJsonText(r.body), "event_id"), event_id);
+  }
+  EXPECT_EQ(got[0].header("webhook-id"), attempts[0].delivery_id);
+  // The schedule's 300 ms (+-20% jitter) separate the attempts.
+  EXPECT_GE(got[1].t - got[0].t, 0.2);
+  EXPECT_GE(got[2].t - got[1].t, 0.2);
+  // The success cleared the channel's last_error.
+  EXPECT_TRUE(GetWebhook(id)["last_error"].IsNull());
+}
+
+TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/gone": ["410"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
+  const std::string id =
+      StringMember(CreateWebhook(R"({"webhook_name": "gone", "event_types": ["*"], "channels": [)" +
+                                 HttpChannels(*http_, {"/gone", "/ok"}) + "]}"),
+                   "webhook_id");
+  ASSERT_FALSE(id.empty());
+  const std::string first = Emit("object.created");
+
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return OfChannel(attempts, 0).size() == 1 && OfChannel(attempts, 1).size() == 1;
+      },
+      seconds(15)))
+      << Describe(attempts);
+  std::vector<ApiAttempt> gone = OfChannel(attempts, 0);
+  EXPECT_EQ(gone[0].status, "failed");
+  EXPECT_EQ(gone[0].status_code, 410);
+  EXPECT_EQ(gone[0].event_id, first);
+  EXPECT_TRUE(gone[0].next_attempt_at.empty()) << gone[0].next_attempt_at;
+  EXPECT_EQ(OfChannel(attempts, 1)[0].status, "succeeded");
+
+  rapidjson::Document w;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        w = GetWebhook(id);
+        return w.HasMember("disabled_channels");
+      },
+      seconds(5)));
+  ASSERT_TRUE(w["last_error"].IsObject());
+  EXPECT_EQ(w["last_error"]["status_code"].GetInt(), 410);
+  EXPECT_EQ(w["last_error"]["channel_index"].GetInt(), 0);
+  EXPECT_FALSE(StringMember(w["last_error"], "message").empty());
+  ASSERT_TRUE(w["disabled_channels"].IsArray());
+  ASSERT_EQ(w["disabled_channels"].Size(), 1u);
+  EXPECT_EQ(w["disabled_channels"][0]["channel_index"].GetInt(), 0);
+
+  // A later event reaches the other channel only.
+  const std::string second = Emit("object.updated");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/ok") == 2; }, seconds(15)));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(http_->Count("/gone"), 1u);
+  attempts = Attempts(id);
+  EXPECT_EQ(OfChannel(attempts, 0).size(), 1u) << Describe(attempts);
+  std::vector<ReceivedRequest> ok = http_->Requests("/ok");
+  EXPECT_EQ(StringMember(ParseJsonText(ok[1].body), "event_id"), second);
+}
+
+TEST_F(NotifierIntegrationRetry, RetryAfterIsHonoured) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(
+      R"({"/busy": ["429:retry-after=1", "200"], "/unavailable": ["503:retry-after=1", "200"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
+  const std::string id =
+      StringMember(CreateWebhook(R"({"webhook_name": "busy", "event_types": ["*"], "channels": [)" +
+                                 HttpChannels(*http_, {"/busy", "/unavailable"}) + "]}"),
+                   "webhook_id");
+  ASSERT_FALSE(id.empty());
+  Emit("cluster.execution.completed");
+
+  ASSERT_TRUE(
+      WaitUntil([&] { return http_->Count("/busy") >= 2 && http_->Count("/unavailable") >= 2; },
+                seconds(15)));
+  for (const char* path : {"/busy", "/unavailable"}) {
+    std::vector<ReceivedRequest> got = http_->Requests(path);
+    ASSERT_EQ(got.size(), 2u) << path;
+    // Retry-After: 1 replaces the schedule's 300 ms.
+    EXPECT_GE(got[1].t - got[0].t, 0.95) << path;
+    EXPECT_LT(got[1].t - got[0].t, 5.0) << path;
+    EXPECT_EQ(got[0].header("webhook-id"), got[1].header("webhook-id")) << path;
+  }
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return attempts.size() == 4 && std::count_if(attempts.begin(), attempts.end(), [](auto& a) {
+                                         return a.status == "succeeded";
+                                       }) == 2;
+      },
+      seconds(5)))
+      << Describe(attempts);
+  for (int channel : {0, 1}) {
+    std::vector<ApiAttempt> of = OfChannel(attempts, channel);
+    ASSERT_EQ(of.size(), 2u);
+    EXPECT_EQ(of[0].status_code, channel == 0 ? 429 : 503);
+    EXPECT_EQ(of[0].status, "failed");
+    EXPECT_FALSE(of[0].next_attempt_at.empty());
+    EXPECT_EQ(of[1].status, "succeeded");
+  }
+}
+
+}  // namespace
+}  // namespace webhooks::testing

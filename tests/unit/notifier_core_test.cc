@@ -1,0 +1,236 @@
+// Retry schedule, outcome decisions, fan-out and dispatch isolation, on an in-memory webhook
+// store, an in-memory event log, an LMDB delivery store in a temp dir, and a fake transport.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "common/ids.h"
+#include "eventlog/memory_event_log.h"
+#include "model/event.h"
+#include "notifier/dispatcher.h"
+#include "notifier/fanout.h"
+#include "store/lmdb_delivery_store.h"
+#include "store/lmdb_store.h"
+#include "tests/test_util.h"
+
+namespace webhooks {
+namespace {
+
+using testing::TempDir;
+
+TEST(RetryScheduleTest, ParsesUnitsAndRejectsGarbage) {
+  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse("0,5s,5m,30m,2h,250ms");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->delays_ms(), (std::vector<int64_t>{0, 5000, 300000, 1800000, 7200000, 250}));
+  EXPECT_EQ(s->attempts(), 6u);
+  for (const char* bad : {"", "5", "5x", "1,,2", "-1s", "s"}) {
+    EXPECT_FALSE(RetrySchedule::Parse(bad).ok()) << bad;
+  }
+}
+
+TEST(RetryScheduleTest, JitterStaysWithinTwentyPercent) {
+  RetrySchedule s = *RetrySchedule::Parse("0,10s");
+  EXPECT_EQ(s.DelayMs(1, 0.0), 8000);
+  EXPECT_EQ(s.DelayMs(1, 0.5), 10000);
+  EXPECT_EQ(s.DelayMs(1, 0.999999), 12000);
+  EXPECT_EQ(s.DelayMs(2, 0.5), std::nullopt);
+}
+
+TEST(RetryScheduleTest, RetryAfterSecondsAndDates) {
+  EXPECT_EQ(ParseRetryAfterMs("3", 0), 3000);
+  EXPECT_EQ(ParseRetryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 4), 6000);
+  EXPECT_EQ(ParseRetryAfterMs("soon", 0), std::nullopt);
+}
+
+Delivery SampleDelivery() {
+  Delivery d;
+  d.delivery_id = "msg_1";
+  d.internal_id = NewOrganizationId();
+  d.webhook_id = NewWebhookId();
+  d.envelope_json = "{}";
+  return d;
+}
+
+TEST(DecideOutcomeTest, RetriesPerScheduleThenGivesUp) {
+  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
+  Channel ch = HttpChannel{};
+  TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  r.status_code = 500;
+  Verdict retry{Verdict::Outcome::kRetry, "HTTP 500", std::nullopt};
+  Delivery d = SampleDelivery();
+  AttemptOutcome o1 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
+  EXPECT_EQ(o1.delivery.state, DeliveryState::kPending);
+  EXPECT_EQ(o1.delivery.attempts, 1u);
+  EXPECT_EQ(o1.delivery.next_attempt_ms, 1000 * 1000 + 1000);
+  ASSERT_TRUE(o1.set_last_error.has_value());
+  EXPECT_EQ(o1.set_last_error->status_code, 500);
+  d.attempts = 2;
+  AttemptOutcome o3 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
+  EXPECT_EQ(o3.delivery.state, DeliveryState::kFailed);
+  EXPECT_EQ(o3.attempt.attempt, 3u);
+  EXPECT_NE(o3.attempt.error.find("gave up"), std::string::npos);
+}
+
+TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
+  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
+  TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  AttemptOutcome o = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                                   Verdict{Verdict::Outcome::kRetry, "HTTP 429", 7000}, s, now, 0.5);
+  EXPECT_EQ(o.delivery.next_attempt_ms, 1000 * 1000 + 7000);
+  AttemptOutcome gone = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                                      Verdict{Verdict::Outcome::kDisable, "410", {}}, s, now, 0.5);
+  EXPECT_EQ(gone.delivery.state, DeliveryState::kFailed);
+  ASSERT_TRUE(gone.disable_channel.has_value());
+  AttemptOutcome ok = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                                    Verdict{Verdict::Outcome::kSuccess, "", {}}, s, now, 0.5);
+  EXPECT_EQ(ok.delivery.state, DeliveryState::kSucceeded);
+  EXPECT_TRUE(ok.clear_last_error);
+  EXPECT_EQ(ok.attempt.status, "succeeded");
+}
+
+// A transport that holds requests until the test answers them.
+class FakeTransport final : public Transport {
+ public:
+  void Submit(Outbound request, std::string, Callback done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.emplace_back(std::get<OutboundHttp>(request).url, std::move(done));
+  }
+  void Drain(std::chrono::milliseconds) override {}
+  // Answers every pending request to a URL starting with `prefix` with `status`.
+  int Answer(const std::string& prefix, int status) {
+    std::vector<Callback> done;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        if (it->first.rfind(prefix, 0) == 0) {
+          done.push_back(std::move(it->second));
+          it = pending_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (Callback& cb : done) {
+      TransportResult r;
+      r.status_code = status;
+      cb(r);
+    }
+    return static_cast<int>(done.size());
+  }
+  size_t Pending(const std::string& prefix) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::count_if(pending_.begin(), pending_.end(),
+                         [&](auto& p) { return p.first.rfind(prefix, 0) == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, Callback>> pending_;
+};
+
+class NotifierCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LmdbOptions fast;
+    fast.durable = false;  // durability is the LMDB tests' subject, not this one's
+    auto opened = LmdbStore::Open(dir_.path(), fast);
+    ASSERT_TRUE(opened.ok());
+    store_ = *std::move(opened);
+    deliveries_ = std::make_unique<LmdbDeliveryStore>(store_->env());
+    org_ = NewOrganizationId();
+    ASSERT_OK(store_->CreateOrganization({org_, "o", "2026-01-01T00:00:00Z"}));
+  }
+  std::string AddWebhook(const std::string& url, std::vector<std::string> types = {"*"},
+                         bool active = true) {
+    Webhook w;
+    w.webhook_id = NewWebhookId();
+    w.internal_id = org_;
+    w.spec.webhook_name = "w";
+    w.spec.event_types = std::move(types);
+    HttpChannel http;
+    http.url = url;
+    w.spec.channels.push_back(http);
+    w.spec.is_active = active;
+    w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
+    EXPECT_OK(store_->CreateWebhook(&w));
+    return w.webhook_id;
+  }
+  void Emit(const std::string& type, const std::string& id = "") {
+    Event e;
+    e.internal_id = org_;
+    e.event_id = id.empty() ? "evt_" + NewWebhookId() : id;
+    e.client_event_id = !id.empty();
+    e.event_type = type;
+    e.occurred_at = "2026-01-01T00:00:00Z";
+    ASSERT_TRUE(log_.Append(EncodeEventRecord(e)).ok());
+  }
+  TempDir dir_;
+  std::unique_ptr<LmdbStore> store_;
+  std::unique_ptr<LmdbDeliveryStore> deliveries_;
+  MemoryEventLog log_;
+  RetrySchedule schedule_ = *RetrySchedule::Parse("0,1s");
+  std::string org_;
+};
+
+TEST_F(NotifierCoreTest, FanoutQueuesMatchingActiveWebhooksOnceAndMovesTheCursor) {
+  AddWebhook("https://8.8.8.8/a", {"object.created"});
+  AddWebhook("https://8.8.8.8/b", {"*"});
+  AddWebhook("https://8.8.8.8/c", {"object.deleted"});
+  AddWebhook("https://8.8.8.8/d", {"*"}, /*active=*/false);
+  Emit("object.created");
+  Emit("object.created", "client-1");
+  Emit("object.created", "client-1");  // the producer's retry: delivered once
+  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+  absl::StatusOr<size_t> n = fanout.Step();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 3u);
+  EXPECT_EQ(*deliveries_->Cursor(), 3u);
+  EXPECT_EQ(*deliveries_->PendingCount(), 4u);  // 2 events x webhooks a and b
+  EXPECT_EQ(*fanout.Step(), 0u);
+  // Replaying the same records (as after a crash before the cursor moved) queues nothing new.
+  ASSERT_OK(deliveries_->Enqueue({}, {}, 0));
+  ASSERT_TRUE(fanout.Step().ok());
+  EXPECT_EQ(*deliveries_->PendingCount(), 4u);
+}
+
+TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  AddWebhook("https://1.1.1.1/x", {"*"});
+  for (int i = 0; i < 200; ++i) Emit("object.created");
+  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+  while (*fanout.Step() > 0) {
+  }
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.per_endpoint_concurrency = 4;
+  options.max_waiting_per_endpoint = 16;
+  options.max_known = 64;
+  std::vector<AttemptOutcome> outcomes;
+  std::mutex mu;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        [&](AttemptOutcome o) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          outcomes.push_back(std::move(o));
+                        });
+  int good = 0;
+  for (int round = 0; round < 200 && good < 200; ++round) {
+    ASSERT_TRUE(dispatcher.Step().ok());
+    EXPECT_LE(transport.Pending("https://8.8.8.8"), 4u);  // never more than its cap
+    good += transport.Answer("https://1.1.1.1", 200);
+    std::vector<AttemptOutcome> done;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      done.swap(outcomes);
+    }
+    ASSERT_OK(deliveries_->RecordOutcomes(done));
+    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
+  }
+  EXPECT_EQ(good, 200);  // every delivery to the good endpoint went out
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
+}
+
+}  // namespace
+}  // namespace webhooks
