@@ -20,18 +20,25 @@ namespace {
 
 using Row = std::vector<std::string>;
 
+// Display width: UTF-8 code points (continuation bytes do not count).
+size_t Width(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 // Columns padded to their widest cell, two spaces apart.
 void PrintTable(const Row& header, const std::vector<Row>& rows) {
   std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (size_t i = 0; i < header.size(); ++i) width[i] = Width(header[i]);
   for (const Row& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], Width(r[i]));
   }
   auto print = [&](const Row& r) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
       line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+      if (i + 1 < r.size()) line += std::string(width[i] - Width(r[i]) + 2, ' ');
     }
     std::cout << line << "\n";
   };

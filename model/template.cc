@@ -105,6 +105,7 @@ bool Append(std::string_view piece, size_t limit, std::string* out) {
 }
 
 std::string ValueText(const rapidjson::Value& v) {
+  if (v.IsNull()) return "";  // an unset envelope field reads like a missing one
   if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
   return ToJson(v);
 }

@@ -1,6 +1,7 @@
 // The e-mail channel: one RFC 5322 message (single part, base64 body) submitted over SMTP.
 #include <cmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -44,7 +45,7 @@ std::string AddressHeader(std::string_view name, const std::vector<std::string>&
   for (size_t i = 0; i < addresses.size(); ++i) {
     std::string address = HeaderSafe(addresses[i]);
     if (i > 0) {
-      bool fold = line_length + 2 + address.size() > 78;
+      bool fold = line_length + 2 + address.size() + 1 > 78;  // +1: a comma may follow
       out += fold ? ",\r\n " : ", ";
       line_length = fold ? 1 : line_length + 2;
     }

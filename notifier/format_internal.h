@@ -1,5 +1,5 @@
-// Private to notifier/channel_format.cc and notifier/format_*.cc: the per-channel builders and
-// interpreters, and the small text helpers they share.
+// Private to notifier/channel_format.cc and notifier/format_*.cc (and their unit tests): the
+// per-channel builders and interpreters, and the small text helpers they share.
 #ifndef WEBHOOKS_NOTIFIER_FORMAT_INTERNAL_H_
 #define WEBHOOKS_NOTIFIER_FORMAT_INTERNAL_H_
 

@@ -173,7 +173,8 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
   std::vector<Webhook> out;
   absl::Status st = env_->Read([&](MDB_txn* txn) -> absl::Status {
     Cursor c(txn, names_);
-    for (bool ok = c.Seek(MDB_SET, keys::Name(internal_id, name)); ok && out.size() < max;
+    // Duplicates sort by webhook_id, not creation order: collect all, then keep the first `max`.
+    for (bool ok = c.Seek(MDB_SET, keys::Name(internal_id, name)); ok;
          ok = c.Seek(MDB_NEXT_DUP)) {
       absl::StatusOr<Webhook> w = LoadWebhook(txn, webhooks_, internal_id, c.value());
       if (!w.ok()) return w.status();
@@ -183,6 +184,7 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
   });
   if (!st.ok()) return st;
   std::sort(out.begin(), out.end(), [](const Webhook& a, const Webhook& b) { return a.seq < b.seq; });
+  if (out.size() > max) out.resize(max);
   return out;
 }
 

@@ -34,6 +34,10 @@ TEST_F(NotifierIntegrationCrash, KillNineMidBurstLosesNothing) {
   ASSERT_FALSE(id.empty());
 
   // The burst: kEvents POST /v1/events from kEmitters threads.
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   std::vector<std::vector<std::string>> emitted(kEmitters);
   std::atomic<int> rejected{0};
   std::vector<std::thread> emitters;
@@ -56,8 +60,10 @@ TEST_F(NotifierIntegrationCrash, KillNineMidBurstLosesNothing) {
   }
   bool reached = WaitUntil([&] { return http_->Count("/burst") >= kKillAfter; }, seconds(30));
   const size_t seen_at_kill = http_->Count("/burst");
+  const double killed_at = elapsed();
   const int status = notifier_->Kill(SIGKILL);
   for (std::thread& t : emitters) t.join();
+  const double emitted_at = elapsed();
   ASSERT_TRUE(reached) << "the receiver saw only " << seen_at_kill << " requests";
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
   ASSERT_EQ(rejected.load(), 0);
@@ -95,8 +101,9 @@ TEST_F(NotifierIntegrationCrash, KillNineMidBurstLosesNothing) {
     EXPECT_FALSE(ids[0].empty());
     EXPECT_TRUE(webhook_ids.insert(ids[0]).second) << "webhook-id reused across events";
   }
-  std::cerr << "[ crash    ] receiver saw " << seen_at_kill << " requests at SIGKILL; "
-            << duplicates << " duplicate deliveries after the restart\n";
+  std::cerr << "[ crash    ] SIGKILL at " << killed_at << " s after " << seen_at_kill
+            << " requests; burst emitted at " << emitted_at << " s; all delivered at " << elapsed()
+            << " s; " << duplicates << " duplicate deliveries\n";
   RecordProperty("seen_at_kill", static_cast<int>(seen_at_kill));
   RecordProperty("duplicates", static_cast<int>(duplicates));
 }

@@ -91,6 +91,78 @@ TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
   EXPECT_TRUE(GetWebhook(id)["last_error"].IsNull());
 }
 
+TEST_F(NotifierIntegrationRetry, FailsAfterTheLastScheduledAttempt) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/down": ["503"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
+  const std::string id =
+      StringMember(CreateWebhook(R"({"webhook_name": "down", "event_types": ["*"], "channels": [)" +
+                                 HttpChannels(*http_, {"/down"}) + "]}"),
+                   "webhook_id");
+  ASSERT_FALSE(id.empty());
+  Emit("trigger.fired");
+
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return attempts.size() == 3;
+      },
+      seconds(15)))
+      << Describe(attempts);
+  std::this_thread::sleep_for(milliseconds(700));  // no fourth attempt
+  attempts = OfChannel(Attempts(id), 0);
+  ASSERT_EQ(attempts.size(), 3u) << Describe(attempts);
+  EXPECT_EQ(http_->Count("/down"), 3u);
+  for (const ApiAttempt& a : attempts) {
+    EXPECT_EQ(a.status, "failed");
+    EXPECT_EQ(a.status_code, 503);
+  }
+  EXPECT_FALSE(attempts[1].next_attempt_at.empty());
+  EXPECT_TRUE(attempts[2].next_attempt_at.empty()) << attempts[2].next_attempt_at;
+  EXPECT_NE(attempts[2].error.find("gave up after 3 attempts"), std::string::npos)
+      << attempts[2].error;
+  rapidjson::Document w = GetWebhook(id);
+  ASSERT_TRUE(w["last_error"].IsObject());
+  EXPECT_EQ(w["last_error"]["status_code"].GetInt(), 503);
+  EXPECT_FALSE(w.HasMember("disabled_channels"));
+}
+
+TEST_F(NotifierIntegrationRetry, SlackErrorsRetryOnlyWhenTransient) {
+  // chat.postMessage answers 200 with ok:false: "ratelimited" is retried, "channel_not_found"
+  // is final.
+  ASSERT_NO_FATAL_FAILURE(StartStack(
+      R"({"/slack/chat.postMessage": ["slack-error:ratelimited", "slack-error:channel_not_found"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms,300ms")));
+  const std::string id =
+      StringMember(CreateWebhook(R"({"webhook_name": "slack", "event_types": ["*"],
+      "channels": [{"channel": "slack", "configs": {"bot_token": "xoxb-1", "channel_id": "C1"}}]})"),
+                   "webhook_id");
+  ASSERT_FALSE(id.empty());
+  Emit("alert.triggered");
+
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return attempts.size() == 2;
+      },
+      seconds(15)))
+      << Describe(attempts);
+  std::this_thread::sleep_for(milliseconds(700));  // no third attempt
+  attempts = OfChannel(Attempts(id), 0);
+  ASSERT_EQ(attempts.size(), 2u) << Describe(attempts);
+  EXPECT_EQ(http_->Count("/slack/chat.postMessage"), 2u);
+  EXPECT_EQ(attempts[0].status, "failed");
+  EXPECT_NE(attempts[0].error.find("ratelimited"), std::string::npos) << attempts[0].error;
+  EXPECT_FALSE(attempts[0].next_attempt_at.empty());
+  EXPECT_EQ(attempts[1].status, "failed");
+  EXPECT_NE(attempts[1].error.find("channel_not_found"), std::string::npos) << attempts[1].error;
+  EXPECT_TRUE(attempts[1].next_attempt_at.empty()) << attempts[1].next_attempt_at;
+  rapidjson::Document w = GetWebhook(id);
+  ASSERT_TRUE(w["last_error"].IsObject());
+  EXPECT_NE(StringMember(w["last_error"], "message").find("channel_not_found"), std::string::npos);
+}
+
 TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/gone": ["410"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));

@@ -48,7 +48,8 @@ std::string Base64(const std::string& bytes);
 // A child process: stdout/stderr appended to a log file (stdout optionally to a pipe instead).
 class ChildProcess {
  public:
-  // Starts argv[0] (a path) with `argv`. With `stdout_pipe`, *stdout_fd gets the read end.
+  // Starts argv[0] (a path) with `argv`. With a non-null `stdout_fd`, stdout goes to a pipe
+  // whose read end is stored there.
   static std::unique_ptr<ChildProcess> Spawn(const std::vector<std::string>& argv,
                                              const std::string& log_path, int* stdout_fd);
   ~ChildProcess();  // Stop(SIGTERM)

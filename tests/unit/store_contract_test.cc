@@ -232,8 +232,9 @@ TYPED_TEST(StoreContractTest, FindWebhooksByName) {
   EXPECT_EQ(*found, (std::vector<Webhook>{a1, a2, a3}));
 
   // `max` is honoured and keeps the first webhooks in creation order.
-  // NOTE: fails for LmdbStore — it collects the first `max` entries of the name index in
-  // webhook_id order and only then sorts by seq (see the report).
+  // BUG (reported, not fixed here): fails for LmdbStore. LmdbStore::FindWebhooksByName stops
+  // after the first `max` entries of the webhook_names index, which are in webhook_id order
+  // (MDB_DUPSORT), and only then sorts them by seq.
   found = this->store().FindWebhooksByName(kOrgA, "alpha", 2);
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(Ids(*found), (std::vector<std::string>{a1.webhook_id, a2.webhook_id}));

@@ -49,7 +49,7 @@ TEST_F(TemplateTest, RendersPlaceholders) {
       {"{{metadata.amount}}", "42"},
       {"{{metadata.ratio}}", "0.5"},
       {"{{metadata.paid}}", "true"},
-      {"{{namespace_id}}", "null"},
+      {"{{namespace_id}}", ""},
       {"{{subject}}", R"({"type":"customer","id":"cus_9"})"},
       {"{{metadata.tags}}", R"(["a","b",{"k":"v"}])"},
       {"{{metadata.tags.0}}", "a"},
