@@ -194,8 +194,10 @@ int WebhookList(Context& ctx, const Args& args) {
     if (!page.ok()) return Fail(page.status(), "cannot list webhooks");
     for (const Webhook& w : page->items) {
       std::string channels;
-      for (const Channel& c : w.spec.channels)
-        channels += (channels.empty() ? "" : ",") + ChannelKind(c);
+      for (const Channel& c : w.spec.channels) {
+        if (!channels.empty()) channels += ',';
+        channels += ChannelKind(c);
+      }
       rows.push_back({w.webhook_id, w.spec.webhook_name, w.spec.is_active ? "true" : "false",
                       channels, w.created_at});
     }

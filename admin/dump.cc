@@ -22,8 +22,9 @@ namespace {
 std::string CountsText(const dump::Counts& c) {
   std::string out;
   for (size_t i = 0; i < dump::kNumKinds; ++i) {
-    out += (out.empty() ? "" : ", ") + std::to_string(c.by_kind[i]) + " " +
-           std::string(dump::KindName(static_cast<dump::Kind>(i)));
+    if (!out.empty()) out += ", ";
+    out += std::to_string(c.by_kind[i]) + " ";
+    out += dump::KindName(static_cast<dump::Kind>(i));
   }
   return out;
 }

@@ -17,11 +17,12 @@ cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DWH_BUILD_TESTS=OFF
 cmake --build "$BUILD_DIR" --target webhookctl populate -j"${JOBS:-2}" >/dev/null
 CTL=$BUILD_DIR/webhookctl
 WORK=${WORK_DIR:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
 
 # A one-webhook store gives the exact record encodings to clone.
 ORG=$("$CTL" --data-dir "$WORK/seed" org create --name "Bench ✓")
-"$BUILD_DIR/populate" --data-dir "$WORK/seed" --org "$ORG" --count 1 --threads 1 >/dev/null 2>&1
+"$BUILD_DIR/bench/populate" --data-dir "$WORK/seed" --org "$ORG" --count 1 --threads 1 >/dev/null 2>&1
 "$CTL" --data-dir "$WORK/seed" dump --out "$WORK/seed.jsonl"
 python3 "$ROOT/bench/dump_restore_gen.py" "$WORK/seed.jsonl" "$WORK/in.jsonl" "$ORGS" "$WEBHOOKS"
 RECORDS=$((ORGS * 2 + WEBHOOKS))

@@ -120,25 +120,42 @@ void Dispatcher::Forget(const std::string& delivery_id) {
   known_.erase(delivery_id);
 }
 
-// Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
-// was deleted or paused, or whose channel is gone, changed kind or was disabled.
-void Dispatcher::Admit(Delivery d) {
+const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d, LoadCache& cache) {
+  std::string key = d.internal_id + "/" + d.webhook_id;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  Loaded loaded;
   absl::StatusOr<Webhook> w = webhooks_.GetWebhook(d.internal_id, d.webhook_id);
+  loaded.status = w.status();
+  if (w.ok()) {
+    loaded.webhook = *std::move(w);
+    absl::StatusOr<WebhookDeliveryState> st = deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
+    if (st.ok()) {
+      for (const auto& [index, why] : st->disabled_channels) loaded.disabled.push_back(index);
+    }
+    loaded.status = st.status();
+  }
+  return cache.emplace(key, std::move(loaded)).first->second;
+}
+
+// Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
+// was deleted or paused, or whose channel is gone or was disabled.
+void Dispatcher::Admit(Delivery d, LoadCache& cache) {
+  const Loaded& loaded = Load(d, cache);
+  const Webhook& w = loaded.webhook;
   std::string why;
-  if (absl::IsNotFound(w.status())) {
+  if (absl::IsNotFound(loaded.status)) {
     why = "webhook deleted";
-  } else if (!w.ok()) {
+  } else if (!loaded.status.ok()) {
     std::fprintf(stderr, "level=error msg=\"cannot load webhook\" error=\"%s\"\n",
-                 std::string(w.status().message()).c_str());
+                 std::string(loaded.status.message()).c_str());
     return;  // retried on a later step
-  } else if (!w->spec.is_active) {
+  } else if (!w.spec.is_active) {
     why = "webhook paused (is_active=false)";
-  } else if (d.channel_index >= w->spec.channels.size()) {
+  } else if (d.channel_index >= w.spec.channels.size()) {
     why = "channel removed";
-  } else if (absl::StatusOr<WebhookDeliveryState> st =
-                 deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
-             st.ok() && std::any_of(st->disabled_channels.begin(), st->disabled_channels.end(),
-                                    [&](const auto& p) { return p.first == d.channel_index; })) {
+  } else if (std::find(loaded.disabled.begin(), loaded.disabled.end(), d.channel_index) !=
+             loaded.disabled.end()) {
     why = "channel disabled";
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -152,7 +169,7 @@ void Dispatcher::Admit(Delivery d) {
     sink_(std::move(o));
     return;
   }
-  const Channel& channel = w->spec.channels[d.channel_index];
+  const Channel& channel = w.spec.channels[d.channel_index];
   std::string endpoint = EndpointKey(channel, options_.endpoints);
   std::deque<Job>& queue = waiting_[endpoint];
   if (queue.size() >= options_.max_waiting_per_endpoint) {
@@ -169,6 +186,7 @@ absl::StatusOr<size_t> Dispatcher::Step() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     room = options_.max_known > known_.size() ? options_.max_known - known_.size() : 0;
+    room = std::min(room, options_.max_admit_per_step);
   }
   if (room > 0) {
     absl::StatusOr<std::vector<Delivery>> due =
@@ -178,7 +196,8 @@ absl::StatusOr<size_t> Dispatcher::Step() {
           return known_.count(key) != 0 || deferred_ids_.count(key) != 0;
         });
     if (!due.ok()) return due.status();
-    for (Delivery& d : *due) Admit(std::move(d));
+    LoadCache cache;
+    for (Delivery& d : *due) Admit(std::move(d), cache);
   }
   std::vector<Job> start;
   {
@@ -191,10 +210,16 @@ absl::StatusOr<size_t> Dispatcher::Step() {
         ++busy;
         ++in_flight_;
       }
-      if (it->second.size() <= options_.max_waiting_per_endpoint / 2) {
-        // Backlog halved: deferred deliveries of this endpoint may be taken again.
-        for (const std::string& id : deferred_[it->first]) deferred_ids_.erase(id);
-        deferred_.erase(it->first);
+      if (auto d = deferred_.find(it->first); d != deferred_.end() &&
+                                               it->second.size() <= options_.max_waiting_per_endpoint / 2) {
+        // Backlog halved: as many deferred deliveries as now fit may be taken again (only
+        // those, so a long backlog is not re-read for every few sent).
+        for (size_t room_left = options_.max_waiting_per_endpoint - it->second.size();
+             room_left > 0 && !d->second.empty(); --room_left) {
+          deferred_ids_.erase(d->second.front());
+          d->second.pop_front();
+        }
+        if (d->second.empty()) deferred_.erase(d);
       }
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }

@@ -31,6 +31,7 @@ struct DispatcherOptions {
   std::vector<Cidr> allow_cidrs;
   size_t per_endpoint_concurrency = 8;
   size_t max_known = 4096;  // deliveries held in memory (queued here or in flight)
+  size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
   // Deliveries waiting here per endpoint at most; more are deferred (left in the durable queue
   // and skipped) until the endpoint's backlog halves, so one slow endpoint cannot fill memory
   // and starve the others.
@@ -63,7 +64,15 @@ class Dispatcher {
     Channel channel;
     std::string endpoint;
   };
-  void Admit(Delivery d);
+  // A webhook as loaded once per Step (its current config and disabled channels).
+  struct Loaded {
+    absl::Status status;
+    Webhook webhook;
+    std::vector<uint32_t> disabled;
+  };
+  using LoadCache = std::map<std::string, Loaded>;
+  const Loaded& Load(const Delivery& d, LoadCache& cache);
+  void Admit(Delivery d, LoadCache& cache);
   void Send(Job job);
   void Complete(const Job& job, const TransportResult& result);
   int64_t NowMs() const;
@@ -80,7 +89,7 @@ class Dispatcher {
   std::set<std::string> known_;                         // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;      // GUARDED_BY(mu_), by endpoint
   std::map<std::string, size_t> busy_;                  // GUARDED_BY(mu_), in flight by endpoint
-  std::map<std::string, std::vector<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
+  std::map<std::string, std::deque<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
   std::set<std::string> deferred_ids_;                  // GUARDED_BY(mu_)
   size_t in_flight_ = 0;                                // GUARDED_BY(mu_)
   std::mt19937_64 rng_;                                 // GUARDED_BY(mu_)

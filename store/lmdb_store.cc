@@ -254,7 +254,7 @@ absl::StatusOr<WebhookPage> LmdbStore::ListWebhooks(std::string_view internal_id
         continue;
       }
       if (page.items.size() == query.limit) {
-        page.next_after_seq = page.items.back().seq;
+        page.next_after_seq = page.items.empty() ? 0 : page.items.back().seq;
         if (!filtered) break;
         continue;
       }

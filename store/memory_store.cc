@@ -110,7 +110,7 @@ absl::StatusOr<WebhookPage> MemoryStore::ListWebhooks(std::string_view internal_
     if (to_skip > 0) {
       --to_skip;
     } else if (page.items.size() == query.limit) {
-      page.next_after_seq = page.items.back().seq;
+      page.next_after_seq = page.items.empty() ? 0 : page.items.back().seq;
     } else {
       page.items.push_back(w);
     }

@@ -54,7 +54,7 @@ class AccountStore {
 
 // What a list call asks for. Pages follow creation order.
 struct ListQuery {
-  size_t limit = 20;                     // 1..1000
+  size_t limit = 20;                     // 1..1000 (0 returns no items)
   size_t offset = 0;                     // matching webhooks to skip (ignored with after_seq)
   std::optional<uint64_t> after_seq;     // from a cursor: start after this sequence number
   std::optional<int> event_type_index;   // only webhooks that receive this event type

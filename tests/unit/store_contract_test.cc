@@ -232,9 +232,9 @@ TYPED_TEST(StoreContractTest, FindWebhooksByName) {
   EXPECT_EQ(*found, (std::vector<Webhook>{a1, a2, a3}));
 
   // `max` is honoured and keeps the first webhooks in creation order.
-  // BUG (reported, not fixed here): fails for LmdbStore. LmdbStore::FindWebhooksByName stops
-  // after the first `max` entries of the webhook_names index, which are in webhook_id order
-  // (MDB_DUPSORT), and only then sorts them by seq.
+  // Regression: LmdbStore used to stop after the first `max` entries of the webhook_names
+  // index, which are in webhook_id order (MDB_DUPSORT), and only then sort by seq (fixed in
+  // 4ea0084).
   found = this->store().FindWebhooksByName(kOrgA, "alpha", 2);
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(Ids(*found), (std::vector<std::string>{a1.webhook_id, a2.webhook_id}));

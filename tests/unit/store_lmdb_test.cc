@@ -128,6 +128,7 @@ TEST(LmdbStoreTest, MapGrowsInsteadOfFailing) {
   TempDir dir;
   LmdbOptions options;
   options.initial_map_size = 256 << 10;  // a multiple of the 4096-byte page
+  options.durable = false;               // 3000 fsyncs would only slow the test down
   std::unique_ptr<LmdbStore> store = OpenStore(dir.path(), options);
   ASSERT_NE(store, nullptr);
   const size_t initial = store->env().map_size();
@@ -179,6 +180,7 @@ TEST(LmdbStoreTest, FullStoreFailsCleanlyAtMaxMapSize) {
   LmdbOptions options;
   options.initial_map_size = 256 << 10;
   options.max_map_size = 512 << 10;
+  options.durable = false;
   std::unique_ptr<LmdbStore> store = OpenStore(dir.path(), options);
   ASSERT_NE(store, nullptr);
   ASSERT_OK(store->CreateOrganization({kOrg, "Org", "2025-01-01T00:00:00Z"}));
@@ -370,6 +372,7 @@ TEST(LmdbStoreTest, TwoProcessesGrowTheMapConcurrently) {
   TempDir dir;
   LmdbOptions options;
   options.initial_map_size = 256 << 10;
+  options.durable = false;
   {
     std::unique_ptr<LmdbStore> store = OpenStore(dir.path(), options);
     ASSERT_NE(store, nullptr);
