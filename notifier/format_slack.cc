@@ -55,8 +55,10 @@ std::string SlackJsonEscape(std::string_view text) {
 }
 
 std::string DefaultText(const rapidjson::Value& envelope) {
-  std::string text = "*" + SlackEscape(Field(envelope, "event_type")) + "* event " +
-                     SlackEscape(Field(envelope, "event_id"));
+  std::string text(1, '*');
+  text.append(SlackEscape(Field(envelope, "event_type")))
+      .append("* event ")
+      .append(SlackEscape(Field(envelope, "event_id")));
   auto subject = envelope.FindMember("subject");
   if (subject != envelope.MemberEnd() && subject->value.IsObject()) {
     std::string type = Field(subject->value, "type");
@@ -113,7 +115,9 @@ std::string MessageBody(const SlackChannel& c, const rapidjson::Value& envelope)
 // The value after `"key":` in `body`, found textually: Slack's answer may be cut at
 // kMaxResponseExcerpt bytes and so not parse, but "ok" and "error" come first.
 std::string_view ScanMember(std::string_view body, std::string_view key) {
-  size_t at = body.find("\"" + std::string(key) + "\"");
+  std::string needle(1, '"');  // built by appends: GCC 12 misreports "x" + string (-Wrestrict)
+  needle.append(key).push_back('"');
+  size_t at = body.find(needle);
   if (at == std::string_view::npos) return {};
   body.remove_prefix(at + key.size() + 2);
   size_t colon = body.find_first_not_of(" \t\r\n");
