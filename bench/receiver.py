@@ -8,10 +8,11 @@
   receiver.py send --url http://127.0.0.1:P/v1/events --key K --rate R --seconds S --log FILE
       posts events at a fixed rate from 4 keep-alive connections; each event's client
       event_id is "lat-SEQ-SENDMS" (SENDMS: wall-clock ms when the request started), and each
-      send is logged as "SENDMS EVENT_ID STATUS".
+      send is logged as "SENDMS EVENT_ID STATUS ACKMS" (ACKMS: when the 202 arrived).
 
   receiver.py report --sent FILE --received FILE
-      prints "sent N received M p50_ms X p99_ms Y max_ms Z" for (arrival - send).
+      prints "sent N received M p50_ms X p99_ms Y max_ms Z ack_p50_ms A ack_p99_ms B":
+      (arrival - send), and (arrival - 202 received) which leaves out the API's append time.
 """
 import argparse
 import http.client
@@ -78,6 +79,7 @@ def send(args):
             body = json.dumps({"event_id": eid, "event_type": "object.created",
                                "metadata": {"source": "notifier_bench latency"}})
             status = 0
+            ack_ms = 0.0
             try:
                 conn.request("POST", u.path, body=body,
                               headers={"Authorization": "Bearer " + args.key,
@@ -85,11 +87,12 @@ def send(args):
                 r = conn.getresponse()
                 r.read()
                 status = r.status
+                ack_ms = time.time() * 1000.0
             except Exception:  # noqa: BLE001  (counted as a failed send)
                 conn.close()
                 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
             with lock:
-                lines.append("%.1f %s %d" % (send_ms, eid, status))
+                lines.append("%.1f %s %d %.1f" % (send_ms, eid, status, ack_ms))
 
     ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
     for t in ts:
@@ -98,7 +101,7 @@ def send(args):
         t.join()
     with open(args.log, "w") as f:
         f.write("\n".join(lines) + "\n")
-    ok = sum(1 for ln in lines if ln.endswith(" 202"))
+    ok = sum(1 for ln in lines if ln.split()[2] == "202")
     print("sent %d ok %d" % (len(lines), ok))
 
 
@@ -111,18 +114,22 @@ def pct(sorted_vals, p):
 
 def report(args):
     sent = {}
+    acked = {}
     for ln in open(args.sent):
         f = ln.split()
-        if len(f) == 3 and f[2] == "202":
+        if len(f) == 4 and f[2] == "202":
             sent[f[1]] = float(f[0])
+            acked[f[1]] = float(f[3])
     first = {}
     for ln in open(args.received):
         f = ln.split()
         if len(f) == 2 and f[1] in sent and f[1] not in first:
             first[f[1]] = float(f[0])
     lat = sorted(first[e] - sent[e] for e in first)
-    print("sent %d received %d p50_ms %.1f p99_ms %.1f max_ms %.1f" % (
-        len(sent), len(lat), pct(lat, 50), pct(lat, 99), lat[-1] if lat else float("nan")))
+    ack = sorted(first[e] - acked[e] for e in first)
+    print("sent %d received %d p50_ms %.1f p99_ms %.1f max_ms %.1f ack_p50_ms %.1f ack_p99_ms %.1f"
+          % (len(sent), len(lat), pct(lat, 50), pct(lat, 99), lat[-1] if lat else float("nan"),
+             pct(ack, 50), pct(ack, 99)))
 
 
 def main():

@@ -1,0 +1,464 @@
+#!/usr/bin/env bash
+# bench/notifier_bench.sh: the notifier benchmark, loopback only. Builds Release, starts
+# nginx -> webhook-api -> LMDB + event log, a receiver nginx (`location /hook { return 200 }`,
+# keep-alive, access log of $msec per request) and webhook-notifier, and measures in one run:
+#
+#   1. ceiling for deliveries: bench/curl_multi_ceiling (plain libcurl multi, keep-alive,
+#      CONCURRENCY in flight) POSTing N copies of a ~300-byte envelope-shaped body to the receiver
+#   2. ceiling for appends: wrk GET of one webhook through the API (the API's GET rate)
+#   3. appends via the API: wrk POST /v1/events (durable appends), events/s
+#   4. appends via webhookctl: a loop of CTL_EVENTS `webhookctl event emit` (one process start
+#      and one store open per event: this measures process start-up far more than the append)
+#   5. deliveries/s, fan-out 1: E events appended (notifier stopped) to an org with 1 webhook,
+#      then the notifier is started and the rate between the first and the last delivery in the
+#      receiver's log is measured once all E arrived
+#   6. deliveries/s, fan-out 10: E/10 events to an org with 10 webhooks (E deliveries)
+#   7. latency append -> first attempt: bench/receiver.py posts events at half the sustained
+#      delivery rate (at most LAT_RATE_MAX/s) for LAT_SECONDS with client event_ids, to an org
+#      whose webhook points at bench/receiver.py serve; p50/p99 of (arrival - send)
+#   8. notifier RSS: the highest VmHWM of webhook-notifier over the runs, for the sizes run here;
+#      the target's size (100,000 webhooks, backlog of 1,000,000 events) is not run yet
+#
+# Environment (all optional):
+#   QUICK=1            smaller run (E=5000, ceiling N=20000, wrk 3 s, 100 webhookctl emits)
+#   BUILD_DIR=build-bench-notifier   EVENTS=20000   CEILING_N=100000   DURATION=5
+#   CONCURRENCY=64     CTL_EVENTS=300   LAT_RATE_MAX=200   LAT_SECONDS=5
+#                      (LAT_RATE_MAX: the python receiver itself manages ~300 req/s on a busy
+#                      2-core machine, so the default stays below that)
+#   BENCH_TMPDIR=/var/tmp   KEEP=1 (keep the working directory)   STRICT=1 (exit 1 on a miss)
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+QUICK="${QUICK:-0}"
+if [[ "$QUICK" == 1 ]]; then
+  EVENTS="${EVENTS:-5000}"
+  CEILING_N="${CEILING_N:-20000}"
+  DURATION="${DURATION:-3}"
+  CTL_EVENTS="${CTL_EVENTS:-100}"
+fi
+EVENTS="${EVENTS:-20000}"
+CEILING_N="${CEILING_N:-100000}"
+DURATION="${DURATION:-5}"
+CTL_EVENTS="${CTL_EVENTS:-300}"
+CONCURRENCY="${CONCURRENCY:-64}"
+LAT_RATE_MAX="${LAT_RATE_MAX:-200}"
+LAT_SECONDS="${LAT_SECONDS:-5}"
+BENCH_TMPDIR="${BENCH_TMPDIR:-/var/tmp}"
+KEEP="${KEEP:-0}"
+STRICT="${STRICT:-0}"
+BUILD_DIR="${BUILD_DIR:-build-bench-notifier}"
+[[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$REPO_ROOT/$BUILD_DIR"
+for v in EVENTS CEILING_N DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "notifier_bench: $v must be a positive integer" >&2; exit 2; }
+done
+((EVENTS >= 20)) || { echo "notifier_bench: EVENTS must be >= 20" >&2; exit 2; }
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'notifier_bench: error: %s\n' "$*" >&2; exit 1; }
+
+# shellcheck source=scripts/deps.sh
+source "$REPO_ROOT/scripts/deps.sh"
+
+# --- processes and cleanup ---------------------------------------------------------------
+ROOT=""
+PIDS=()        # every long-running process this script started (nginx x2, api, notifier, py)
+CHILD_PID=""   # the foreground run in progress (wrk, ceiling, sender)
+NOTIFIER_PID=""
+CLEANED=0
+
+alive() {
+  local stat
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != "Z" ]]
+}
+children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true; }
+
+# stop_pid PID SIGNAL: SIGNAL, up to 10 s, then SIGKILL (with its children). Reaps PID.
+stop_pid() {
+  local pid="$1" sig="$2" i kids
+  [[ -n "$pid" ]] || return 0
+  if alive "$pid"; then
+    kids="$(children_of "$pid")"
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      alive "$pid" || break
+      sleep 0.1
+    done
+    if alive "$pid"; then
+      log "pid $pid did not stop on SIG$sig within 10 s: SIGKILL"
+      kids="$kids $(children_of "$pid")"
+      kill -s KILL "$pid" 2>/dev/null || true
+    fi
+    for i in $kids; do
+      if alive "$i"; then kill -s KILL "$i" 2>/dev/null || true; fi
+    done
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  ((CLEANED == 0)) || return 0
+  CLEANED=1
+  trap '' INT TERM HUP
+  local p
+  stop_pid "$CHILD_PID" TERM
+  stop_pid "$NOTIFIER_PID" TERM
+  for p in "${PIDS[@]}"; do
+    # nginx masters (QUIT: graceful) are stopped like the others; stop_pid SIGKILLs stragglers.
+    stop_pid "$p" TERM
+  done
+  if [[ -n "$ROOT" && -d "$ROOT" ]]; then
+    if [[ "$KEEP" == 1 ]]; then log "kept $ROOT"; else rm -rf "$ROOT"; fi
+  fi
+}
+on_exit() {
+  local rc=$?
+  cleanup
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM HUP
+
+# run_child OUT CMD...: CMD in the background (stdout to OUT), waited for, so that a signal to
+# this script interrupts the wait and the cleanup stops CMD.
+run_child() {
+  local out="$1" rc=0
+  shift
+  "$@" >"$out" &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  return "$rc"
+}
+
+# --- install and build ---------------------------------------------------------------------
+wh_install_deps wrk
+for c in wrk nginx curl python3; do command -v "$c" >/dev/null || die "$c is not installed"; done
+
+log "building (Release) into $BUILD_DIR"
+cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DWH_BUILD_TESTS=OFF \
+  -DWH_SANITIZE=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target webhook-api webhook-notifier webhookctl \
+  curl_multi_ceiling >&2
+API_BIN="$BUILD_DIR/webhook-api"
+NOTIFIER_BIN="$BUILD_DIR/webhook-notifier"
+CTL_BIN="$BUILD_DIR/webhookctl"
+CEIL_BIN="$BUILD_DIR/bench/curl_multi_ceiling"
+RECV_PY="$REPO_ROOT/bench/receiver.py"
+for b in "$API_BIN" "$NOTIFIER_BIN" "$CTL_BIN" "$CEIL_BIN"; do
+  [[ -x "$b" ]] || die "build did not produce $b"
+done
+
+# --- directories --------------------------------------------------------------------------
+mkdir -p "$BENCH_TMPDIR"
+ROOT="$(mktemp -d "$BENCH_TMPDIR/wh-nbench.XXXXXX")"
+chmod 0755 "$ROOT"   # nginx workers run as nobody when started by root
+DATA="$ROOT/data"
+RUN="$ROOT/run"
+RRUN="$ROOT/recv"
+SOCK="$RUN/api.sock"
+mkdir -p "$DATA" "$RUN" "$RRUN"
+chmod 0755 "$DATA" "$RUN" "$RRUN"
+((${#SOCK} < 108)) || die "socket path too long: $SOCK"
+log "working directory $ROOT"
+
+port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    port_in_use "$p" || { echo "$p"; return 0; }
+  done
+  return 1
+}
+wait_http() {  # wait_http URL PID NAME: until URL answers anything (10 s)
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$2" || die "$3 exited at start (see $ROOT)"
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true)" =~ ^[1-5] ]] &&
+      return 0
+    sleep 0.1
+  done
+  die "$3 did not answer on $1 within 10 s"
+}
+now_ms() { date +%s%3N; }
+lines_of() { if [[ -f "$1" ]]; then wc -l <"$1"; else echo 0; fi; }
+vmhwm_mb() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo nan; }
+
+# --- receiver nginx -------------------------------------------------------------------------
+RPORT="$(free_port)" || die "no free port"
+RECV_URL="http://127.0.0.1:$RPORT/hook"
+RLOG="$RRUN/access.log"
+cat >"$RRUN/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid $RRUN/nginx.pid;
+error_log $RRUN/error.log warn;
+events { worker_connections 4096; }
+http {
+    server_tokens off;
+    log_format msec '\$msec';
+    access_log $RLOG msec;
+    client_body_temp_path $RRUN/client_body_temp;
+    proxy_temp_path $RRUN/proxy_temp;
+    fastcgi_temp_path $RRUN/fastcgi_temp;
+    uwsgi_temp_path $RRUN/uwsgi_temp;
+    scgi_temp_path $RRUN/scgi_temp;
+    keepalive_timeout 65s;
+    keepalive_requests 1000000;
+    client_body_buffer_size 64k;
+    server {
+        listen 127.0.0.1:$RPORT default_server;
+        location /hook { return 200 "ok"; }
+        location / { return 404; }
+    }
+}
+EOF
+: >"$RRUN/error.log"
+nginx -t -q -c "$RRUN/nginx.conf" -e "$RRUN/error.log" || die "receiver nginx -t failed"
+nginx -c "$RRUN/nginx.conf" -e "$RRUN/error.log" >>"$ROOT/recv-nginx.log" 2>&1 &
+PIDS+=($!)
+wait_http "$RECV_URL" "${PIDS[-1]}" receiver-nginx
+
+# --- python latency receiver ----------------------------------------------------------------
+LPORT="$(free_port)" || die "no free port"
+LAT_URL="http://127.0.0.1:$LPORT/hook"
+python3 "$RECV_PY" serve --port "$LPORT" --log "$ROOT/lat-received.log" \
+  >>"$ROOT/receiver-py.log" 2>&1 &
+PIDS+=($!)
+wait_http "$LAT_URL" "${PIDS[-1]}" receiver.py
+
+# --- store, API, nginx ---------------------------------------------------------------------
+ctl() { "$CTL_BIN" --data-dir "$DATA" "$@"; }
+new_org() {  # new_org NAME -> "ORG KEY"
+  local org key
+  org="$(ctl org create --name "$1" | tr -d '[:space:]')"
+  [[ "$org" == int_* ]] || die "webhookctl org create printed '$org'"
+  key="$(ctl key create --org "$org" | tr -d '[:space:]')"
+  [[ "$key" == sk_live_* ]] || die "webhookctl key create printed no key"
+  echo "$org $key"
+}
+read -r ORG_A KEY_A <<<"$(new_org bench-append)"     # appends only: no webhooks
+read -r _ KEY_1 <<<"$(new_org bench-fanout-1)"
+read -r _ KEY_10 <<<"$(new_org bench-fanout-10)"
+read -r _ KEY_L <<<"$(new_org bench-latency)"
+
+PORT="$(free_port)" || die "no free port"
+BASE="http://127.0.0.1:$PORT"
+wh_render_nginx_conf "$REPO_ROOT/nginx/nginx.conf.template" "$RUN/nginx.conf" "$PORT" "$SOCK" \
+  "$RUN" 2
+: >"$RUN/error.log"
+nginx -t -q -c "$RUN/nginx.conf" -e "$RUN/error.log" || die "nginx -t failed"
+"$API_BIN" --data-dir "$DATA" --socket "$SOCK" --socket-mode 0666 --threads 16 \
+  >>"$ROOT/webhook-api.log" 2>&1 &
+PIDS+=($!)
+API_PID=$!
+for ((i = 0; i < 200; i++)); do
+  [[ -S "$SOCK" ]] && break
+  alive "$API_PID" || die "webhook-api exited at start (see $ROOT/webhook-api.log)"
+  sleep 0.05
+done
+[[ -S "$SOCK" ]] || die "webhook-api did not create $SOCK"
+nginx -c "$RUN/nginx.conf" -e "$RUN/error.log" >>"$ROOT/nginx.log" 2>&1 &
+PIDS+=($!)
+wait_http "$BASE/healthz" "${PIDS[-1]}" api-nginx
+
+# create_webhook KEY URL NAME -> webhook id
+create_webhook() {
+  local body code
+  body='{"webhook_name":"'"$3"'","event_types":["object.created"],"channels":[{"channel":"webhook","configs":{"url":"'"$2"'"}}],"is_active":true}'
+  code="$(curl -s -o "$ROOT/last" -w '%{http_code}' --max-time 10 -X POST \
+    -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$body" \
+    "$BASE/v1/organizations/webhooks" || true)"
+  [[ "$code" == 201 ]] || die "webhook create answered $code: $(head -c 300 "$ROOT/last")"
+  grep -o '"webhook_id":"[^"]*"' "$ROOT/last" | head -1 | cut -d'"' -f4
+}
+WH_1="$(create_webhook "$KEY_1" "$RECV_URL" fanout-1)"
+[[ -n "$WH_1" ]] || die "no webhook id in: $(head -c 300 "$ROOT/last")"
+for ((i = 0; i < 10; i++)); do create_webhook "$KEY_10" "$RECV_URL?n=$i" "fanout-10-$i" >/dev/null; done
+create_webhook "$KEY_L" "$LAT_URL" latency >/dev/null
+
+# --- notifier ------------------------------------------------------------------------------
+start_notifier() {
+  "$NOTIFIER_BIN" --data-dir "$DATA" --allow-cidr 127.0.0.0/8 --per-endpoint-concurrency 64 \
+    --poll-interval-ms 5 --retry-schedule "0,5s,5m" >>"$ROOT/webhook-notifier.log" 2>&1 &
+  NOTIFIER_PID=$!
+  sleep 0.3
+  alive "$NOTIFIER_PID" || die "webhook-notifier exited at start (see $ROOT/webhook-notifier.log)"
+}
+NOTIFIER_HWM=0
+stop_notifier() {
+  local h
+  [[ -n "$NOTIFIER_PID" ]] || return 0
+  h="$(vmhwm_mb "$NOTIFIER_PID")"
+  [[ "$h" == nan ]] || NOTIFIER_HWM="$(awk -v a="$NOTIFIER_HWM" -v b="$h" 'BEGIN{print (b>a)?b:a}')"
+  stop_pid "$NOTIFIER_PID" TERM
+  NOTIFIER_PID=""
+}
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A VAL
+
+# --- 1. delivery ceiling --------------------------------------------------------------------
+log "ceiling: curl_multi_ceiling $CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL"
+run_child "$ROOT/ceiling.out" timeout -k 5 300 "$CEIL_BIN" --url "$RECV_URL" --count "$CEILING_N" \
+  --concurrency "$CONCURRENCY" || die "curl_multi_ceiling failed (see $ROOT/ceiling.out)"
+VAL[ceiling]="$(awk '$1 == "requests_per_sec" {print $2}' "$ROOT/ceiling.out")"
+log "  ${VAL[ceiling]} req/s"
+
+# --- 2./3. API GET ceiling and API appends -----------------------------------------------------
+# Results come back in RESULT (not through $(...): a subshell would hide started processes from
+# the cleanup).
+RESULT=""
+wrk_rps() {  # wrk_rps NAME PATH KEY [LUA] -> RESULT
+  local out="$ROOT/wrk-$1.txt" non2xx
+  local -a args=(-t2 -c64 -d"${DURATION}s" --timeout 5s -H "Authorization: Bearer $3")
+  [[ -z "${4:-}" ]] || args+=(-s "$4")
+  log "wrk $1: ${DURATION}s, 64 connections, $BASE$2"
+  run_child "$out" timeout -k 5 $((DURATION + 60)) wrk "${args[@]}" "$BASE$2" ||
+    die "wrk failed for $1 (see $out)"
+  non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")"
+  [[ -z "$non2xx" ]] || log "  WARNING: $non2xx non-2xx responses in $1"
+  RESULT="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
+  [[ -n "$RESULT" ]] || die "could not parse wrk output for $1 (see $out)"
+}
+wrk_rps get "/v1/organizations/webhooks/$WH_1" "$KEY_1"
+VAL[get]="$RESULT"
+log "  ${VAL[get]} req/s"
+cat >"$ROOT/append.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = [==[{"event_type":"object.created","metadata":{"source":"notifier_bench","note":"appended by wrk through POST /v1/events"}}]==]
+wrk.headers["Content-Type"] = "application/json"
+EOF
+wrk_rps append "/v1/events" "$KEY_A" "$ROOT/append.lua"
+VAL[append_api]="$RESULT"
+log "  ${VAL[append_api]} events/s"
+
+# --- 4. appends via webhookctl ---------------------------------------------------------------
+log "webhookctl: $CTL_EVENTS x event emit"
+T0="$(now_ms)"
+for ((i = 0; i < CTL_EVENTS; i++)); do
+  timeout -k 2 20 "$CTL_BIN" --data-dir "$DATA" event emit --org "$ORG_A" --type object.created \
+    >/dev/null || die "webhookctl event emit failed"
+done
+T1="$(now_ms)"
+VAL[append_ctl]="$(awk -v n="$CTL_EVENTS" -v ms=$((T1 - T0)) 'BEGIN {printf "%.0f", n * 1000 / ms}')"
+log "  ${VAL[append_ctl]} events/s"
+
+# --- 5./6. deliveries/s ----------------------------------------------------------------------
+append_backlog() {  # append_backlog KEY COUNT: COUNT events through the API, 64 in flight
+  run_child "$ROOT/backlog.out" timeout -k 5 600 "$CEIL_BIN" --url "$BASE/v1/events" \
+    --count "$2" --concurrency 64 --header "Authorization: Bearer $1" \
+    --body '{"event_type":"object.created","metadata":{"source":"notifier_bench","note":"backlog for the delivery rate"}}' ||
+    die "appending the backlog failed (see $ROOT/backlog.out)"
+}
+# delivery_rate NAME DELIVERIES: starts the notifier, waits (bounded) until DELIVERIES new lines
+# reached the receiver's log, stops the notifier; rate between the first and last of them.
+delivery_rate() {
+  local name="$1" want="$2" base got i limit
+  base="$(lines_of "$RLOG")"
+  start_notifier
+  limit=$((60 + want / 100))
+  for ((i = 0; i < limit * 10; i++)); do
+    got=$(($(lines_of "$RLOG") - base))
+    ((got >= want)) && break
+    alive "$NOTIFIER_PID" || die "webhook-notifier died (see $ROOT/webhook-notifier.log)"
+    sleep 0.1
+  done
+  got=$(($(lines_of "$RLOG") - base))
+  stop_notifier
+  ((got >= want)) || log "  WARNING: only $got of $want deliveries within ${limit}s"
+  tail -n +"$((base + 1))" "$RLOG" | head -n "$want" >"$ROOT/deliveries-$name.txt"
+  RESULT="$(sort -n "$ROOT/deliveries-$name.txt" | awk 'NR == 1 {f = $1} {l = $1; n++}
+    END { if (n > 1 && l > f) printf "%.0f", (n - 1) / (l - f); else print "nan" }')"
+}
+log "deliveries, fan-out 1: $EVENTS events appended, then the notifier started"
+append_backlog "$KEY_1" "$EVENTS"
+delivery_rate fanout1 "$EVENTS"
+VAL[deliv1]="$RESULT"
+log "  ${VAL[deliv1]} deliveries/s"
+log "deliveries, fan-out 10: $((EVENTS / 10)) events x 10 webhooks"
+append_backlog "$KEY_10" $((EVENTS / 10))
+delivery_rate fanout10 $((EVENTS / 10 * 10))
+VAL[deliv10]="$RESULT"
+log "  ${VAL[deliv10]} deliveries/s"
+
+# --- 7. latency append -> first attempt --------------------------------------------------------
+SUSTAINED="$(awk -v a="${VAL[deliv1]}" -v b="${VAL[deliv10]}" 'BEGIN {
+  if (a == "nan") a = 0; if (b == "nan") b = 0; print (a < b) ? a : b }')"
+LAT_RATE="$(awk -v s="$SUSTAINED" -v m="$LAT_RATE_MAX" 'BEGIN {
+  r = s / 2; if (r > m) r = m; if (r < 10) r = 10; printf "%.0f", r }')"
+log "latency: $LAT_RATE events/s for ${LAT_SECONDS}s -> receiver.py (notifier running)"
+start_notifier
+run_child "$ROOT/lat-send.out" timeout -k 5 $((LAT_SECONDS + 60)) python3 "$RECV_PY" send \
+  --url "$BASE/v1/events" --key "$KEY_L" --rate "$LAT_RATE" --seconds "$LAT_SECONDS" \
+  --log "$ROOT/lat-sent.log" || die "latency sender failed"
+log "  $(cat "$ROOT/lat-send.out")"
+LAT_WANT="$(awk '$3 == 202' "$ROOT/lat-sent.log" | wc -l)"
+((LAT_WANT > 0)) || die "no event of the latency run was accepted (see $ROOT/lat-sent.log)"
+for ((i = 0; i < 300; i++)); do
+  (($(lines_of "$ROOT/lat-received.log") >= LAT_WANT)) && break
+  sleep 0.1
+done
+stop_notifier
+python3 "$RECV_PY" report --sent "$ROOT/lat-sent.log" --received "$ROOT/lat-received.log" \
+  >"$ROOT/lat-report.txt"
+log "  $(cat "$ROOT/lat-report.txt")"
+read -r _ LAT_SENT _ LAT_RECV _ LAT_P50 _ LAT_P99 _ LAT_MAX _ ACK_P50 _ ACK_P99 \
+  <"$ROOT/lat-report.txt"
+
+# --- 8. RSS at the target size (optional) -------------------------------------------------------
+RSS_NOTE="VmHWM over the runs above ($EVENTS events, 12 webhooks): not the target size"
+VAL[rss]="$NOTIFIER_HWM"
+
+# --- table ---------------------------------------------------------------------------------
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+MISSED=0
+row() {  # row METRIC VALUE CEILING TARGET_RATIO|"" TARGET_TEXT [cmp: ge|le] [limit]
+  local metric="$1" value="$2" ceil="$3" tr="$4" ttext="$5" cmp="${6:-}" limit="${7:-}"
+  local ratio="-" met="-"
+  if [[ -n "$tr" && "$ceil" != "-" ]]; then
+    ratio="$(awk -v v="$value" -v c="$ceil" 'BEGIN { if (c > 0) printf "%.2f", v / c; else print "nan" }')"
+    met="$(awk -v r="$ratio" -v t="$tr" 'BEGIN { print (r != "nan" && r + 0 >= t) ? "yes" : "NO" }')"
+  elif [[ -n "$cmp" ]]; then
+    met="$(awk -v v="$value" -v l="$limit" -v c="$cmp" 'BEGIN {
+      if (v == "nan" || v == "") { print "NO"; exit }
+      print ((c == "le" && v + 0 <= l) || (c == "ge" && v + 0 >= l)) ? "yes" : "NO" }')"
+  fi
+  [[ "$met" != NO ]] || MISSED=1
+  printf '| %-42s | %10s | %10s | %5s | %-22s | %-4s |\n' "$metric" "$value" "$ceil" "$ratio" \
+    "$ttext" "$met"
+}
+{
+  echo
+  echo "notifier benchmark (QUICK=$QUICK): $(nproc) cores, loadavg at start $LOAD_START, at end $LOAD_END"
+  printf '| %-42s | %10s | %10s | %5s | %-22s | %-4s |\n' metric value ceiling ratio target met?
+  printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------------------------" "------------" \
+    "------------" "-------" "------------------------" "------"
+  row "appends via API, events/s (ceil: API GET)" "${VAL[append_api]}" "${VAL[get]}" 0.7 ">= 0.7 x ceiling"
+  row "appends via webhookctl, events/s (*)" "${VAL[append_ctl]}" - "" "-"
+  row "ceiling: libcurl multi, req/s" "${VAL[ceiling]}" - "" "-"
+  row "deliveries/s, fan-out 1 ($EVENTS ev)" "${VAL[deliv1]}" "${VAL[ceiling]}" 0.7 ">= 0.7 x ceiling"
+  row "deliveries/s, fan-out 10 ($((EVENTS / 10)) ev)" "${VAL[deliv10]}" "${VAL[ceiling]}" 0.7 ">= 0.7 x ceiling"
+  row "append->1st attempt p50 ms @ $LAT_RATE/s" "$LAT_P50" - "" "-"
+  row "append->1st attempt p99 ms @ $LAT_RATE/s" "$LAT_P99" - "" "<= 50 ms" le 50
+  row "  same, from the 202 (no API time) p50 ms" "$ACK_P50" - "" "-"
+  row "  same, from the 202 (no API time) p99 ms" "$ACK_P99" - "" "(informative)"
+  row "notifier VmHWM MB (**)" "${VAL[rss]}" - "" "<= 100 MB" le 100
+  echo
+  echo "(*)  one process start + store open per event: measures start-up, not the append path"
+  echo "(**) $RSS_NOTE"
+  echo "latency: $LAT_RECV of $LAT_SENT events received, max ${LAT_MAX} ms; measured from the"
+  echo "  start of the POST /v1/events (send time is in the client event_id) to the first attempt's"
+  echo "  arrival at bench/receiver.py; the 'from the 202' rows leave out the API's append time"
+  echo "deliveries/s: backlog appended with the notifier stopped, then the drain rate from the first"
+  echo "  to the last delivery in the receiver nginx's \$msec access log"
+}
+if [[ "$STRICT" == 1 && "$MISSED" == 1 ]]; then exit 1; fi
+exit 0
