@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
     }
   }
   if (url.empty() || count <= 0 || concurrency <= 0) {
-    std::fprintf(stderr,
-                 "usage: curl_multi_ceiling --url URL [--count N] [--concurrency C]\n");
+    std::fprintf(stderr, "usage: curl_multi_ceiling --url URL [--count N] [--concurrency C]\n");
     return 2;
   }
   if (concurrency > count) concurrency = count;
@@ -117,8 +116,7 @@ int main(int argc, char** argv) {
     }
     if (done < count) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("requests %ld\nok %ld\nseconds %.3f\nrequests_per_sec %.0f\n", done, ok, secs,
               secs > 0 ? static_cast<double>(done) / secs : 0.0);
   for (Slot& s : slots) {

@@ -9,7 +9,8 @@ namespace webhooks {
 namespace {
 
 bool AllOf(std::string_view s, int (*pred)(int)) {
-  return std::all_of(s.begin(), s.end(), [pred](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+  return std::all_of(s.begin(), s.end(),
+                     [pred](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
 }
 
 bool HasPrefixAndBody(std::string_view id, std::string_view prefix, size_t body_len,

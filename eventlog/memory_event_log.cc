@@ -11,8 +11,7 @@ absl::StatusOr<uint64_t> MemoryEventLog::Append(std::string_view payload) {
   return records_.size() - 1;
 }
 
-absl::StatusOr<std::vector<LogRecord>> MemoryEventLog::Read(uint64_t position,
-                                                            size_t max_records) {
+absl::StatusOr<std::vector<LogRecord>> MemoryEventLog::Read(uint64_t position, size_t max_records) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<LogRecord> out;
   for (uint64_t i = position; i < records_.size() && out.size() < max_records; ++i) {

@@ -23,21 +23,36 @@ std::mutex accept_mu;  // libfcgi's accept is not safe to call from several thre
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Unknown";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Unknown";
   }
 }
 
@@ -69,8 +84,9 @@ HttpRequest ReadRequest(FCGX_Request& req) {
 void WriteResponse(FCGX_Request& req, const HttpResponse& resp) {
   std::string head = "Status: " + std::to_string(resp.status) + " " + Reason(resp.status) + "\r\n";
   if (resp.status != 204) {
-    head += "Content-Type: application/json\r\nContent-Length: " +
-            std::to_string(resp.body.size()) + "\r\n";
+    head +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(resp.body.size()) +
+        "\r\n";
   }
   for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";

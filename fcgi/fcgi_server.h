@@ -14,8 +14,8 @@
 namespace webhooks {
 
 struct FcgiServerOptions {
-  std::string socket_path;   // unix socket to create (replacing a stale one)
-  int listen_fd = -1;        // or an already-listening socket (e.g. from systemd)
+  std::string socket_path;  // unix socket to create (replacing a stale one)
+  int listen_fd = -1;       // or an already-listening socket (e.g. from systemd)
   unsigned socket_mode = 0660;
   int threads = 16;
   int backlog = 1024;

@@ -18,16 +18,26 @@ Mapping MapStatus(const absl::Status& status) {
     case absl::StatusCode::kInvalidArgument:
       return FieldErrorsJson(status) ? Mapping{422, "ValidationError"}
                                      : Mapping{400, "BadRequestError"};
-    case absl::StatusCode::kUnauthenticated: return {401, "UnauthorizedError"};
-    case absl::StatusCode::kPermissionDenied: return {403, "ForbiddenError"};
-    case absl::StatusCode::kNotFound: return {404, "NotFoundError"};
-    case absl::StatusCode::kUnimplemented: return {405, "MethodNotAllowedError"};
-    case absl::StatusCode::kAlreadyExists: return {409, "AlreadyExistsError"};
-    case absl::StatusCode::kAborted: return {409, "ConflictError"};
-    case absl::StatusCode::kOutOfRange: return {413, "PayloadTooLargeError"};
-    case absl::StatusCode::kFailedPrecondition: return {415, "UnsupportedMediaTypeError"};
-    case absl::StatusCode::kUnavailable: return {503, "ServiceUnavailableError"};
-    default: return {500, "InternalServerError"};
+    case absl::StatusCode::kUnauthenticated:
+      return {401, "UnauthorizedError"};
+    case absl::StatusCode::kPermissionDenied:
+      return {403, "ForbiddenError"};
+    case absl::StatusCode::kNotFound:
+      return {404, "NotFoundError"};
+    case absl::StatusCode::kUnimplemented:
+      return {405, "MethodNotAllowedError"};
+    case absl::StatusCode::kAlreadyExists:
+      return {409, "AlreadyExistsError"};
+    case absl::StatusCode::kAborted:
+      return {409, "ConflictError"};
+    case absl::StatusCode::kOutOfRange:
+      return {413, "PayloadTooLargeError"};
+    case absl::StatusCode::kFailedPrecondition:
+      return {415, "UnsupportedMediaTypeError"};
+    case absl::StatusCode::kUnavailable:
+      return {503, "ServiceUnavailableError"};
+    default:
+      return {500, "InternalServerError"};
   }
 }
 

@@ -16,9 +16,9 @@
 #include <string>
 #include <thread>
 
+#include "eventlog/file_event_log.h"
 #include "fcgi/fcgi_server.h"
 #include "fcgi/router.h"
-#include "eventlog/file_event_log.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 

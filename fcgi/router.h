@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/time_format.h"
-#include "fcgi/http.h"
 #include "eventlog/event_log.h"
+#include "fcgi/http.h"
 #include "store/delivery_store.h"
 #include "store/store.h"
 

@@ -21,8 +21,9 @@ constexpr size_t kMaxAddresses = 100;
 
 // Headers the notifier sets itself; a channel may not override them.
 constexpr std::array<std::string_view, 8> kReservedHeaders = {
-    "content-length", "host",          "transfer-encoding", "connection",
-    "webhook-id",     "webhook-timestamp", "webhook-signature", "content-type"};
+    "content-length",    "host",        "transfer-encoding",
+    "connection",        "webhook-id",  "webhook-timestamp",
+    "webhook-signature", "content-type"};
 
 bool IsHeaderName(std::string_view name) {
   static constexpr std::string_view kTchar = "!#$%&'*+-.^_`|~";
@@ -72,7 +73,8 @@ void ParseHeaders(FieldReader& r, HttpChannel& http) {
       r.Error("headers", "value_error", "Header '" + name + "' is set by the service");
     } else if (!it->value.IsString()) {
       r.Error("headers", "string_type", "Header '" + name + "' should be a string");
-    } else if (!IsHeaderValue(std::string_view(it->value.GetString(), it->value.GetStringLength()))) {
+    } else if (!IsHeaderValue(
+                   std::string_view(it->value.GetString(), it->value.GetStringLength()))) {
       r.Error("headers", "value_error", "Header '" + name + "' contains CR, LF or NUL");
     } else {
       http.headers.emplace_back(name, it->value.GetString());
@@ -124,8 +126,10 @@ SlackChannel ParseSlack(FieldReader& r) {
   CheckUrl(r, "icon_url", s.icon_url);
   bool web_api = r.Find("bot_token") != nullptr || r.Find("channel_id") != nullptr;
   if (web_api) {
-    if (r.Find("bot_token") == nullptr) r.Error("bot_token", "missing", "Field required with channel_id");
-    if (r.Find("channel_id") == nullptr) r.Error("channel_id", "missing", "Field required with bot_token");
+    if (r.Find("bot_token") == nullptr)
+      r.Error("bot_token", "missing", "Field required with channel_id");
+    if (r.Find("channel_id") == nullptr)
+      r.Error("channel_id", "missing", "Field required with bot_token");
   } else if (r.Find("webhook_url") == nullptr) {
     r.Error("webhook_url", "missing",
             "Field required: slack configs need webhook_url, or bot_token and channel_id");
@@ -138,8 +142,8 @@ std::vector<std::string> Addresses(FieldReader& r, const char* key, bool require
   if (!list) return {};
   for (size_t i = 0; i < list->size(); ++i) {
     if (!IsEmailAddress((*list)[i])) {
-      r.Error(key, "value_error", "Invalid email address at index " + std::to_string(i) + ": '" +
-                                      (*list)[i] + "'");
+      r.Error(key, "value_error",
+              "Invalid email address at index " + std::to_string(i) + ": '" + (*list)[i] + "'");
     }
   }
   return *list;
@@ -161,8 +165,7 @@ EmailChannel ParseEmail(FieldReader& r) {
     }};
     auto it = std::find_if(kTypes.begin(), kTypes.end(), [&](auto& p) { return p.first == *ct; });
     if (it == kTypes.end()) {
-      r.Error("content_type", "enum",
-              "Input should be 'plain_text', 'html', 'markdown' or 'json'");
+      r.Error("content_type", "enum", "Input should be 'plain_text', 'html', 'markdown' or 'json'");
     } else {
       e.content_type = it->second;
     }
@@ -213,7 +216,8 @@ bool IsEmailAddress(std::string_view a) {
   std::string_view local = a.substr(0, at), domain = a.substr(at + 1);
   static constexpr std::string_view kLocalSpecial = "!#$%&'*+-/=?^_`{|}~.";
   bool local_ok = std::all_of(local.begin(), local.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || kLocalSpecial.find(c) != kLocalSpecial.npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           kLocalSpecial.find(c) != kLocalSpecial.npos;
   });
   if (!local_ok || local.front() == '.' || local.back() == '.') return false;
   if (domain.empty() || domain.front() == '.' || domain.back() == '.' ||
@@ -284,10 +288,14 @@ void StringList(JsonWriter& w, const char* key, const std::vector<std::string>& 
 
 std::string_view ContentTypeName(EmailContentType t) {
   switch (t) {
-    case EmailContentType::kPlainText: return "plain_text";
-    case EmailContentType::kMarkdown: return "markdown";
-    case EmailContentType::kJson: return "json";
-    case EmailContentType::kHtml: break;
+    case EmailContentType::kPlainText:
+      return "plain_text";
+    case EmailContentType::kMarkdown:
+      return "markdown";
+    case EmailContentType::kJson:
+      return "json";
+    case EmailContentType::kHtml:
+      break;
   }
   return "html";
 }
@@ -334,7 +342,8 @@ struct ConfigWriter {
     OptString(w, "subject_template", c.subject_template);
     OptString(w, "body_template", c.body_template);
     w.Key("content_type");
-    w.String(ContentTypeName(c.content_type).data(), static_cast<rapidjson::SizeType>(ContentTypeName(c.content_type).size()));
+    w.String(ContentTypeName(c.content_type).data(),
+             static_cast<rapidjson::SizeType>(ContentTypeName(c.content_type).size()));
   }
   void operator()(const SmsChannel& c) const {
     StringList(w, "phone_numbers", c.phone_numbers);
@@ -352,7 +361,8 @@ std::string_view ChannelName(const Channel& channel) {
 void WriteChannel(const Channel& channel, JsonWriter& w) {
   w.StartObject();
   w.Key("channel");
-  w.String(ChannelName(channel).data(), static_cast<rapidjson::SizeType>(ChannelName(channel).size()));
+  w.String(ChannelName(channel).data(),
+           static_cast<rapidjson::SizeType>(ChannelName(channel).size()));
   w.Key("configs");
   w.StartObject();
   std::visit(ConfigWriter{w}, channel);

@@ -15,8 +15,8 @@ namespace {
 bool IsEventId(std::string_view id) {
   return !id.empty() && id.size() <= kMaxEventIdLength &&
          std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                  c == '.' || c == ':';
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+                  c == ':';
          });
 }
 
@@ -125,7 +125,8 @@ absl::StatusOr<Event> DecodeEventRecord(std::string_view record) {
     return absl::DataLossError("event record has no internal_id");
   }
   absl::StatusOr<Event> e = ParseEventBody(doc, internal_id->value.GetString(), TimePoint{});
-  if (!e.ok()) return absl::DataLossError("event record invalid: " + std::string(e.status().message()));
+  if (!e.ok())
+    return absl::DataLossError("event record invalid: " + std::string(e.status().message()));
   auto client = doc.FindMember("client_event_id");
   e->client_event_id = client != doc.MemberEnd() && client->value.IsTrue();
   return e;

@@ -14,11 +14,11 @@
 namespace webhooks {
 
 struct Event {
-  std::string internal_id;  // the organization; never delivered
-  std::string event_id;     // "evt_..." or the producer's own id
+  std::string internal_id;       // the organization; never delivered
+  std::string event_id;          // "evt_..." or the producer's own id
   bool client_event_id = false;  // event_id came from the producer (deduplicated per org)
-  std::string event_type;   // one of the spec names
-  std::string occurred_at;  // RFC 3339
+  std::string event_type;        // one of the spec names
+  std::string occurred_at;       // RFC 3339
   std::optional<std::string> namespace_id;
   // Optional JSON values, kept as compact JSON text: subject {type, id}, metadata (object),
   // cache_scope (object).

@@ -35,9 +35,8 @@ class FieldReader {
 
   // An array of strings (each 1..max_chars), at most max_items; "too_short" when empty and
   // non_empty is set. Absent/null: nullopt, plus "missing" when required.
-  std::optional<std::vector<std::string>> StringList(const char* key, bool required,
-                                                     bool non_empty, size_t max_items,
-                                                     size_t max_chars);
+  std::optional<std::vector<std::string>> StringList(const char* key, bool required, bool non_empty,
+                                                     size_t max_items, size_t max_chars);
 
   std::optional<bool> Bool(const char* key);
   std::optional<double> Number(const char* key);

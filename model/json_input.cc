@@ -48,9 +48,9 @@ absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
                               rapidjson::kParseFullPrecisionFlag;
   doc->Parse<kFlags>(text.data(), text.size());
   if (doc->HasParseError()) {
-    return absl::InvalidArgumentError(
-        std::string("Malformed JSON: ") + rapidjson::GetParseError_En(doc->GetParseError()) +
-        " at offset " + std::to_string(doc->GetErrorOffset()));
+    return absl::InvalidArgumentError(std::string("Malformed JSON: ") +
+                                      rapidjson::GetParseError_En(doc->GetParseError()) +
+                                      " at offset " + std::to_string(doc->GetErrorOffset()));
   }
   return absl::OkStatus();
 }

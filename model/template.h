@@ -1,9 +1,10 @@
 // Message templates rendered against an event envelope. Two placeholder forms:
 //   {{ path.to.field }}   Jinja-style, dotted path into the envelope (array indexes as numbers)
 //   {field}               Mixpeek's str.format style, a top-level or dotted path
-// A path that names nothing, or JSON null, renders as the empty string; strings render as their text, other
-// JSON values as compact JSON. Nothing else is interpreted: no expressions, filters, code or
-// file access. "{{" / "}}" that do not form a placeholder, and "{" not followed by a path and
+// A path that names nothing, or JSON null, renders as the empty string; strings render as their
+// text, other JSON values as compact JSON. Nothing else is interpreted: no expressions, filters,
+// code or file access. "{{" / "}}" that do not form a placeholder, and "{" not followed by a path
+// and
 // "}", are kept literally.
 #ifndef WEBHOOKS_MODEL_TEMPLATE_H_
 #define WEBHOOKS_MODEL_TEMPLATE_H_

@@ -76,9 +76,9 @@ struct Webhook {
   std::string webhook_id;   // "wh_..."
   std::string internal_id;  // owning organization, "int_..."; never in an API response
   WebhookSpec spec;
-  std::string created_at;   // RFC 3339, immutable
-  std::string updated_at;   // RFC 3339, set on every change
-  uint64_t seq = 0;         // creation order within the store; assigned by the store
+  std::string created_at;  // RFC 3339, immutable
+  std::string updated_at;  // RFC 3339, set on every change
+  uint64_t seq = 0;        // creation order within the store; assigned by the store
   bool operator==(const Webhook&) const = default;
 };
 

@@ -124,7 +124,8 @@ absl::StatusOr<Webhook> DecodeStoredWebhook(std::string_view json) {
   rapidjson::Document doc;
   if (absl::Status st = ParseJson(json, &doc); !st.ok()) return absl::DataLossError(st.message());
   absl::StatusOr<WebhookSpec> spec = ParseWebhookSpec(doc);
-  if (!spec.ok()) return absl::DataLossError("stored webhook invalid: " + std::string(spec.status().message()));
+  if (!spec.ok())
+    return absl::DataLossError("stored webhook invalid: " + std::string(spec.status().message()));
   Webhook w;
   w.spec = *std::move(spec);
   auto str = [&](const char* key) -> std::string {

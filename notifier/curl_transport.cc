@@ -227,8 +227,8 @@ class CurlTransport final : public Transport {
   CURLM* multi_;
   std::mutex mu_;
   std::deque<std::pair<std::unique_ptr<Transfer>, std::string>> incoming_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                                                      // GUARDED_BY(mu_)
-  std::chrono::steady_clock::time_point deadline_;                             // GUARDED_BY(mu_)
+  bool stopping_ = false;                                                   // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point deadline_;                          // GUARDED_BY(mu_)
   std::set<CURL*> active_;  // owned by the loop thread
   std::thread thread_;
 };

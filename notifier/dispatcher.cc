@@ -86,7 +86,8 @@ AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
     if (!delay) {
       a.error += " (gave up after " + std::to_string(o.delivery.attempts) + " attempts)";
     } else {
-      if (verdict.retry_after_ms) delay = std::clamp<int64_t>(*verdict.retry_after_ms, 0, kMaxRetryAfterMs);
+      if (verdict.retry_after_ms)
+        delay = std::clamp<int64_t>(*verdict.retry_after_ms, 0, kMaxRetryAfterMs);
       o.delivery.state = DeliveryState::kPending;
       o.delivery.next_attempt_ms = ToMs(now) + *delay;
       a.next_attempt_at = FormatTimestamp(now + std::chrono::milliseconds(*delay));
@@ -99,9 +100,14 @@ AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
 Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
                        WebhookStore& webhooks, DeliveryStore& deliveries, Transport& transport,
                        Clock clock, OutcomeSink sink)
-    : options_(std::move(options)), schedule_(schedule), webhooks_(webhooks),
-      deliveries_(deliveries), transport_(transport), clock_(std::move(clock)),
-      sink_(std::move(sink)), rng_(std::random_device{}()) {}
+    : options_(std::move(options)),
+      schedule_(schedule),
+      webhooks_(webhooks),
+      deliveries_(deliveries),
+      transport_(transport),
+      clock_(std::move(clock)),
+      sink_(std::move(sink)),
+      rng_(std::random_device{}()) {}
 
 int64_t Dispatcher::NowMs() const { return ToMs(clock_()); }
 
@@ -129,7 +135,8 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d, LoadCache& cache) 
   loaded.status = w.status();
   if (w.ok()) {
     loaded.webhook = *std::move(w);
-    absl::StatusOr<WebhookDeliveryState> st = deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
+    absl::StatusOr<WebhookDeliveryState> st =
+        deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
     if (st.ok()) {
       for (const auto& [index, why] : st->disabled_channels) loaded.disabled.push_back(index);
     }
@@ -210,8 +217,8 @@ absl::StatusOr<size_t> Dispatcher::Step() {
         ++busy;
         ++in_flight_;
       }
-      if (auto d = deferred_.find(it->first); d != deferred_.end() &&
-                                               it->second.size() <= options_.max_waiting_per_endpoint / 2) {
+      if (auto d = deferred_.find(it->first);
+          d != deferred_.end() && it->second.size() <= options_.max_waiting_per_endpoint / 2) {
         // Backlog halved: as many deferred deliveries as now fit may be taken again (only
         // those, so a long backlog is not re-read for every few sent).
         for (size_t room_left = options_.max_waiting_per_endpoint - it->second.size();

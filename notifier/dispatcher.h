@@ -19,8 +19,8 @@
 #include "common/time_format.h"
 #include "notifier/channel_format.h"
 #include "notifier/retry_schedule.h"
-#include "notifier/url_guard.h"
 #include "notifier/transport.h"
+#include "notifier/url_guard.h"
 #include "store/delivery_store.h"
 #include "store/store.h"
 
@@ -30,7 +30,7 @@ struct DispatcherOptions {
   ChannelEndpoints endpoints;
   std::vector<Cidr> allow_cidrs;
   size_t per_endpoint_concurrency = 8;
-  size_t max_known = 4096;  // deliveries held in memory (queued here or in flight)
+  size_t max_known = 4096;          // deliveries held in memory (queued here or in flight)
   size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
   // Deliveries waiting here per endpoint at most; more are deferred (left in the durable queue
   // and skipped) until the endpoint's backlog halves, so one slow endpoint cannot fill memory
@@ -86,13 +86,13 @@ class Dispatcher {
   OutcomeSink sink_;
 
   std::mutex mu_;
-  std::set<std::string> known_;                         // GUARDED_BY(mu_)
-  std::map<std::string, std::deque<Job>> waiting_;      // GUARDED_BY(mu_), by endpoint
-  std::map<std::string, size_t> busy_;                  // GUARDED_BY(mu_), in flight by endpoint
+  std::set<std::string> known_;                     // GUARDED_BY(mu_)
+  std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
+  std::map<std::string, size_t> busy_;              // GUARDED_BY(mu_), in flight by endpoint
   std::map<std::string, std::deque<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
-  std::set<std::string> deferred_ids_;                  // GUARDED_BY(mu_)
-  size_t in_flight_ = 0;                                // GUARDED_BY(mu_)
-  std::mt19937_64 rng_;                                 // GUARDED_BY(mu_)
+  std::set<std::string> deferred_ids_;                       // GUARDED_BY(mu_)
+  size_t in_flight_ = 0;                                     // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;                                      // GUARDED_BY(mu_)
 };
 
 }  // namespace webhooks

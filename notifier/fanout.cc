@@ -63,8 +63,8 @@ absl::StatusOr<size_t> Fanout::Step() {
   absl::StatusOr<std::vector<LogRecord>> records = log_.Read(*cursor, batch_);
   if (!records.ok()) return records.status();
   if (records->empty()) return 0;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_().time_since_epoch()).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
   std::vector<Delivery> out;
   std::vector<std::pair<std::string, std::string>> seen;
   std::set<std::pair<std::string, std::string>> seen_here;
@@ -72,7 +72,8 @@ absl::StatusOr<size_t> Fanout::Step() {
     absl::StatusOr<Event> event = DecodeEventRecord(rec.payload);
     if (!event.ok()) {
       // Intact on disk (its checksum matched) but not an event: a producer bug, not damage.
-      std::fprintf(stderr, "level=error msg=\"skipping undecodable event\" position=%llu error=\"%s\"\n",
+      std::fprintf(stderr,
+                   "level=error msg=\"skipping undecodable event\" position=%llu error=\"%s\"\n",
                    static_cast<unsigned long long>(rec.position),
                    std::string(event.status().message()).c_str());
       continue;

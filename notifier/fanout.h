@@ -30,8 +30,12 @@ class Fanout {
  public:
   Fanout(WebhookStore& webhooks, DeliveryStore& deliveries, EventSource& log,
          const RetrySchedule& schedule, Clock clock, size_t batch = 256)
-      : webhooks_(webhooks), deliveries_(deliveries), log_(log), schedule_(schedule),
-        clock_(std::move(clock)), batch_(batch) {}
+      : webhooks_(webhooks),
+        deliveries_(deliveries),
+        log_(log),
+        schedule_(schedule),
+        clock_(std::move(clock)),
+        batch_(batch) {}
 
   // Reads and queues one batch. Returns the number of log records consumed (0 at the end of
   // the log). DataLoss when the log is damaged at the cursor.

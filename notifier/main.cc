@@ -137,8 +137,7 @@ struct Control {
 std::string StatusLine(const webhooks::Notifier::Stats& s) {
   const uint64_t lag = s.log_end > s.cursor ? s.log_end - s.cursor : 0;
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight",
+  std::snprintf(buf, sizeof buf, "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight",
                 static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
                 s.in_flight);
   return buf;
@@ -225,7 +224,8 @@ int main(int argc, char** argv) {
     const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
     auto period = std::chrono::milliseconds(5000);
     if (watchdog) {
-      period = std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
+      period =
+          std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
     }
     std::unique_lock<std::mutex> lock(ctl.mu);
     while (!ctl.stop) {
@@ -241,18 +241,18 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
   for (;;) {
-    auto notifier = std::make_unique<webhooks::Notifier>(flags->options, **store, deliveries,
-                                                         **log, *transport,
-                                                         webhooks::SystemClock());
+    auto notifier = std::make_unique<webhooks::Notifier>(flags->options, **store, deliveries, **log,
+                                                         *transport, webhooks::SystemClock());
     // The cursor and the delivery queue are read before READY=1: a store that cannot be read
     // keeps the unit from becoming active.
     auto cursor = deliveries.Cursor();
     auto pending = deliveries.PendingCount();
     if (!cursor.ok() || !pending.ok()) {
-      std::fprintf(stderr, "level=fatal msg=\"cannot read the cursor or the delivery queue\" "
-                   "error=\"%s\"\n",
-                   Quote(std::string((cursor.ok() ? pending.status() : cursor.status()).message()))
-                       .c_str());
+      std::fprintf(
+          stderr,
+          "level=fatal msg=\"cannot read the cursor or the delivery queue\" "
+          "error=\"%s\"\n",
+          Quote(std::string((cursor.ok() ? pending.status() : cursor.status()).message())).c_str());
       _exit(1);  // the other threads hold references to the stack; nothing to flush
     }
     {
@@ -268,8 +268,7 @@ int main(int argc, char** argv) {
     webhooks::Notifier::Stats stats = notifier->GetStats();
     std::string ready = "READY=1\n" + StatusLine(stats);
     sd_notify(0, ready.c_str());
-    std::fprintf(stderr,
-                 "level=info msg=\"ready\" cursor=%llu log_end=%llu pending=%llu\n",
+    std::fprintf(stderr, "level=info msg=\"ready\" cursor=%llu log_end=%llu pending=%llu\n",
                  static_cast<unsigned long long>(stats.cursor),
                  static_cast<unsigned long long>(stats.log_end),
                  static_cast<unsigned long long>(stats.pending));

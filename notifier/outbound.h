@@ -37,10 +37,10 @@ inline constexpr size_t kMaxResponseExcerpt = 4096;
 
 // The outcome of sending one Outbound.
 struct TransportResult {
-  int status_code = 0;       // HTTP status, or the SMTP reply code; 0 when none arrived
-  std::string body;          // the response body, at most kMaxResponseExcerpt bytes
+  int status_code = 0;  // HTTP status, or the SMTP reply code; 0 when none arrived
+  std::string body;     // the response body, at most kMaxResponseExcerpt bytes
   std::map<std::string, std::string> headers;  // response headers, names lower-cased
-  std::string error;         // transport failure (timeout, refused, SSRF refusal); "" if none
+  std::string error;  // transport failure (timeout, refused, SSRF refusal); "" if none
   bool timed_out = false;
   int64_t duration_ms = 0;
 };
@@ -54,7 +54,7 @@ struct Verdict {
     kDisable,  // the receiver asked us to stop (HTTP 410): disable this channel
   };
   Outcome outcome = Outcome::kRetry;
-  std::string error;                     // "" on success: why it failed
+  std::string error;                      // "" on success: why it failed
   std::optional<int64_t> retry_after_ms;  // from Retry-After (429/503)
 };
 

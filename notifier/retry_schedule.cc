@@ -58,7 +58,8 @@ std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s) 
   if (value.empty()) return std::nullopt;
   int64_t secs = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-  if (ec == std::errc() && end == value.data() + value.size()) return std::max<int64_t>(0, secs) * 1000;
+  if (ec == std::errc() && end == value.data() + value.size())
+    return std::max<int64_t>(0, secs) * 1000;
   std::tm tm{};
   std::string text(value);
   if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;

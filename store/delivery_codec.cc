@@ -32,7 +32,9 @@ void Field(JsonWriter& w, const char* key, const std::string& v) {
   w.String(v);
 }
 
-std::string Finish(rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+std::string Finish(rapidjson::StringBuffer& buf) {
+  return std::string(buf.GetString(), buf.GetSize());
+}
 
 }  // namespace
 
@@ -80,7 +82,8 @@ absl::StatusOr<Delivery> DecodeDelivery(std::string_view json) {
   d.event_id = Str(doc, "event_id");
   d.event_type = Str(doc, "event_type");
   auto env = doc.FindMember("envelope");
-  if (env == doc.MemberEnd() || !env->value.IsObject()) return absl::DataLossError("delivery without envelope");
+  if (env == doc.MemberEnd() || !env->value.IsObject())
+    return absl::DataLossError("delivery without envelope");
   d.envelope_json = ToJson(env->value);
   uint64_t state = U64(doc, "state");
   if (state > 3) return absl::DataLossError("delivery with unknown state");
@@ -144,7 +147,8 @@ absl::StatusOr<Attempt> DecodeAttempt(std::string_view json) {
   a.response_excerpt = Str(doc, "response_excerpt");
   a.attempted_at = Str(doc, "attempted_at");
   auto next = doc.FindMember("next_attempt_at");
-  if (next != doc.MemberEnd() && next->value.IsString()) a.next_attempt_at = next->value.GetString();
+  if (next != doc.MemberEnd() && next->value.IsString())
+    a.next_attempt_at = next->value.GetString();
   return a;
 }
 

@@ -32,16 +32,15 @@ struct Delivery {
   std::string event_type;
   std::string envelope_json;  // what the channel renders / posts
   DeliveryState state = DeliveryState::kPending;
-  uint32_t attempts = 0;         // attempts made so far
-  int64_t next_attempt_ms = 0;   // unix ms; meaningful while pending
+  uint32_t attempts = 0;        // attempts made so far
+  int64_t next_attempt_ms = 0;  // unix ms; meaningful while pending
   std::string created_at;
   bool operator==(const Delivery&) const = default;
 };
 
 // The stable id of a delivery.
 std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
-                       std::string_view webhook_id, uint32_t channel_index,
-                       uint32_t target_index);
+                       std::string_view webhook_id, uint32_t channel_index, uint32_t target_index);
 
 struct Attempt {
   uint64_t seq = 0;  // assigned by the store; orders attempts
@@ -52,11 +51,11 @@ struct Attempt {
   std::string event_type;
   std::string channel;  // "webhook", "slack", ...
   uint32_t channel_index = 0;
-  uint32_t attempt = 0;   // 1-based
-  std::string status;     // "succeeded" or "failed"
-  int status_code = 0;    // HTTP / SMTP code, 0 when none
+  uint32_t attempt = 0;  // 1-based
+  std::string status;    // "succeeded" or "failed"
+  int status_code = 0;   // HTTP / SMTP code, 0 when none
   int64_t duration_ms = 0;
-  std::string error;      // "" on success
+  std::string error;             // "" on success
   std::string response_excerpt;  // at most 4 KiB
   std::string attempted_at;
   std::optional<std::string> next_attempt_at;  // when a retry is scheduled
@@ -82,16 +81,16 @@ struct AttemptQuery {
 };
 
 struct AttemptPage {
-  std::vector<Attempt> items;                  // newest first
-  std::optional<uint64_t> next_before_seq;     // set when older matching attempts remain
+  std::vector<Attempt> items;               // newest first
+  std::optional<uint64_t> next_before_seq;  // set when older matching attempts remain
 };
 
 // Everything that changes when one attempt finishes; applied atomically.
 struct AttemptOutcome {
-  Attempt attempt;  // attempt.attempt == 0: no attempt was made (the delivery was cancelled)
+  Attempt attempt;    // attempt.attempt == 0: no attempt was made (the delivery was cancelled)
   Delivery delivery;  // its next state (attempts, state, next_attempt_ms)
   std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
-  bool clear_last_error = false;  // a success clears it, if it came from the same channel
+  bool clear_last_error = false;            // a success clears it, if it came from the same channel
   std::optional<std::pair<uint32_t, std::string>> disable_channel;
 };
 
@@ -113,8 +112,8 @@ class DeliveryStore {
 
   // Pending deliveries with next_attempt_ms <= now_ms, earliest first, at most `max`, skipping
   // ids for which `skip(id)` is true (already in flight).
-  virtual absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max,
-                                                    const std::function<bool(std::string_view)>& skip) = 0;
+  virtual absl::StatusOr<std::vector<Delivery>> Due(
+      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
   // Applies every outcome in one durable transaction.

@@ -28,7 +28,8 @@ class GroupCommit {
   // Runs a batch: must set every item's `result`.
   using BatchRunner = std::function<void(std::vector<Item*>&)>;
 
-  GroupCommit(BatchRunner runner, size_t max_batch) : runner_(std::move(runner)), max_batch_(max_batch) {}
+  GroupCommit(BatchRunner runner, size_t max_batch)
+      : runner_(std::move(runner)), max_batch_(max_batch) {}
 
   // Queues `fn`, waits until a batch containing it has run, and returns its result.
   absl::Status Submit(const std::function<absl::Status(MDB_txn*)>& fn);

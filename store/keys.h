@@ -18,7 +18,7 @@
 
 namespace webhooks::keys {
 
-std::string EncodeU64(uint64_t v);                    // 8 bytes, big-endian: sorts numerically
+std::string EncodeU64(uint64_t v);                      // 8 bytes, big-endian: sorts numerically
 std::optional<uint64_t> DecodeU64(std::string_view b);  // nullopt unless exactly 8 bytes
 
 std::string OrgPrefix(std::string_view internal_id);  // "<internal_id>/"

@@ -14,7 +14,8 @@ constexpr std::string_view kCursorKey = "notifier_cursor";
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
 
 std::string DueKey(int64_t ms, std::string_view delivery_id) {
-  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) + std::string(delivery_id);
+  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
+         std::string(delivery_id);
 }
 
 std::string WebhookPrefix(std::string_view internal_id, std::string_view webhook_id) {
@@ -36,8 +37,7 @@ absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const De
 }  // namespace
 
 std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
-                       std::string_view webhook_id, uint32_t channel_index,
-                       uint32_t target_index) {
+                       std::string_view webhook_id, uint32_t channel_index, uint32_t target_index) {
   std::string material = std::string(internal_id) + "\n" + std::string(event_id) + "\n" +
                          std::string(webhook_id) + "\n" + std::to_string(channel_index) + "\n" +
                          std::to_string(target_index);
@@ -55,7 +55,8 @@ LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)
 
 absl::Status LmdbDeliveryStore::Enqueue(
     const std::vector<Delivery>& deliveries,
-    const std::vector<std::pair<std::string, std::string>>& seen, std::optional<uint64_t> next_position) {
+    const std::vector<std::pair<std::string, std::string>>& seen,
+    std::optional<uint64_t> next_position) {
   return env_.Write([&](MDB_txn* txn) -> absl::Status {
     for (const auto& [org, event_id] : seen) {
       absl::Status st = lmdb::Put(txn, seen_, org + "/" + event_id, "");
@@ -186,7 +187,8 @@ absl::StatusOr<AttemptPage> LmdbDeliveryStore::ListAttempts(std::string_view int
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
     page = AttemptPage{};
     const std::string prefix = WebhookPrefix(internal_id, webhook_id);
-    uint64_t start = query.before_seq ? std::numeric_limits<uint64_t>::max() - *query.before_seq + 1 : 0;
+    uint64_t start =
+        query.before_seq ? std::numeric_limits<uint64_t>::max() - *query.before_seq + 1 : 0;
     lmdb::Cursor c(txn, attempts_);
     for (bool ok = c.Seek(MDB_SET_RANGE, prefix + keys::EncodeU64(start));
          ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Seek(MDB_NEXT)) {

@@ -33,15 +33,21 @@ struct TxnGuard {
 absl::Status LmdbStatus(int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
-    case MDB_SUCCESS: return absl::OkStatus();
-    case MDB_NOTFOUND: return absl::NotFoundError(msg);
-    case MDB_KEYEXIST: return absl::AlreadyExistsError(msg);
-    case MDB_MAP_FULL: return absl::ResourceExhaustedError(std::string(kMapFull) + ": " + msg);
+    case MDB_SUCCESS:
+      return absl::OkStatus();
+    case MDB_NOTFOUND:
+      return absl::NotFoundError(msg);
+    case MDB_KEYEXIST:
+      return absl::AlreadyExistsError(msg);
+    case MDB_MAP_FULL:
+      return absl::ResourceExhaustedError(std::string(kMapFull) + ": " + msg);
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
-    case MDB_VERSION_MISMATCH: return absl::DataLossError(msg);
-    default: return absl::InternalError(msg);
+    case MDB_VERSION_MISMATCH:
+      return absl::DataLossError(msg);
+    default:
+      return absl::InternalError(msg);
   }
 }
 
@@ -69,7 +75,8 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir,
   mdb_env_set_mapsize(raw, options.initial_map_size);
   mdb_env_set_maxreaders(raw, options.max_readers);
   mdb_env_set_maxdbs(raw, static_cast<MDB_dbi>(dbs.size() + 4));
-  if (int rc = mdb_env_open(raw, dir.c_str(), MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC), 0600); rc != 0) {
+  if (int rc = mdb_env_open(raw, dir.c_str(), MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC), 0600);
+      rc != 0) {
     return LmdbStatus(rc, "mdb_env_open " + dir);
   }
   int dead = 0;

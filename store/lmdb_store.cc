@@ -48,9 +48,17 @@ absl::StatusOr<std::unique_ptr<LmdbStore>> LmdbStore::Open(const std::string& da
     return absl::InternalError("cannot create " + data_dir + ": " + strerror(errno));
   }
   auto env = LmdbEnv::Open(data_dir + "/db", options,
-                           {{"meta"}, {"orgs"}, {"api_keys"}, {"webhooks"}, {"webhooks_by_seq"},
-                            {"webhook_names", MDB_DUPSORT}, {"deliveries"}, {"due"}, {"attempts"},
-                            {"webhook_state"}, {"seen_events"}});
+                           {{"meta"},
+                            {"orgs"},
+                            {"api_keys"},
+                            {"webhooks"},
+                            {"webhooks_by_seq"},
+                            {"webhook_names", MDB_DUPSORT},
+                            {"deliveries"},
+                            {"due"},
+                            {"attempts"},
+                            {"webhook_state"},
+                            {"seen_events"}});
   if (!env.ok()) return env.status();
   return std::unique_ptr<LmdbStore>(new LmdbStore(*std::move(env)));
 }
@@ -66,7 +74,8 @@ LmdbStore::LmdbStore(std::unique_ptr<LmdbEnv> env)
 
 absl::Status LmdbStore::CreateOrganization(const Organization& org) {
   return env_->Write([&](MDB_txn* txn) {
-    absl::Status st = lmdb::Put(txn, orgs_, org.internal_id, EncodeOrganization(org), MDB_NOOVERWRITE);
+    absl::Status st =
+        lmdb::Put(txn, orgs_, org.internal_id, EncodeOrganization(org), MDB_NOOVERWRITE);
     if (absl::IsAlreadyExists(st)) return absl::AlreadyExistsError("organization exists");
     return st;
   });
@@ -126,9 +135,8 @@ absl::StatusOr<ApiKeyRecord> LmdbStore::FindApiKey(std::string_view key_hash) {
 }
 
 absl::Status LmdbStore::CheckReadable() {
-  return env_->Read([&](MDB_txn* txn) {
-    return lmdb::GetCounter(txn, meta_, keys::kLastSeq).status();
-  });
+  return env_->Read(
+      [&](MDB_txn* txn) { return lmdb::GetCounter(txn, meta_, keys::kLastSeq).status(); });
 }
 
 absl::Status LmdbStore::CreateWebhook(Webhook* webhook) {
@@ -174,8 +182,7 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
   absl::Status st = env_->Read([&](MDB_txn* txn) -> absl::Status {
     Cursor c(txn, names_);
     // Duplicates sort by webhook_id, not creation order: collect all, then keep the first `max`.
-    for (bool ok = c.Seek(MDB_SET, keys::Name(internal_id, name)); ok;
-         ok = c.Seek(MDB_NEXT_DUP)) {
+    for (bool ok = c.Seek(MDB_SET, keys::Name(internal_id, name)); ok; ok = c.Seek(MDB_NEXT_DUP)) {
       absl::StatusOr<Webhook> w = LoadWebhook(txn, webhooks_, internal_id, c.value());
       if (!w.ok()) return w.status();
       if (w->spec.webhook_name == name) out.push_back(*std::move(w));
@@ -183,7 +190,8 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
     return c.status();
   });
   if (!st.ok()) return st;
-  std::sort(out.begin(), out.end(), [](const Webhook& a, const Webhook& b) { return a.seq < b.seq; });
+  std::sort(out.begin(), out.end(),
+            [](const Webhook& a, const Webhook& b) { return a.seq < b.seq; });
   if (out.size() > max) out.resize(max);
   return out;
 }

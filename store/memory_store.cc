@@ -82,8 +82,7 @@ absl::Status MemoryStore::ReplaceWebhook(const Webhook& webhook) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryStore::DeleteWebhook(std::string_view internal_id,
-                                        std::string_view webhook_id) {
+absl::Status MemoryStore::DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = webhooks_.find(Key{internal_id, webhook_id});
   if (it == webhooks_.end()) return absl::NotFoundError("webhook not found");

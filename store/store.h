@@ -54,16 +54,16 @@ class AccountStore {
 
 // What a list call asks for. Pages follow creation order.
 struct ListQuery {
-  size_t limit = 20;                     // 1..1000 (0 returns no items)
-  size_t offset = 0;                     // matching webhooks to skip (ignored with after_seq)
-  std::optional<uint64_t> after_seq;     // from a cursor: start after this sequence number
-  std::optional<int> event_type_index;   // only webhooks that receive this event type
-  std::optional<bool> is_active;         // only webhooks with this is_active
+  size_t limit = 20;                    // 1..1000 (0 returns no items)
+  size_t offset = 0;                    // matching webhooks to skip (ignored with after_seq)
+  std::optional<uint64_t> after_seq;    // from a cursor: start after this sequence number
+  std::optional<int> event_type_index;  // only webhooks that receive this event type
+  std::optional<bool> is_active;        // only webhooks with this is_active
 };
 
 struct WebhookPage {
   std::vector<Webhook> items;
-  uint64_t total = 0;                    // webhooks of the org matching the filters, all pages
+  uint64_t total = 0;                      // webhooks of the org matching the filters, all pages
   std::optional<uint64_t> next_after_seq;  // set when more matching webhooks follow this page
 };
 
@@ -85,8 +85,7 @@ class WebhookStore {
   // NotFound if it no longer exists.
   virtual absl::Status ReplaceWebhook(const Webhook& webhook) = 0;
   // NotFound if absent.
-  virtual absl::Status DeleteWebhook(std::string_view internal_id,
-                                     std::string_view webhook_id) = 0;
+  virtual absl::Status DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) = 0;
   virtual absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
                                                    const ListQuery& query) = 0;
 

@@ -10,15 +10,15 @@
 
 #include "absl/status/status.h"
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    const ::absl::Status _st = (expr);                   \
-    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st;       \
+#define ASSERT_OK(expr)                            \
+  do {                                             \
+    const ::absl::Status _st = (expr);             \
+    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
-#define EXPECT_OK(expr)                                  \
-  do {                                                   \
-    const ::absl::Status _st = (expr);                   \
-    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st;       \
+#define EXPECT_OK(expr)                            \
+  do {                                             \
+    const ::absl::Status _st = (expr);             \
+    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
 
 namespace webhooks::testing {

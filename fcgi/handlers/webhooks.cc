@@ -25,7 +25,6 @@ absl::StatusOr<WebhookSpec> ParseSpecBody(const HttpRequest& req) {
   return ParseWebhookSpec(doc);
 }
 
-
 // Gives every HTTP channel without a signing_secret one: the secret of the previous version's
 // HTTP channel at the same index when there is one (a PUT must not silently rotate the key
 // receivers verify with), else a new random one.

@@ -68,7 +68,8 @@ TEST_F(ApiFlowTest, CreateGetSeedPutListDelete) {
   std::string id = c["webhook_id"].GetString();
   std::string created_at = c["created_at"].GetString();
   EXPECT_FALSE(c.HasMember("internal_id"));
-  EXPECT_EQ(std::string(c["channels"][0]["configs"]["url"].GetString()), "https://example.com/hook");
+  EXPECT_EQ(std::string(c["channels"][0]["configs"]["url"].GetString()),
+            "https://example.com/hook");
 
   HttpResult got = stack_->Request("GET", "/v1/organizations/webhooks/" + id, "", key_);
   ASSERT_EQ(got.status, 200);
@@ -77,7 +78,11 @@ TEST_F(ApiFlowTest, CreateGetSeedPutListDelete) {
   HttpResult put = stack_->Request("PUT", "/v1/organizations/webhooks/" + id, kSeedPutBody, key_);
   ASSERT_EQ(put.status, 200) << put.body;
   rapidjson::Document p = Json(put.body);
-  // The seed's response, with the server's own id and timestamps.
+  // The seed's response, with the server's own id and timestamps, plus last_error (null: no
+  // delivery has failed), which the seed tells users to monitor.
+  ASSERT_TRUE(p.HasMember("last_error"));
+  EXPECT_TRUE(p["last_error"].IsNull());
+  p.RemoveMember("last_error");
   rapidjson::Document expected = Json(kSeedPutBody);
   expected["webhook_id"].SetString(id.c_str(), expected.GetAllocator());
   expected["created_at"].SetString(created_at.c_str(), expected.GetAllocator());

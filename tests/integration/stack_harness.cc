@@ -124,9 +124,9 @@ std::unique_ptr<Stack> Stack::Start(int api_threads) {
   ReplaceAll(text, "@RUNDIR@", s->run_dir_);
   ReplaceAll(text, "@WORKERS@", "1");
   std::ofstream(s->run_dir_ + "/nginx.conf") << text;
-  s->nginx_pid_ = Spawn({"/usr/sbin/nginx", "-c", s->run_dir_ + "/nginx.conf", "-e",
-                         s->run_dir_ + "/error.log"},
-                        s->root_ + "/nginx.log");
+  s->nginx_pid_ = Spawn(
+      {"/usr/sbin/nginx", "-c", s->run_dir_ + "/nginx.conf", "-e", s->run_dir_ + "/error.log"},
+      s->root_ + "/nginx.log");
   s->base_url_ = "http://127.0.0.1:" + std::to_string(port);
   if (!s->WaitHealthy()) {
     ADD_FAILURE() << "stack did not become healthy; see " << s->root_;
@@ -167,14 +167,16 @@ Stack::~Stack() {
 
 std::string Stack::CreateOrg(const std::string& name) {
   int rc = 0;
-  std::string out = RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "org", "create", "--name", name}, &rc);
+  std::string out =
+      RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "org", "create", "--name", name}, &rc);
   EXPECT_EQ(rc, 0) << out;
   return out;
 }
 
 std::string Stack::CreateKey(const std::string& org) {
   int rc = 0;
-  std::string out = RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "key", "create", "--org", org}, &rc);
+  std::string out =
+      RunCommand({WH_CTL_BIN, "--data-dir", data_dir_, "key", "create", "--org", org}, &rc);
   EXPECT_EQ(rc, 0) << out;
   return out;
 }

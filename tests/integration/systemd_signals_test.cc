@@ -26,7 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string NotifierBin() { return (fs::path(WH_API_BIN).parent_path() / "webhook-notifier").string(); }
+std::string NotifierBin() {
+  return (fs::path(WH_API_BIN).parent_path() / "webhook-notifier").string();
+}
 
 std::string MakeTempDir() {
   char tmpl[] = "/tmp/wh-sd-test-XXXXXX";
@@ -41,9 +43,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 sockaddr_un UnixAddr(const std::string& path) {
   sockaddr_un a{};
@@ -147,9 +147,12 @@ std::string Record(int type, const std::string& content) {
 }
 std::string BeginAndParams(const std::string& uri) {
   std::string params;
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"REQUEST_METHOD", "GET"}, {"REQUEST_URI", uri}, {"SCRIPT_NAME", uri},
-           {"QUERY_STRING", ""}, {"SERVER_PROTOCOL", "HTTP/1.1"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"REQUEST_METHOD", "GET"},
+                                                        {"REQUEST_URI", uri},
+                                                        {"SCRIPT_NAME", uri},
+                                                        {"QUERY_STRING", ""},
+                                                        {"SERVER_PROTOCOL", "HTTP/1.1"}}) {
     params += char(k.size());
     params += char(v.size());
     params += k + v;

@@ -77,8 +77,9 @@ TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
   RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
   TimePoint now = std::chrono::system_clock::from_time_t(1000);
   TransportResult r;
-  AttemptOutcome o = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
-                                   Verdict{Verdict::Outcome::kRetry, "HTTP 429", 7000}, s, now, 0.5);
+  AttemptOutcome o =
+      DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                    Verdict{Verdict::Outcome::kRetry, "HTTP 429", 7000}, s, now, 0.5);
   EXPECT_EQ(o.delivery.next_attempt_ms, 1000 * 1000 + 7000);
   AttemptOutcome gone = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
                                       Verdict{Verdict::Outcome::kDisable, "410", {}}, s, now, 0.5);

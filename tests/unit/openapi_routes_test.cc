@@ -29,7 +29,9 @@ std::string Operation(const std::vector<std::string>& lines, const std::string& 
                       const std::string& method) {
   size_t i = 0;
   while (i < lines.size() && lines[i] != "  " + path + ":") ++i;
-  for (++i; i < lines.size() && lines[i].rfind("  /", 0) != 0 && lines[i].rfind("components:", 0) != 0; ++i) {
+  for (++i;
+       i < lines.size() && lines[i].rfind("  /", 0) != 0 && lines[i].rfind("components:", 0) != 0;
+       ++i) {
     if (lines[i] != "    " + method + ":") continue;
     std::string body;
     for (++i; i < lines.size() && (lines[i].empty() || lines[i].rfind("      ", 0) == 0); ++i) {
