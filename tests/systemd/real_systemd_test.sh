@@ -37,8 +37,20 @@ for b in webhook-api webhook-notifier; do
   [[ -x "$BUILD_DIR/$b" ]] || { echo "FAIL: $BUILD_DIR/$b not built"; exit 1; }
 done
 
-WORK="$(mktemp -d "$BUILD_DIR/systemd-test.XXXXXX")"
+# Inside the namespace /run, /tmp, /var/tmp, /var/lib and /var/log are fresh tmpfs mounts, so
+# nothing the namespace needs may live under them: a build (or a clone) under /tmp would vanish.
+# The work dir then goes to /var/cache, and the binaries are always copied into it.
+case "$BUILD_DIR/" in
+  /tmp/* | /run/* | /var/tmp/* | /var/lib/* | /var/log/*) WORK_BASE=/var/cache ;;
+  *) WORK_BASE="$BUILD_DIR" ;;
+esac
+WORK="$(mktemp -d "$WORK_BASE/webhooks-systemd-test.XXXXXX")"
 chmod 0755 "$WORK"
+mkdir -p "$WORK/bin"
+for b in webhook-api webhook-notifier webhookctl; do
+  [[ -x "$BUILD_DIR/$b" ]] && cp "$BUILD_DIR/$b" "$WORK/bin/"
+done
+chmod 0755 "$WORK/bin" "$WORK/bin/"*
 SD_PID=""       # PID 1 of the namespace, as seen from here
 UNSHARE_PID=""
 FAILED=0
@@ -76,7 +88,7 @@ twilio-auth-token = sekrit-token-must-not-be-logged
 CONF
 chmod 0644 "$WORK/notifier.conf"
 for u in webhook-api.socket webhook-api.service webhook-notifier.service; do
-  sed -e "s|/usr/local/bin/|$BUILD_DIR/|g" \
+  sed -e "s|/usr/local/bin/|$WORK/bin/|g" \
       -e '/^ConfigurationDirectory/d' \
       -e "s|/etc/webhooks/notifier.conf|$WORK/notifier.conf|" \
       "$SOURCE_DIR/systemd/$u" >"$WORK/units/$u"
@@ -169,10 +181,10 @@ user="$(in_ns ps -o user= -p "$(prop webhook-api.service MainPID)" 2>/dev/null)"
 [[ -n "$user" && "$user" != root ]] && ok "webhook-api runs as '$user'" || fail "api user '$user'"
 
 # The README's way to run webhookctl on the services' data: as their user, via systemd-run.
-if [[ -x "$BUILD_DIR/webhookctl" && -e /lib/systemd/system/dbus.socket ]]; then
+if [[ -x "$WORK/bin/webhookctl" && -e /lib/systemd/system/dbus.socket ]]; then
   org="$(in_ns systemd-run --quiet --wait --pipe -p DynamicUser=yes -p User=webhooks \
          -p Group=webhooks -p StateDirectory=webhooks -p UMask=0077 \
-         "$BUILD_DIR/webhookctl" --data-dir /var/lib/webhooks org create --name acme 2>&1)"
+         "$WORK/bin/webhookctl" --data-dir /var/lib/webhooks org create --name acme 2>&1)"
   [[ $? -eq 0 && -n "$org" && "$org" != *" "* ]] && ok "webhookctl via systemd-run: org $org" ||
     fail "webhookctl via systemd-run: $org"
 fi
