@@ -55,6 +55,11 @@ absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
   return absl::OkStatus();
 }
 
+std::string StringMember(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
 std::string ToJson(const rapidjson::Value& value) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -24,6 +24,15 @@ inline constexpr int kMaxJsonDepth = 64;
 // iterative, so hostile nesting cannot exhaust the stack.
 absl::Status ParseJson(std::string_view text, rapidjson::Document* doc);
 
+// The string member `key` of object `obj`, or "" when it is absent or not a string. For
+// records this service wrote itself; client input goes through FieldReader instead.
+std::string StringMember(const rapidjson::Value& obj, const char* key);
+
+// The text a writer produced into `buf`.
+inline std::string BufferText(const rapidjson::StringBuffer& buf) {
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
 // Compact JSON text of `value`. REQUIRES: nesting at most kMaxJsonDepth (true of anything
 // ParseJson produced).
 std::string ToJson(const rapidjson::Value& value);

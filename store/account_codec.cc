@@ -3,14 +3,6 @@
 #include "model/json_input.h"
 
 namespace webhooks {
-namespace {
-
-std::string StringField(const rapidjson::Document& doc, const char* key) {
-  auto it = doc.FindMember(key);
-  return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-}  // namespace
 
 std::string EncodeOrganization(const Organization& org) {
   rapidjson::StringBuffer buf;
@@ -23,7 +15,7 @@ std::string EncodeOrganization(const Organization& org) {
   w.Key("created_at");
   w.String(org.created_at);
   w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return BufferText(buf);
 }
 
 absl::StatusOr<Organization> DecodeOrganization(std::string_view json) {
@@ -31,8 +23,8 @@ absl::StatusOr<Organization> DecodeOrganization(std::string_view json) {
   if (!ParseJson(json, &doc).ok() || !doc.IsObject()) {
     return absl::DataLossError("malformed organization record");
   }
-  return Organization{StringField(doc, "internal_id"), StringField(doc, "name"),
-                      StringField(doc, "created_at")};
+  return Organization{StringMember(doc, "internal_id"), StringMember(doc, "name"),
+                      StringMember(doc, "created_at")};
 }
 
 std::string EncodeApiKey(const ApiKeyRecord& key) {
@@ -46,7 +38,7 @@ std::string EncodeApiKey(const ApiKeyRecord& key) {
   w.Key("created_at");
   w.String(key.created_at);
   w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return BufferText(buf);
 }
 
 absl::StatusOr<ApiKeyRecord> DecodeApiKey(std::string_view key_hash, std::string_view json) {
@@ -54,8 +46,8 @@ absl::StatusOr<ApiKeyRecord> DecodeApiKey(std::string_view key_hash, std::string
   if (!ParseJson(json, &doc).ok() || !doc.IsObject()) {
     return absl::DataLossError("malformed API key record");
   }
-  return ApiKeyRecord{std::string(key_hash), StringField(doc, "internal_id"),
-                      StringField(doc, "prefix"), StringField(doc, "created_at")};
+  return ApiKeyRecord{std::string(key_hash), StringMember(doc, "internal_id"),
+                      StringMember(doc, "prefix"), StringMember(doc, "created_at")};
 }
 
 }  // namespace webhooks

@@ -5,11 +5,6 @@
 namespace webhooks {
 namespace {
 
-std::string Str(const rapidjson::Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
 uint64_t U64(const rapidjson::Value& o, const char* key) {
   auto it = o.FindMember(key);
   return it != o.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
@@ -30,10 +25,6 @@ absl::Status ParseObject(std::string_view json, rapidjson::Document* doc, const 
 void Field(JsonWriter& w, const char* key, const std::string& v) {
   w.Key(key);
   w.String(v);
-}
-
-std::string Finish(rapidjson::StringBuffer& buf) {
-  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace
@@ -67,20 +58,20 @@ std::string EncodeDelivery(const Delivery& d) {
   w.Int64(d.next_attempt_ms);
   Field(w, "created_at", d.created_at);
   w.EndObject();
-  return Finish(buf);
+  return BufferText(buf);
 }
 
 absl::StatusOr<Delivery> DecodeDelivery(std::string_view json) {
   rapidjson::Document doc;
   if (absl::Status st = ParseObject(json, &doc, "delivery"); !st.ok()) return st;
   Delivery d;
-  d.delivery_id = Str(doc, "delivery_id");
-  d.internal_id = Str(doc, "internal_id");
-  d.webhook_id = Str(doc, "webhook_id");
+  d.delivery_id = StringMember(doc, "delivery_id");
+  d.internal_id = StringMember(doc, "internal_id");
+  d.webhook_id = StringMember(doc, "webhook_id");
   d.channel_index = static_cast<uint32_t>(U64(doc, "channel_index"));
   d.target_index = static_cast<uint32_t>(U64(doc, "target_index"));
-  d.event_id = Str(doc, "event_id");
-  d.event_type = Str(doc, "event_type");
+  d.event_id = StringMember(doc, "event_id");
+  d.event_type = StringMember(doc, "event_type");
   auto env = doc.FindMember("envelope");
   if (env == doc.MemberEnd() || !env->value.IsObject())
     return absl::DataLossError("delivery without envelope");
@@ -90,7 +81,7 @@ absl::StatusOr<Delivery> DecodeDelivery(std::string_view json) {
   d.state = static_cast<DeliveryState>(state);
   d.attempts = static_cast<uint32_t>(U64(doc, "attempts"));
   d.next_attempt_ms = I64(doc, "next_attempt_ms");
-  d.created_at = Str(doc, "created_at");
+  d.created_at = StringMember(doc, "created_at");
   return d;
 }
 
@@ -125,7 +116,7 @@ std::string EncodeAttempt(const Attempt& a) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   WriteAttempt(a, w);
-  return Finish(buf);
+  return BufferText(buf);
 }
 
 absl::StatusOr<Attempt> DecodeAttempt(std::string_view json) {
@@ -133,19 +124,19 @@ absl::StatusOr<Attempt> DecodeAttempt(std::string_view json) {
   if (absl::Status st = ParseObject(json, &doc, "attempt"); !st.ok()) return st;
   Attempt a;
   a.seq = U64(doc, "attempt_id");
-  a.delivery_id = Str(doc, "delivery_id");
-  a.webhook_id = Str(doc, "webhook_id");
-  a.event_id = Str(doc, "event_id");
-  a.event_type = Str(doc, "event_type");
-  a.channel = Str(doc, "channel");
+  a.delivery_id = StringMember(doc, "delivery_id");
+  a.webhook_id = StringMember(doc, "webhook_id");
+  a.event_id = StringMember(doc, "event_id");
+  a.event_type = StringMember(doc, "event_type");
+  a.channel = StringMember(doc, "channel");
   a.channel_index = static_cast<uint32_t>(U64(doc, "channel_index"));
   a.attempt = static_cast<uint32_t>(U64(doc, "attempt"));
-  a.status = Str(doc, "status");
+  a.status = StringMember(doc, "status");
   a.status_code = static_cast<int>(I64(doc, "status_code"));
   a.duration_ms = I64(doc, "duration_ms");
-  a.error = Str(doc, "error");
-  a.response_excerpt = Str(doc, "response_excerpt");
-  a.attempted_at = Str(doc, "attempted_at");
+  a.error = StringMember(doc, "error");
+  a.response_excerpt = StringMember(doc, "response_excerpt");
+  a.attempted_at = StringMember(doc, "attempted_at");
   auto next = doc.FindMember("next_attempt_at");
   if (next != doc.MemberEnd() && next->value.IsString())
     a.next_attempt_at = next->value.GetString();
@@ -185,7 +176,7 @@ std::string EncodeWebhookState(const WebhookDeliveryState& s) {
   }
   w.EndArray();
   w.EndObject();
-  return Finish(buf);
+  return BufferText(buf);
 }
 
 absl::StatusOr<WebhookDeliveryState> DecodeWebhookState(std::string_view json) {
@@ -195,16 +186,17 @@ absl::StatusOr<WebhookDeliveryState> DecodeWebhookState(std::string_view json) {
   auto le = doc.FindMember("last_error");
   if (le != doc.MemberEnd() && le->value.IsObject()) {
     const rapidjson::Value& v = le->value;
-    s.last_error = LastError{Str(v, "channel"), static_cast<uint32_t>(U64(v, "channel_index")),
-                             Str(v, "message"), static_cast<int>(I64(v, "status_code")),
-                             Str(v, "occurred_at")};
+    s.last_error =
+        LastError{StringMember(v, "channel"), static_cast<uint32_t>(U64(v, "channel_index")),
+                  StringMember(v, "message"), static_cast<int>(I64(v, "status_code")),
+                  StringMember(v, "occurred_at")};
   }
   auto dc = doc.FindMember("disabled_channels");
   if (dc != doc.MemberEnd() && dc->value.IsArray()) {
     for (const auto& item : dc->value.GetArray()) {
       if (!item.IsObject()) continue;
       s.disabled_channels.emplace_back(static_cast<uint32_t>(U64(item, "channel_index")),
-                                       Str(item, "reason"));
+                                       StringMember(item, "reason"));
     }
   }
   return s;

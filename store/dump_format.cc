@@ -15,15 +15,6 @@ constexpr std::array<std::string_view, kNumKinds> kKindNames = {"org", "api_key"
                                                                 "delivery", "cursor"};
 constexpr size_t kMaxOrgName = 800;  // bytes; webhookctl org create's limit
 
-std::string Finish(const rapidjson::StringBuffer& buf) {
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-std::string Str(const rapidjson::Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
 std::optional<std::string> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   auto nibble = [](char c) -> int {
@@ -51,7 +42,7 @@ absl::Status CheckOrg(const Organization& org) {
 }
 
 absl::Status ParseApiKey(const rapidjson::Value& doc, const std::string& record, Record* r) {
-  std::optional<std::string> hash = HexDecode(Str(doc, "key_hash"));
+  std::optional<std::string> hash = HexDecode(StringMember(doc, "key_hash"));
   if (!hash || hash->size() != 32) return Invalid("api_key: key_hash must be 64 hex digits");
   absl::StatusOr<ApiKeyRecord> key = DecodeApiKey(*hash, record);
   if (!key.ok()) return Invalid("api_key: " + std::string(key.status().message()));
@@ -135,12 +126,12 @@ std::string EncodeHeader(const Header& h) {
   w.Key("include_state");
   w.Bool(h.include_state);
   w.EndObject();
-  return Finish(buf);
+  return BufferText(buf);
 }
 
 absl::StatusOr<Header> ParseHeader(std::string_view line) {
   rapidjson::Document doc;
-  if (!ParseJson(line, &doc).ok() || !doc.IsObject() || Str(doc, "format") != kFormat) {
+  if (!ParseJson(line, &doc).ok() || !doc.IsObject() || StringMember(doc, "format") != kFormat) {
     return Invalid("not a webhooks dump (the header line must have \"format\":\"webhooks-dump\")");
   }
   auto v = doc.FindMember("version");
@@ -150,8 +141,8 @@ absl::StatusOr<Header> ParseHeader(std::string_view line) {
                    " (this webhookctl reads version " + std::to_string(kVersion) + ")");
   }
   Header h;
-  h.created_at = Str(doc, "created_at");
-  h.data_dir = Str(doc, "data_dir");
+  h.created_at = StringMember(doc, "created_at");
+  h.data_dir = StringMember(doc, "data_dir");
   auto st = doc.FindMember("include_state");
   h.include_state = st != doc.MemberEnd() && st->value.IsBool() && st->value.GetBool();
   return h;
@@ -175,7 +166,7 @@ std::string EncodeTrailer(const Trailer& t) {
   w.Key("sha256");
   w.String(t.sha256_hex);
   w.EndObject();
-  return Finish(buf);
+  return BufferText(buf);
 }
 
 absl::StatusOr<std::optional<Trailer>> ParseTrailer(std::string_view line) {
@@ -198,7 +189,7 @@ absl::StatusOr<std::optional<Trailer>> ParseTrailer(std::string_view line) {
       records->value.GetUint64() != t.counts.total()) {
     return Invalid("trailer records is missing or differs from the sum of its counts");
   }
-  t.sha256_hex = Str(doc, "sha256");
+  t.sha256_hex = StringMember(doc, "sha256");
   if (t.sha256_hex.size() != 64) return Invalid("trailer sha256 must be 64 hex digits");
   return std::optional<Trailer>(std::move(t));
 }
@@ -226,7 +217,7 @@ absl::StatusOr<Record> ParseRecord(std::string_view line) {
     return Invalid("not valid JSON: " + std::string(st.message()));
   }
   if (!doc.IsObject()) return Invalid("a record must be a JSON object");
-  const std::string kind = Str(doc, "kind");
+  const std::string kind = StringMember(doc, "kind");
   Record r;
   size_t i = 0;
   while (i < kNumKinds && kKindNames[i] != kind) ++i;
