@@ -40,9 +40,9 @@ int EventEmit(Context& ctx, const Args& args);
 int Dump(Context& ctx, const Args& args);
 // restore --in FILE [--replace] [--progress]: checks the whole file, then applies it in one
 // write transaction (store/store_restore.h). Exit 1 on a refused file or a non-empty store.
-int Restore(Context& ctx, const Args& args);
-// The store options `restore` needs (a map sized from the dump), from its arguments.
-LmdbOptions RestoreStoreOptions(const std::string& data_dir, const Args& args);
+// It opens the store in `data_dir` itself, with RestoreLmdbOptions once the checks pass, so a
+// refused restore leaves data.mdb byte-for-byte as it was.
+int Restore(const std::string& data_dir, const Args& args);
 
 // Defined in admin/admin_commands.cc. Tabular ones take --json.
 int OrgList(Context& ctx, const Args& args);          // org list

@@ -1,5 +1,4 @@
 // webhookctl dump / restore (declared in admin/commands.h).
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "admin/commands.h"
 #include "admin/progress.h"
@@ -27,11 +27,6 @@ std::string CountsText(const dump::Counts& c) {
     out += dump::KindName(static_cast<dump::Kind>(i));
   }
   return out;
-}
-
-uint64_t FileSize(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 // Writes the dump to `path` through a temporary file, renamed into place only once complete and
@@ -92,20 +87,17 @@ int Dump(Context& ctx, const Args& args) {
   return 0;
 }
 
-LmdbOptions RestoreStoreOptions(const std::string& data_dir, const Args& args) {
-  std::string in;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--in" && i + 1 < args.size()) in = args[i + 1];
-    if (args[i].rfind("--in=", 0) == 0) in = args[i].substr(5);
-  }
-  LmdbOptions options;
-  // Room for the restored records and indexes next to the old pages (freed only at commit).
-  uint64_t want = 4 * FileSize(in) + FileSize(data_dir + "/db/data.mdb");
-  options.initial_map_size = std::max<size_t>(options.initial_map_size, want);
-  return options;
+// Opens the store in `data_dir` with `options`, printing why not on failure.
+std::unique_ptr<LmdbStore> OpenStore(const std::string& data_dir, const LmdbOptions& options) {
+  absl::StatusOr<std::unique_ptr<LmdbStore>> store = LmdbStore::Open(data_dir, options);
+  if (store.ok()) return *std::move(store);
+  Fail(store.status(), "cannot open store in " + data_dir);
+  return nullptr;
 }
 
-int Restore(Context& ctx, const Args& args) {
+// The store is opened for writing only once the file was checked and the store found empty
+// (or --replace): opening with write_map changes data.mdb's size.
+int Restore(const std::string& data_dir, const Args& args) {
   std::string in;
   po::options_description desc("Options");
   desc.add_options()("help,h", "print this help")("in", po::value(&in)->required(),
@@ -120,19 +112,31 @@ int Restore(Context& ctx, const Args& args) {
   bool show = ProgressWanted(vm.count("progress") > 0);
   RestoreOptions options;
   options.replace = vm.count("replace") > 0;
-  absl::StatusOr<DumpSummary> summary;
-  {
-    Progress check("restore: checking", show), apply("restore: applying", show);
-    options.check_progress = check.Fn();
-    options.apply_progress = apply.Fn();
-    summary = RestoreStore(ctx.store, in, options);
+  Progress check("restore: checking", show), apply("restore: applying", show);
+  options.check_progress = check.Fn();
+  options.apply_progress = apply.Fn();
+  if (!options.replace) {
+    std::unique_ptr<LmdbStore> store = OpenStore(data_dir, LmdbOptions());
+    if (store == nullptr) return 1;
+    absl::StatusOr<bool> empty = StoreIsEmpty(*store);
+    if (!empty.ok()) return Fail(empty.status(), "cannot read the store");
+    if (!*empty) {
+      std::cerr << "webhookctl: refusing to restore: the store in " << data_dir
+                << " is not empty (--replace discards its content)\n";
+      return 1;
+    }
   }
-  if (absl::IsFailedPrecondition(summary.status())) {
-    std::cerr << "webhookctl: refusing to restore: the store in " << ctx.data_dir
+  absl::StatusOr<DumpSummary> summary = CheckDumpFile(in, options.check_progress);
+  if (!summary.ok()) return Fail(summary.status(), "refusing to restore " + in);
+  std::unique_ptr<LmdbStore> store = OpenStore(data_dir, RestoreLmdbOptions(in, data_dir));
+  if (store == nullptr) return 1;
+  absl::Status st = ApplyDump(*store, in, *summary, options);
+  if (absl::IsFailedPrecondition(st)) {  // filled since the check above
+    std::cerr << "webhookctl: refusing to restore: the store in " << data_dir
               << " is not empty (--replace discards its content)\n";
     return 1;
   }
-  if (!summary.ok()) return Fail(summary.status(), "refusing to restore " + in);
+  if (!st.ok()) return Fail(st, "refusing to restore " + in);
   std::cout << "restored " << CountsText(summary->counts) << "\n";
   return 0;
 }

@@ -24,6 +24,14 @@ const std::map<std::string, Command>& Commands() {
       {"deliveries retry", webhooks::admin::DeliveriesRetry},
       {"stats", webhooks::admin::Stats},
       {"dump", webhooks::admin::Dump},
+  };
+  return kCommands;
+}
+
+// Commands that open the store themselves, given the data directory.
+using DirCommand = std::function<int(const std::string&, const webhooks::admin::Args&)>;
+const std::map<std::string, DirCommand>& DirCommands() {
+  static const std::map<std::string, DirCommand> kCommands = {
       {"restore", webhooks::admin::Restore},
   };
   return kCommands;
@@ -33,7 +41,10 @@ std::string Usage() {
   std::string text =
       "Usage: webhookctl --data-dir DIR COMMAND [options]\n"
       "Commands (each takes --help):\n";
-  for (const auto& [name, cmd] : Commands()) text += "  " + name + "\n";
+  std::map<std::string, bool> names;
+  for (const auto& [name, cmd] : Commands()) names[name] = true;
+  for (const auto& [name, cmd] : DirCommands()) names[name] = true;
+  for (const auto& [name, unused] : names) text += "  " + name + "\n";
   return text;
 }
 
@@ -79,7 +90,8 @@ int main(int argc, char** argv) {
   std::string name;
   for (const std::string& w : words) name += (name.empty() ? "" : " ") + w;
   auto it = Commands().find(name);
-  if (it == Commands().end()) {
+  auto dir_it = DirCommands().find(name);
+  if (it == Commands().end() && dir_it == DirCommands().end()) {
     bool help = cl.help;
     if (!help) std::cerr << "webhookctl: unknown command '" << name << "'\n";
     (help ? std::cout : std::cerr) << Usage() << "Global options: --data-dir DIR, --help\n";
@@ -90,9 +102,8 @@ int main(int argc, char** argv) {
     std::cerr << "webhookctl: --data-dir is required\n" << Usage();
     return 2;
   }
-  webhooks::LmdbOptions options;
-  if (name == "restore") options = webhooks::admin::RestoreStoreOptions(data_dir, rest);
-  auto store = webhooks::LmdbStore::Open(data_dir, options);
+  if (dir_it != DirCommands().end()) return dir_it->second(data_dir, rest);
+  auto store = webhooks::LmdbStore::Open(data_dir, webhooks::LmdbOptions());
   if (!store.ok()) {
     std::cerr << "webhookctl: cannot open store in " << data_dir << ": " << store.status().message()
               << "\n";

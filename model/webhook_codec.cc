@@ -123,6 +123,11 @@ std::string EncodeWebhook(const Webhook& webhook, Audience audience) {
 absl::StatusOr<Webhook> DecodeStoredWebhook(std::string_view json) {
   rapidjson::Document doc;
   if (absl::Status st = ParseJson(json, &doc); !st.ok()) return absl::DataLossError(st.message());
+  return DecodeStoredWebhook(doc);
+}
+
+absl::StatusOr<Webhook> DecodeStoredWebhook(const rapidjson::Value& doc) {
+  if (!doc.IsObject()) return absl::DataLossError("stored webhook is not a JSON object");
   absl::StatusOr<WebhookSpec> spec = ParseWebhookSpec(doc);
   if (!spec.ok())
     return absl::DataLossError("stored webhook invalid: " + std::string(spec.status().message()));

@@ -35,6 +35,8 @@ std::string EncodeWebhook(const Webhook& webhook, Audience audience);
 
 // Decodes a kStorage encoding, re-validating it. Returns DataLoss for anything malformed.
 absl::StatusOr<Webhook> DecodeStoredWebhook(std::string_view json);
+// The same for an already parsed kStorage object.
+absl::StatusOr<Webhook> DecodeStoredWebhook(const rapidjson::Value& doc);
 
 }  // namespace webhooks
 

@@ -77,7 +77,8 @@ absl::Status ParseKindRecord(Kind kind, const rapidjson::Document& doc, Record* 
   }
   auto rec = doc.FindMember("record");
   if (rec == doc.MemberEnd() || !rec->value.IsObject()) return Invalid("record must be an object");
-  const std::string text = ToJson(rec->value);
+  r->stored = ToJson(rec->value);
+  const std::string& text = r->stored;
   switch (kind) {
     case Kind::kOrg: {
       absl::StatusOr<Organization> org = DecodeOrganization(text);
@@ -88,7 +89,7 @@ absl::Status ParseKindRecord(Kind kind, const rapidjson::Document& doc, Record* 
     case Kind::kApiKey:
       return ParseApiKey(doc, text, r);
     case Kind::kWebhook: {
-      absl::StatusOr<Webhook> w = DecodeStoredWebhook(text);
+      absl::StatusOr<Webhook> w = DecodeStoredWebhook(rec->value);
       if (!w.ok()) return Invalid("webhook: " + std::string(w.status().message()));
       if (w->seq == 0) return Invalid("webhook: seq must be a positive integer");
       r->webhook = *std::move(w);
@@ -102,6 +103,49 @@ absl::Status ParseKindRecord(Kind kind, const rapidjson::Document& doc, Record* 
 }
 
 }  // namespace
+
+constexpr std::string_view kWebhookPrefix = "{\"kind\":\"webhook\",\"record\":";
+
+bool IsWebhookLine(std::string_view line) { return line.rfind(kWebhookPrefix, 0) == 0; }
+
+absl::StatusOr<StoredWebhook> ParseStoredWebhook(std::string_view line) {
+  rapidjson::Document doc;
+  if (absl::Status st = ParseJson(line, &doc); !st.ok()) {
+    return Invalid("not valid JSON: " + std::string(st.message()));
+  }
+  auto rec = doc.IsObject() ? doc.FindMember("record") : doc.MemberEnd();
+  if (rec == doc.MemberEnd() || !rec->value.IsObject() || StringMember(doc, "kind") != "webhook") {
+    return Invalid("not a webhook record");
+  }
+  const rapidjson::Value& v = rec->value;
+  StoredWebhook w;
+  // As WebhookLine wrote it, the record is the line between the prefix and the closing brace.
+  if (doc.MemberCount() == 2 && IsWebhookLine(line) && line.back() == '}') {
+    w.stored = line.substr(kWebhookPrefix.size(), line.size() - kWebhookPrefix.size() - 1);
+  } else {
+    w.stored = ToJson(v);
+  }
+  w.internal_id = StringMember(v, "internal_id");
+  w.webhook_id = StringMember(v, "webhook_id");
+  w.webhook_name = StringMember(v, "webhook_name");
+  auto seq = v.FindMember("seq");
+  if (seq != v.MemberEnd() && seq->value.IsUint64()) w.seq = seq->value.GetUint64();
+  auto active = v.FindMember("is_active");
+  w.is_active = active == v.MemberEnd() || !active->value.IsBool() || active->value.GetBool();
+  auto types = v.FindMember("event_types");
+  if (types != v.MemberEnd() && types->value.IsArray()) {
+    for (const auto& t : types->value.GetArray()) {
+      if (t.IsString()) w.event_types.emplace_back(t.GetString(), t.GetStringLength());
+    }
+  }
+  return w;
+}
+
+StoredWebhook StoredWebhookOf(const Record& r) {
+  const Webhook& w = r.webhook;
+  return StoredWebhook{r.stored, w.internal_id,    w.webhook_id,      w.spec.webhook_name,
+                       w.seq,    w.spec.is_active, w.spec.event_types};
+}
 
 std::string_view KindName(Kind kind) { return kKindNames[static_cast<size_t>(kind)]; }
 

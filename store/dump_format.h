@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "store/delivery_store.h"
@@ -82,11 +83,31 @@ struct Record {
   Webhook webhook;
   Delivery delivery;
   uint64_t cursor = 0;
+  // The record's JSON as it is stored (every kind but cursor): the line's "record" member,
+  // serialized compactly, so a restore stores what the dump held without re-encoding it.
+  std::string stored;
 };
 // Parses one record line and validates it as the API would (webhooks through
 // DecodeStoredWebhook / ParseWebhookSpec, ids, timestamps). InvalidArgument saying what is wrong
 // (without a line number).
 absl::StatusOr<Record> ParseRecord(std::string_view line);
+
+// What a restore's second pass needs of a webhook record line: the JSON to store and the fields
+// that key it and its indexes, read WITHOUT validation (the first pass validated the same bytes
+// with ParseRecord; the restore compares the SHA-256 of the lines it applied with the first
+// pass's). InvalidArgument when the line is not a well-formed webhook record.
+struct StoredWebhook {
+  std::string stored;  // the "record" member, as stored
+  std::string internal_id, webhook_id, webhook_name;
+  uint64_t seq = 0;
+  bool is_active = true;
+  std::vector<std::string> event_types;
+};
+absl::StatusOr<StoredWebhook> ParseStoredWebhook(std::string_view line);
+// The same from a record ParseRecord returned. REQUIRES: r.kind == Kind::kWebhook.
+StoredWebhook StoredWebhookOf(const Record& r);
+// True when `line` starts as WebhookLine writes it (a cheap test before ParseStoredWebhook).
+bool IsWebhookLine(std::string_view line);
 
 // Incremental SHA-256 (OpenSSL EVP).
 class Sha256Stream {

@@ -1,11 +1,19 @@
 #include "store/lmdb_env.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/match.h"
 
@@ -14,6 +22,7 @@ namespace {
 
 constexpr char kMapFull[] = "LMDB map full";
 constexpr size_t kMaxBatch = 256;
+constexpr std::chrono::milliseconds kTrimPeriod{2};  // WriteBulk's ReleaseMappedPages period
 
 // Aborts the transaction unless it was handed back (committed) first.
 struct TxnGuard {
@@ -59,7 +68,8 @@ bool IsMapFull(const absl::Status& status) {
 LmdbEnv::LmdbEnv(MDB_env* env, LmdbOptions options)
     : env_(env),
       options_(options),
-      group_commit_([this](std::vector<GroupCommit::Item*>& b) { RunBatch(b); }, kMaxBatch) {}
+      group_commit_([this](std::vector<GroupCommit::Item*>& b) { RunBatch(b); },
+                    options.write_map ? 1 : kMaxBatch) {}
 
 LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
 
@@ -75,8 +85,9 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir,
   mdb_env_set_mapsize(raw, options.initial_map_size);
   mdb_env_set_maxreaders(raw, options.max_readers);
   mdb_env_set_maxdbs(raw, static_cast<MDB_dbi>(dbs.size() + 4));
-  if (int rc = mdb_env_open(raw, dir.c_str(), MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC), 0600);
-      rc != 0) {
+  unsigned flags =
+      MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC) | (options.write_map ? MDB_WRITEMAP : 0);
+  if (int rc = mdb_env_open(raw, dir.c_str(), flags, 0600); rc != 0) {
     return LmdbStatus(rc, "mdb_env_open " + dir);
   }
   int dead = 0;
@@ -102,6 +113,28 @@ size_t LmdbEnv::map_size() {
   MDB_envinfo info;
   mdb_env_info(env_, &info);
   return info.me_mapsize;
+}
+
+void LmdbEnv::ReleaseMappedPages() {
+  // mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP: find the map of the data file in
+  // /proc/self/maps by its device and inode.
+  mdb_filehandle_t fd;
+  struct stat st;
+  if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &st) != 0) return;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    uintptr_t start = 0, end = 0;
+    unsigned major = 0, minor = 0;
+    unsigned long long inode = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %llu", &start, &end,
+                    &major, &minor, &inode) != 5) {
+      continue;
+    }
+    if (inode == st.st_ino && makedev(major, minor) == st.st_dev) {
+      madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+    }
+  }
 }
 
 void LmdbEnv::AdoptMapSize() {
@@ -139,6 +172,27 @@ absl::Status LmdbEnv::Read(const TxnFn& fn) {
 
 absl::Status LmdbEnv::Write(const TxnFn& fn) { return group_commit_.Submit(fn); }
 
+absl::Status LmdbEnv::WriteBulk(const TxnFn& fn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread trimmer([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, kTrimPeriod, [&] { return done; })) {
+      std::shared_lock<std::shared_mutex> map_lock(resize_mu_);  // the map cannot move
+      ReleaseMappedPages();
+    }
+  });
+  absl::Status st = Write(fn);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_one();
+  trimmer.join();
+  return st;
+}
+
 void LmdbEnv::RunBatch(std::vector<GroupCommit::Item*>& batch) {
   for (;;) {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
@@ -154,22 +208,12 @@ void LmdbEnv::RunBatch(std::vector<GroupCommit::Item*>& batch) {
       return;
     }
     TxnGuard guard{txn};
-    bool map_full = false;
-    for (auto* item : batch) {
-      MDB_txn* child = nullptr;
-      if (int crc = mdb_txn_begin(env_, txn, 0, &child); crc != 0) {
-        item->result = LmdbStatus(crc, "mdb_txn_begin(nested)");
-        map_full = map_full || crc == MDB_MAP_FULL;
-        continue;
-      }
-      TxnGuard child_guard{child};
-      item->result = (*item->fn)(child);
-      if (item->result.ok()) {
-        item->result = LmdbStatus(mdb_txn_commit(child_guard.release()), "mdb_txn_commit(nested)");
-      }
-      if (IsMapFull(item->result)) map_full = true;
-    }
-    if (!map_full) {
+    bool map_full = RunItems(txn, batch);
+    // Without nesting (write_map) a failed function's changes are in `txn` itself: discard them.
+    if (map_full || (options_.write_map && !batch.front()->result.ok())) {
+      mdb_txn_abort(guard.release());
+      if (!map_full) return;
+    } else {
       rc = mdb_txn_commit(guard.release());  // frees the transaction whatever it returns
       if (rc == 0) return;
       if (rc != MDB_MAP_FULL) {
@@ -178,8 +222,6 @@ void LmdbEnv::RunBatch(std::vector<GroupCommit::Item*>& batch) {
         }
         return;
       }
-    } else {
-      mdb_txn_abort(guard.release());
     }
     // Out of map space: nothing was committed. Grow and run the whole batch again.
     lock.unlock();
@@ -188,6 +230,30 @@ void LmdbEnv::RunBatch(std::vector<GroupCommit::Item*>& batch) {
       return;
     }
   }
+}
+
+bool LmdbEnv::RunItems(MDB_txn* txn, std::vector<GroupCommit::Item*>& batch) {
+  bool map_full = false;
+  for (auto* item : batch) {
+    if (options_.write_map) {  // a batch of one, run in the transaction itself
+      item->result = (*item->fn)(txn);
+      map_full = map_full || IsMapFull(item->result);
+      continue;
+    }
+    MDB_txn* child = nullptr;
+    if (int crc = mdb_txn_begin(env_, txn, 0, &child); crc != 0) {
+      item->result = LmdbStatus(crc, "mdb_txn_begin(nested)");
+      map_full = map_full || crc == MDB_MAP_FULL;
+      continue;
+    }
+    TxnGuard child_guard{child};
+    item->result = (*item->fn)(child);
+    if (item->result.ok()) {
+      item->result = LmdbStatus(mdb_txn_commit(child_guard.release()), "mdb_txn_commit(nested)");
+    }
+    if (IsMapFull(item->result)) map_full = true;
+  }
+  return map_full;
 }
 
 }  // namespace webhooks

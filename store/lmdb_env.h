@@ -26,6 +26,13 @@ struct LmdbOptions {
   unsigned max_readers = 1024;
   // false: commits are not fsync'd (MDB_NOSYNC). Only for tests and benchmarks of other layers.
   bool durable = true;
+  // MDB_WRITEMAP: a write transaction writes straight into the shared file mapping instead of
+  // malloc'd copies, so a huge transaction (restore) costs page cache, not process memory (see
+  // ReleaseMappedPages). LMDB has no nested transactions then, so writes are not batched: each
+  // Write runs in its own transaction. For one-shot bulk writers; processes with and without it
+  // may share an environment on Linux (one page cache), which LMDB's docs advise against on
+  // other systems.
+  bool write_map = false;
 };
 
 // A named database to open (created when missing).
@@ -65,12 +72,26 @@ class LmdbEnv {
   // (after the map grows): it must depend only on the transaction's contents.
   absl::Status Write(const TxnFn& fn);
 
+  // Write for one huge transaction (a restore) in a write_map environment: while it runs, a
+  // helper thread calls ReleaseMappedPages every few milliseconds, so neither the writes nor
+  // LMDB's commit (which touches every dirty page) make the map resident in this process.
+  absl::Status WriteBulk(const TxnFn& fn);
+
   // Current map size in bytes.
   size_t map_size();
+
+  // Unmaps the pages of the map from this process (madvise MADV_DONTNEED) so that bulk scans
+  // and bulk writes do not grow its RSS to the size of the store. Contents are unaffected: the
+  // pages live on in the page cache (with MDB_WRITEMAP, an open write transaction's changes too)
+  // and fault back in on the next access. REQUIRES: called from inside a Read or Write function
+  // of this environment (the transaction keeps the map where it is).
+  void ReleaseMappedPages();
 
  private:
   LmdbEnv(MDB_env* env, LmdbOptions options);
   void RunBatch(std::vector<GroupCommit::Item*>& batch);
+  // Runs the batch's functions in `txn`; true when one ran out of map space.
+  bool RunItems(MDB_txn* txn, std::vector<GroupCommit::Item*>& batch);
   absl::Status Grow();
   void AdoptMapSize();
 

@@ -1,7 +1,5 @@
 #include "store/store_dump.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -17,22 +15,11 @@ constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delive
 constexpr uint64_t kProgressEvery = 4096;
 constexpr uint64_t kReleaseEvery = 16384;
 
-// Drops this process's page-table references to the (read-only, file-backed) map so that a long
-// dump's RSS stays small; the pages stay in the page cache and fault back in when read again.
-void ReleaseMappedPages(MDB_txn* txn) {
-  MDB_envinfo info;
-  MDB_stat stat;
-  MDB_env* env = mdb_txn_env(txn);
-  if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &stat) != 0) return;
-  size_t used = (info.me_last_pgno + 1) * static_cast<size_t>(stat.ms_psize);
-  madvise(info.me_mapaddr, std::min(used, info.me_mapsize), MADV_DONTNEED);
-}
-
 // Writes record lines, hashing and counting them.
 class LineSink {
  public:
-  LineSink(MDB_txn* txn, std::FILE* out, const dump::ProgressFn& progress, uint64_t total)
-      : txn_(txn), out_(out), progress_(progress), total_(total) {}
+  LineSink(LmdbEnv& env, std::FILE* out, const dump::ProgressFn& progress, uint64_t total)
+      : env_(env), out_(out), progress_(progress), total_(total) {}
 
   absl::Status Write(Kind kind, const std::string& line) {
     sha_.Update(line);
@@ -40,7 +27,7 @@ class LineSink {
     absl::Status st = Raw(line);
     ++counts_[kind];
     if (progress_ && counts_.total() % kProgressEvery == 0) progress_(counts_.total(), total_);
-    if (counts_.total() % kReleaseEvery == 0) ReleaseMappedPages(txn_);
+    if (counts_.total() % kReleaseEvery == 0) env_.ReleaseMappedPages();  // bounded RSS
     return st;
   }
   absl::Status Raw(const std::string& line) {
@@ -57,7 +44,7 @@ class LineSink {
   const dump::Counts& counts() const { return counts_; }
 
  private:
-  MDB_txn* txn_;
+  LmdbEnv& env_;
   std::FILE* out_;
   const dump::ProgressFn& progress_;
   uint64_t total_;
@@ -119,7 +106,7 @@ absl::StatusOr<dump::Counts> DumpStore(LmdbStore& store, const DumpOptions& opti
     uint64_t total = Entries(txn, env.dbi("orgs")) + Entries(txn, env.dbi("api_keys")) +
                      Entries(txn, env.dbi("webhooks"));
     if (options.include_state) total += Entries(txn, env.dbi("due")) + 1;
-    LineSink sink(txn, out, options.progress, total);
+    LineSink sink(env, out, options.progress, total);
     dump::Header header{dump::kVersion, options.created_at, options.data_dir,
                         options.include_state};
     if (absl::Status s = sink.Raw(dump::EncodeHeader(header)); !s.ok()) return s;

@@ -1,12 +1,11 @@
 #include "store/store_restore.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <map>
 
 #include "model/event_types.h"
-#include "model/webhook_codec.h"
-#include "store/account_codec.h"
-#include "store/delivery_codec.h"
 #include "store/dump_reader.h"
 #include "store/keys.h"
 #include "store/lmdb_txn.h"
@@ -46,16 +45,16 @@ absl::StatusOr<bool> IsEmpty(MDB_txn* txn, LmdbEnv& env) {
   return true;
 }
 
-absl::Status PutWebhook(MDB_txn* txn, const Dbs& dbs, const Webhook& w) {
+absl::Status PutWebhook(MDB_txn* txn, const Dbs& dbs, const dump::StoredWebhook& w) {
   const std::string& org = w.internal_id;
-  absl::Status st = lmdb::Put(txn, dbs.webhooks, keys::Webhook(org, w.webhook_id),
-                              EncodeWebhook(w, Audience::kStorage), MDB_NOOVERWRITE);
+  absl::Status st =
+      lmdb::Put(txn, dbs.webhooks, keys::Webhook(org, w.webhook_id), w.stored, MDB_NOOVERWRITE);
   if (st.ok()) {
-    keys::SeqIndexValue v{w.spec.is_active, EventMask(w.spec.event_types), w.webhook_id};
+    keys::SeqIndexValue v{w.is_active, EventMask(w.event_types), w.webhook_id};
     st = lmdb::Put(txn, dbs.by_seq, keys::Seq(org, w.seq), keys::EncodeSeqIndexValue(v),
                    MDB_NOOVERWRITE);
   }
-  if (st.ok()) st = lmdb::Put(txn, dbs.names, keys::Name(org, w.spec.webhook_name), w.webhook_id);
+  if (st.ok()) st = lmdb::Put(txn, dbs.names, keys::Name(org, w.webhook_name), w.webhook_id);
   return st;
 }
 
@@ -63,16 +62,15 @@ absl::Status PutRecord(MDB_txn* txn, const Dbs& dbs, const dump::Record& r,
                        std::map<std::string, uint64_t>& counts) {
   switch (r.kind) {
     case Kind::kOrg:
-      return lmdb::Put(txn, dbs.orgs, r.org.internal_id, EncodeOrganization(r.org),
-                       MDB_NOOVERWRITE);
+      return lmdb::Put(txn, dbs.orgs, r.org.internal_id, r.stored, MDB_NOOVERWRITE);
     case Kind::kApiKey:
-      return lmdb::Put(txn, dbs.api_keys, r.key.key_hash, EncodeApiKey(r.key), MDB_NOOVERWRITE);
+      return lmdb::Put(txn, dbs.api_keys, r.key.key_hash, r.stored, MDB_NOOVERWRITE);
     case Kind::kWebhook:
       ++counts[r.webhook.internal_id];
-      return PutWebhook(txn, dbs, r.webhook);
+      return PutWebhook(txn, dbs, dump::StoredWebhookOf(r));
     case Kind::kDelivery: {
       const Delivery& d = r.delivery;
-      absl::Status st = lmdb::Put(txn, dbs.deliveries, d.delivery_id, EncodeDelivery(d));
+      absl::Status st = lmdb::Put(txn, dbs.deliveries, d.delivery_id, r.stored);
       if (st.ok() && d.state == DeliveryState::kPending) {
         uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, d.next_attempt_ms));
         st = lmdb::Put(txn, dbs.due, keys::EncodeU64(ms) + d.delivery_id, "");
@@ -83,6 +81,25 @@ absl::Status PutRecord(MDB_txn* txn, const Dbs& dbs, const dump::Record& r,
       return lmdb::Put(txn, dbs.meta, kCursorKey, keys::EncodeU64(r.cursor));
   }
   return absl::OkStatus();
+}
+
+// Writes one record line that CheckDumpFile accepted. Webhook lines (nearly all of a big dump)
+// take the fast path that reads only the fields of the keys and indexes.
+absl::Status PutLine(MDB_txn* txn, const Dbs& dbs, std::string_view line,
+                     std::map<std::string, uint64_t>& counts) {
+  absl::Status st;
+  if (dump::IsWebhookLine(line)) {
+    absl::StatusOr<dump::StoredWebhook> w = dump::ParseStoredWebhook(line);
+    if (!w.ok()) return w.status();
+    ++counts[w->internal_id];
+    st = PutWebhook(txn, dbs, *w);
+  } else {
+    absl::StatusOr<dump::Record> r = dump::ParseRecord(line);
+    if (!r.ok()) return r.status();
+    st = PutRecord(txn, dbs, *r, counts);
+  }
+  if (!st.ok()) return absl::Status(st.code(), "cannot write: " + std::string(st.message()));
+  return st;
 }
 
 // Meta values that survive a --replace.
@@ -132,12 +149,8 @@ absl::StatusOr<std::string> WriteRecords(MDB_txn* txn, const Dbs& dbs, const std
   for (auto line = reader.Next(&complete); line; line = reader.Next(&complete)) {
     if (reader.line_number() == 1) continue;  // header
     if (done == records) break;               // the trailer
-    absl::StatusOr<dump::Record> r = dump::ParseRecord(*line);
-    if (!r.ok()) return dump::LineError(reader.line_number(), std::string(r.status().message()));
-    absl::Status st = PutRecord(txn, dbs, *r, counts);
-    if (!st.ok()) {
-      return dump::LineError(reader.line_number(), "cannot write: " + std::string(st.message()));
-    }
+    absl::Status st = PutLine(txn, dbs, *line, counts);
+    if (!st.ok()) return dump::LineError(reader.line_number(), std::string(st.message()));
     sha.Update(*line);
     sha.Update("\n");
     if (++done % kProgressEvery == 0 && progress) progress(done, records);
@@ -192,6 +205,12 @@ absl::StatusOr<bool> StoreIsEmpty(LmdbStore& store) {
   return empty;
 }
 
+absl::Status ApplyDump(LmdbStore& store, const std::string& path, const DumpSummary& summary,
+                       const RestoreOptions& options) {
+  return store.env().WriteBulk(
+      [&](MDB_txn* txn) { return Apply(txn, store.env(), path, summary, options); });
+}
+
 absl::StatusOr<DumpSummary> RestoreStore(LmdbStore& store, const std::string& path,
                                          const RestoreOptions& options) {
   if (!options.replace) {
@@ -201,10 +220,22 @@ absl::StatusOr<DumpSummary> RestoreStore(LmdbStore& store, const std::string& pa
   }
   absl::StatusOr<DumpSummary> summary = CheckDumpFile(path, options.check_progress);
   if (!summary.ok()) return summary.status();
-  absl::Status st = store.env().Write(
-      [&](MDB_txn* txn) { return Apply(txn, store.env(), path, *summary, options); });
-  if (!st.ok()) return st;
+  if (absl::Status st = ApplyDump(store, path, *summary, options); !st.ok()) return st;
   return summary;
+}
+
+LmdbOptions RestoreLmdbOptions(const std::string& path, const std::string& data_dir) {
+  auto size = [](const std::string& file) -> uint64_t {  // bytes in use: data.mdb may be sparse
+    struct stat st;
+    if (stat(file.c_str(), &st) != 0) return 0;
+    return std::min<uint64_t>(st.st_size, uint64_t(st.st_blocks) * 512);
+  };
+  LmdbOptions options;
+  // Room for the restored records and indexes next to the old pages (freed only at commit).
+  uint64_t want = 4 * size(path) + size(data_dir + "/db/data.mdb");
+  options.initial_map_size = std::max<size_t>(options.initial_map_size, want);
+  options.write_map = true;
+  return options;
 }
 
 }  // namespace webhooks

@@ -45,10 +45,21 @@ struct RestoreOptions {
   dump::ProgressFn apply_progress;  // pass 2
 };
 
-// CheckDumpFile, then the one write transaction. On any error nothing is changed. Aborted if
-// the file changed between the passes.
+// Pass 2: applies a file CheckDumpFile accepted (its `summary`) in the one write transaction
+// (LmdbEnv::WriteBulk). FailedPrecondition for a non-empty store without `replace`; Aborted if
+// the file changed since the check. On any error nothing is changed.
+absl::Status ApplyDump(LmdbStore& store, const std::string& path, const DumpSummary& summary,
+                       const RestoreOptions& options);
+
+// StoreIsEmpty (unless `replace`), CheckDumpFile, then ApplyDump.
 absl::StatusOr<DumpSummary> RestoreStore(LmdbStore& store, const std::string& path,
                                          const RestoreOptions& options);
+
+// Options for the store ApplyDump writes into: write_map (the process stays small however big
+// the dump) and a map with room for the dump at `path` beside the data already in `data_dir`.
+// Opening with write_map grows data.mdb (sparse) to the map size, so open with these only once
+// the dump has been checked and the store found acceptable.
+LmdbOptions RestoreLmdbOptions(const std::string& path, const std::string& data_dir);
 
 }  // namespace webhooks
 

@@ -104,10 +104,22 @@ TEST(AdminDumpRestoreIntegrationTest, RestoredStackServesTheSameAnswers) {
   Ctl(*dst, {"dump", "--out", dir + "/b.jsonl", "--include-state"}, &rc);
   ASSERT_EQ(rc, 0);
   EXPECT_EQ(WithoutHeader(ReadFile(dir + "/a.jsonl")), WithoutHeader(ReadFile(dir + "/b.jsonl")));
-  // A second restore into the now non-empty store is refused and changes nothing.
+  // A second restore into the now non-empty store is refused and changes nothing, nor does a
+  // damaged file with --replace: data.mdb stays byte-for-byte the same (restore opens the store
+  // for its bulk write, which resizes the file, only once everything was checked).
+  const std::string db_file = dst->data_dir() + "/db/data.mdb";
+  const std::string before = ReadFile(db_file);
   out = CtlAll(*dst, "restore --in " + dir + "/a.jsonl", &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("not empty"), std::string::npos) << out;
+  EXPECT_TRUE(ReadFile(db_file) == before);
+  std::string damaged = ReadFile(dir + "/a.jsonl");
+  damaged[damaged.find("Org ")] = 'X';  // breaks the trailer's SHA-256
+  std::ofstream(dir + "/damaged.jsonl", std::ios::binary) << damaged;
+  out = CtlAll(*dst, "restore --replace --in " + dir + "/damaged.jsonl", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("line "), std::string::npos) << out;
+  EXPECT_TRUE(ReadFile(db_file) == before);
   std::filesystem::remove_all(dir);
 }
 
