@@ -16,15 +16,18 @@
 #   7. latency append -> first attempt: bench/receiver.py posts events at half the sustained
 #      delivery rate (at most LAT_RATE_MAX/s) for LAT_SECONDS with client event_ids, to an org
 #      whose webhook points at bench/receiver.py serve; p50/p99 of (arrival - send)
-#   8. notifier RSS: the highest VmHWM of webhook-notifier over the runs, for the sizes run here;
-#      the target's size (100,000 webhooks, backlog of 1,000,000 events) is not run yet
+#   8. notifier RSS: VmHWM of webhook-notifier with SIZE_WEBHOOKS webhooks in the store and a
+#      backlog of SIZE_EVENTS events, until its fan-out caught up (bench/populate and
+#      bench/append_events fill the store and the log); also the highest VmHWM of the runs above
 #
 # Environment (all optional):
 #   QUICK=1            smaller run (E=5000, ceiling N=20000, wrk 3 s, 100 webhookctl emits)
 #   BUILD_DIR=build-bench-notifier   EVENTS=20000   CEILING_N=100000   DURATION=5
-#   CONCURRENCY=64     CTL_EVENTS=300   LAT_RATE_MAX=200   LAT_SECONDS=5
+#   SIZE_WEBHOOKS=100000 (0 skips step 8; QUICK=1 skips it unless set)   SIZE_EVENTS=1000000
+#   SIZE_SECONDS=180   CONCURRENCY=64     CTL_EVENTS=300   LAT_RATE_MAX=200   LAT_SECONDS=5
 #                      (LAT_RATE_MAX: the python receiver itself manages ~300 req/s on a busy
 #                      2-core machine, so the default stays below that)
+#   NOTIFIER_PERF=/tmp/p  perf record each notifier run into /tmp/p.<pid>
 #   BENCH_TMPDIR=/var/tmp   KEEP=1 (keep the working directory)   STRICT=1 (exit 1 on a miss)
 set -euo pipefail
 
@@ -45,12 +48,17 @@ CTL_EVENTS="${CTL_EVENTS:-300}"
 CONCURRENCY="${CONCURRENCY:-64}"
 LAT_RATE_MAX="${LAT_RATE_MAX:-200}"
 LAT_SECONDS="${LAT_SECONDS:-5}"
+if [[ "$QUICK" == 1 ]]; then SIZE_WEBHOOKS="${SIZE_WEBHOOKS:-0}"; fi
+SIZE_WEBHOOKS="${SIZE_WEBHOOKS:-100000}"
+SIZE_EVENTS="${SIZE_EVENTS:-1000000}"
+SIZE_SECONDS="${SIZE_SECONDS:-180}"
 BENCH_TMPDIR="${BENCH_TMPDIR:-/var/tmp}"
 KEEP="${KEEP:-0}"
 STRICT="${STRICT:-0}"
 BUILD_DIR="${BUILD_DIR:-build-bench-notifier}"
 [[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$REPO_ROOT/$BUILD_DIR"
-for v in EVENTS CEILING_N DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS; do
+for v in EVENTS CEILING_N DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS SIZE_EVENTS \
+  SIZE_SECONDS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "notifier_bench: $v must be a positive integer" >&2; exit 2; }
 done
 ((EVENTS >= 20)) || { echo "notifier_bench: EVENTS must be >= 20" >&2; exit 2; }
@@ -143,7 +151,7 @@ log "building (Release) into $BUILD_DIR"
 cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DWH_BUILD_TESTS=OFF \
   -DWH_SANITIZE=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target webhook-api webhook-notifier webhookctl \
-  curl_multi_ceiling >&2
+  curl_multi_ceiling populate append_events >&2
 API_BIN="$BUILD_DIR/webhook-api"
 NOTIFIER_BIN="$BUILD_DIR/webhook-notifier"
 CTL_BIN="$BUILD_DIR/webhookctl"
@@ -289,6 +297,9 @@ start_notifier() {
   "$NOTIFIER_BIN" --data-dir "$DATA" --allow-cidr 127.0.0.0/8 --per-endpoint-concurrency 64 \
     --poll-interval-ms 5 --retry-schedule "0,5s,5m" >>"$ROOT/webhook-notifier.log" 2>&1 &
   NOTIFIER_PID=$!
+  if [[ -n "${NOTIFIER_PERF:-}" ]]; then  # a CPU profile per notifier run (ends with it)
+    perf record -q -F 499 -g -p "$NOTIFIER_PID" -o "$NOTIFIER_PERF.$NOTIFIER_PID" >/dev/null 2>&1 &
+  fi
   sleep 0.3
   alive "$NOTIFIER_PID" || die "webhook-notifier exited at start (see $ROOT/webhook-notifier.log)"
 }
@@ -297,6 +308,9 @@ stop_notifier() {
   local h
   [[ -n "$NOTIFIER_PID" ]] || return 0
   h="$(vmhwm_mb "$NOTIFIER_PID")"
+  grep -E '^(VmHWM|VmRSS|RssAnon|RssFile):' "/proc/$NOTIFIER_PID/status" 2>/dev/null | tr -s ' \t\n' ' ' |
+    sed 's/^/==>   notifier memory at stop: /' >&2 || true
+  echo >&2
   [[ "$h" == nan ]] || NOTIFIER_HWM="$(awk -v a="$NOTIFIER_HWM" -v b="$h" 'BEGIN{print (b>a)?b:a}')"
   stop_pid "$NOTIFIER_PID" TERM
   NOTIFIER_PID=""
@@ -413,9 +427,40 @@ log "  $(cat "$ROOT/lat-report.txt")"
 read -r _ LAT_SENT _ LAT_RECV _ LAT_P50 _ LAT_P99 _ LAT_MAX _ ACK_P50 _ ACK_P99 \
   <"$ROOT/lat-report.txt"
 
-# --- 8. RSS at the target size (optional) -------------------------------------------------------
+# --- 8. RSS at the target size -----------------------------------------------------------------
+# SIZE_WEBHOOKS webhooks in the store (one receives the events, the rest sit in another
+# organization) and a backlog of SIZE_EVENTS events appended with the notifier stopped; the
+# notifier then runs until its fan-out has caught up with the log (at most SIZE_SECONDS) while
+# it delivers; its VmHWM is the figure.
 RSS_NOTE="VmHWM over the runs above ($EVENTS events, 12 webhooks): not the target size"
 VAL[rss]="$NOTIFIER_HWM"
+VAL[rss_size]=nan
+if ((SIZE_WEBHOOKS > 0)); then
+  read -r ORG_S KEY_S <<<"$(new_org bench-size)"
+  read -r ORG_P _ <<<"$(new_org bench-size-others)"
+  create_webhook "$KEY_S" "$RECV_URL?size=1" size >/dev/null
+  log "size: $((SIZE_WEBHOOKS - 1)) more webhooks, then $SIZE_EVENTS events appended"
+  "$BUILD_DIR/bench/populate" --data-dir "$DATA" --org "$ORG_P" --count $((SIZE_WEBHOOKS - 1)) \
+    --threads 64 >/dev/null 2>"$ROOT/populate.err" || die "populate failed (see $ROOT/populate.err)"
+  "$BUILD_DIR/bench/append_events" --data-dir "$DATA" --org "$ORG_S" --count "$SIZE_EVENTS" \
+    2>"$ROOT/append_events.err" || die "append_events failed (see $ROOT/append_events.err)"
+  log "  $(tail -1 "$ROOT/append_events.err")"
+  start_notifier
+  SIZE_START=$SECONDS
+  lag=1
+  while ((SECONDS - SIZE_START < SIZE_SECONDS)); do
+    sleep 2
+    alive "$NOTIFIER_PID" || die "webhook-notifier died (see $ROOT/webhook-notifier.log)"
+    lag="$(ctl stats --json | grep -o '"notifier_lag_bytes":[0-9]*' | cut -d: -f2)"
+    [[ "$lag" == 0 ]] && break
+  done
+  sleep 3  # delivering from the full queue
+  VAL[rss_size]="$(vmhwm_mb "$NOTIFIER_PID")"
+  SIZE_STATS="$(ctl stats --json)"
+  stop_notifier
+  log "  fan-out lag $lag bytes after $((SECONDS - SIZE_START)) s; VmHWM ${VAL[rss_size]} MB"
+  log "  $SIZE_STATS"
+fi
 
 # --- table ---------------------------------------------------------------------------------
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -450,7 +495,8 @@ row() {  # row METRIC VALUE CEILING TARGET_RATIO|"" TARGET_TEXT [cmp: ge|le] [li
   row "append->1st attempt p99 ms @ $LAT_RATE/s" "$LAT_P99" - "" "<= 50 ms" le 50
   row "  same, from the 202 (no API time) p50 ms" "$ACK_P50" - "" "-"
   row "  same, from the 202 (no API time) p99 ms" "$ACK_P99" - "" "(informative)"
-  row "notifier VmHWM MB (**)" "${VAL[rss]}" - "" "<= 100 MB" le 100
+  row "notifier VmHWM MB (**)" "${VAL[rss]}" - "" "(informative)"
+  row "notifier VmHWM MB, $SIZE_WEBHOOKS wh, $SIZE_EVENTS ev" "${VAL[rss_size]}" - "" "<= 100 MB" le 100
   echo
   echo "(*)  one process start + store open per event: measures start-up, not the append path"
   echo "(**) $RSS_NOTE"

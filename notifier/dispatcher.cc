@@ -181,11 +181,29 @@ void Dispatcher::Admit(Delivery d, LoadCache& cache) {
   std::deque<Job>& queue = waiting_[endpoint];
   if (queue.size() >= options_.max_waiting_per_endpoint) {
     known_.erase(d.delivery_id);
-    deferred_ids_.insert(d.delivery_id);
-    deferred_[endpoint].push_back(d.delivery_id);
+    std::deque<std::string>& deferred = deferred_[endpoint];
+    if (deferred.size() < options_.max_deferred_per_endpoint) {
+      deferred_ids_.insert(d.delivery_id);
+      deferred.push_back(d.delivery_id);
+    }
     return;
   }
   queue.push_back(Job{std::move(d), channel, endpoint});
+}
+
+absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan,
+                                        LoadCache& cache) {
+  absl::StatusOr<std::vector<Delivery>> due = deliveries_.Due(
+      NowMs(), room,
+      [this](std::string_view id) {
+        const absl::string_view key(id.data(), id.size());  // Debian's absl has its own
+        std::lock_guard<std::mutex> lock(mu_);
+        return known_.contains(key) || deferred_ids_.contains(key);
+      },
+      scan);
+  if (!due.ok()) return due.status();
+  for (Delivery& d : *due) Admit(std::move(d), cache);
+  return due->size();
 }
 
 absl::StatusOr<size_t> Dispatcher::Step() {
@@ -196,15 +214,14 @@ absl::StatusOr<size_t> Dispatcher::Step() {
     room = std::min(room, options_.max_admit_per_step);
   }
   if (room > 0) {
-    absl::StatusOr<std::vector<Delivery>> due =
-        deliveries_.Due(NowMs(), room, [this](std::string_view id) {
-          std::lock_guard<std::mutex> lock(mu_);
-          std::string key(id);
-          return known_.count(key) != 0 || deferred_ids_.count(key) != 0;
-        });
-    if (!due.ok()) return due.status();
+    // The earliest due first (retries, deferred deliveries given back), then the sweep, which
+    // reaches deliveries queued behind a long deferred backlog.
     LoadCache cache;
-    for (Delivery& d : *due) Admit(std::move(d), cache);
+    DeliveryStore::DueScan head{"", options_.max_scan};
+    sweep_.max_scan = options_.max_scan;
+    absl::StatusOr<size_t> taken = Take(room, &head, cache);
+    if (taken.ok() && *taken < room) taken = Take(room - *taken, &sweep_, cache);
+    if (!taken.ok()) return taken.status();
   }
   std::vector<Job> start;
   {

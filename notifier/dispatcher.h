@@ -11,11 +11,11 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
 #include "notifier/channel_format.h"
 #include "notifier/retry_schedule.h"
@@ -36,6 +36,14 @@ struct DispatcherOptions {
   // and skipped) until the endpoint's backlog halves, so one slow endpoint cannot fill memory
   // and starve the others.
   size_t max_waiting_per_endpoint = 64;
+  // Deferred ids remembered per endpoint (so the scans skip them without reading them); beyond
+  // this a deferred delivery is simply left in the queue and read again by a later scan, so
+  // memory stays bounded whatever the backlog.
+  size_t max_deferred_per_endpoint = 8192;
+  // Due-queue entries one Step examines at most, in each of its two scans (from the earliest
+  // due, and a sweep that resumes where the previous Step's stopped): a Step stays cheap however
+  // many deferred deliveries a saturated endpoint has, and every due delivery is still reached.
+  size_t max_scan = 1024;
 };
 
 // What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
@@ -86,11 +94,15 @@ class Dispatcher {
   OutcomeSink sink_;
 
   std::mutex mu_;
-  std::set<std::string> known_;                     // GUARDED_BY(mu_)
+  // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
+  absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan, LoadCache& cache);
+
+  absl::flat_hash_set<std::string> known_;          // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
   std::map<std::string, size_t> busy_;              // GUARDED_BY(mu_), in flight by endpoint
   std::map<std::string, std::deque<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
-  std::set<std::string> deferred_ids_;                       // GUARDED_BY(mu_)
+  absl::flat_hash_set<std::string> deferred_ids_;            // GUARDED_BY(mu_)
+  DeliveryStore::DueScan sweep_;                             // used by Step only
   size_t in_flight_ = 0;                                     // GUARDED_BY(mu_)
   std::mt19937_64 rng_;                                      // GUARDED_BY(mu_)
 };

@@ -238,6 +238,18 @@ int main(int argc, char** argv) {
     }
   });
 
+  // Pages of the store the notifier read or wrote stay in the page cache, not in its RSS: with a
+  // large queue LMDB's map would otherwise make the process look (and be accounted) as big as
+  // the store.
+  std::thread trim_thread([&] {
+    std::unique_lock<std::mutex> lock(ctl.mu);
+    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return ctl.stop; })) {
+      lock.unlock();
+      (*store)->env().TrimMappedPages();
+      lock.lock();
+    }
+  });
+
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
   for (;;) {
@@ -294,6 +306,7 @@ int main(int argc, char** argv) {
     ctl.cv.notify_all();
   }
   status_thread.join();
+  trim_thread.join();
   if (!by_signal) pthread_kill(signal_thread.native_handle(), SIGTERM);  // Run() ended by itself
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"notifier stopped\"\n");

@@ -35,9 +35,12 @@ void Notifier::Stop() {
 }
 
 void Notifier::Record(AttemptOutcome outcome) {
-  std::lock_guard<std::mutex> lock(record_mu_);
-  to_record_.push_back(std::move(outcome));
-  record_cv_.notify_one();
+  {
+    std::lock_guard<std::mutex> lock(record_mu_);
+    to_record_.push_back(std::move(outcome));
+    record_cv_.notify_one();
+  }
+  Wake();  // the attempt freed its endpoint's slot: the next waiting delivery may start now
 }
 
 void Notifier::RecorderLoop() {

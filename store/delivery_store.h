@@ -110,10 +110,20 @@ class DeliveryStore {
   // The notifier's read position in the event log (0 at first).
   virtual absl::StatusOr<uint64_t> Cursor() = 0;
 
+  // Where a Due call starts and how far it may look, for scans that must stay cheap however long
+  // the queue: `resume` is the due-index position to continue after ("" = from the earliest),
+  // `max_scan` how many due entries one call examines at most (taken or skipped). Due sets
+  // `resume` to the last entry it examined, or to "" once it reached the end of what is due.
+  struct DueScan {
+    std::string resume;
+    size_t max_scan = SIZE_MAX;
+  };
   // Pending deliveries with next_attempt_ms <= now_ms, earliest first, at most `max`, skipping
-  // ids for which `skip(id)` is true (already in flight).
+  // ids for which `skip(id)` is true (already in flight). `scan` may be null: the whole due
+  // range from the earliest.
   virtual absl::StatusOr<std::vector<Delivery>> Due(
-      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) = 0;
+      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip,
+      DueScan* scan) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
   // Applies every outcome in one durable transaction.

@@ -98,13 +98,24 @@ absl::StatusOr<uint64_t> LmdbDeliveryStore::Cursor() {
 }
 
 absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(
-    int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) {
+    int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip, DueScan* scan) {
   std::vector<Delivery> out;
+  DueScan whole;
+  if (scan == nullptr) scan = &whole;
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
     lmdb::Cursor c(txn, due_);
-    for (bool ok = c.Seek(MDB_FIRST); ok && out.size() < max; ok = c.Seek(MDB_NEXT)) {
+    bool ok = scan->resume.empty() ? c.Seek(MDB_FIRST) : c.Seek(MDB_SET_RANGE, scan->resume);
+    if (ok && !scan->resume.empty() && c.key() == scan->resume) ok = c.Seek(MDB_NEXT);
+    std::string last;
+    size_t examined = 0;
+    for (; ok && out.size() < max && examined < scan->max_scan; ok = c.Seek(MDB_NEXT)) {
       std::optional<uint64_t> ms = keys::DecodeU64(c.key().substr(0, 8));
-      if (!ms || static_cast<int64_t>(*ms) > now_ms) break;
+      if (!ms || static_cast<int64_t>(*ms) > now_ms) {
+        ok = false;
+        break;
+      }
+      ++examined;
+      last = std::string(c.key());
       std::string_view id = c.key().substr(8);
       if (skip && skip(id)) continue;
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
@@ -113,7 +124,9 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(
       if (!d.ok()) return d.status();
       out.push_back(*std::move(d));
     }
-    return c.status();
+    if (!c.status().ok()) return c.status();
+    scan->resume = ok ? last : "";  // "": the end of what is due, start over next time
+    return absl::OkStatus();
   });
   if (!st.ok()) return st;
   return out;

@@ -25,8 +25,9 @@ class LmdbDeliveryStore final : public DeliveryStore {
                        std::optional<uint64_t> next_position) override;
   absl::StatusOr<bool> SeenEvent(std::string_view internal_id, std::string_view event_id) override;
   absl::StatusOr<uint64_t> Cursor() override;
-  absl::StatusOr<std::vector<Delivery>> Due(
-      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip) override;
+  absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max,
+                                            const std::function<bool(std::string_view)>& skip,
+                                            DueScan* scan) override;
   absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) override;
   absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) override;
   absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,

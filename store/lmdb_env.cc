@@ -137,6 +137,11 @@ void LmdbEnv::ReleaseMappedPages() {
   }
 }
 
+void LmdbEnv::TrimMappedPages() {
+  std::shared_lock<std::shared_mutex> map_lock(resize_mu_);  // the map cannot move
+  ReleaseMappedPages();
+}
+
 void LmdbEnv::AdoptMapSize() {
   std::unique_lock<std::shared_mutex> lock(resize_mu_);
   mdb_env_set_mapsize(env_, 0);  // take the size another process committed
@@ -178,10 +183,7 @@ absl::Status LmdbEnv::WriteBulk(const TxnFn& fn) {
   bool done = false;
   std::thread trimmer([&] {
     std::unique_lock<std::mutex> lock(mu);
-    while (!cv.wait_for(lock, kTrimPeriod, [&] { return done; })) {
-      std::shared_lock<std::shared_mutex> map_lock(resize_mu_);  // the map cannot move
-      ReleaseMappedPages();
-    }
+    while (!cv.wait_for(lock, kTrimPeriod, [&] { return done; })) TrimMappedPages();
   });
   absl::Status st = Write(fn);
   {

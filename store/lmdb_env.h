@@ -86,6 +86,9 @@ class LmdbEnv {
   // and fault back in on the next access. REQUIRES: called from inside a Read or Write function
   // of this environment (the transaction keeps the map where it is).
   void ReleaseMappedPages();
+  // The same from outside any transaction of this thread (it holds the map in place itself),
+  // for long-running processes that read much of the store now and then (the notifier).
+  void TrimMappedPages();
 
  private:
   LmdbEnv(MDB_env* env, LmdbOptions options);

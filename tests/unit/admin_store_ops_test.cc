@@ -74,7 +74,7 @@ TEST(AdminStoreOpsTest, RetryRequeuesOnlyFailedDeliveriesOfTheWebhook) {
   EXPECT_EQ(d->state, DeliveryState::kPending);
   EXPECT_EQ(d->attempts, 0u);
   EXPECT_EQ(d->next_attempt_ms, 5000);
-  EXPECT_EQ(deliveries.Due(5000, 10, nullptr)->size(), 2u);
+  EXPECT_EQ(deliveries.Due(5000, 10, nullptr, nullptr)->size(), 2u);
   auto stats = ReadStoreStats(*store);
   ASSERT_OK(stats.status());
   EXPECT_EQ(stats->deliveries, 4u);
