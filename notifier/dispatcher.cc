@@ -178,27 +178,33 @@ void Dispatcher::Admit(Delivery d, LoadCache& cache) {
   }
   const Channel& channel = w.spec.channels[d.channel_index];
   std::string endpoint = EndpointKey(channel, options_.endpoints);
+  if (group_endpoint_.size() >= options_.max_groups) group_endpoint_.clear();
+  group_endpoint_[DueGroup(d)] = endpoint;
   std::deque<Job>& queue = waiting_[endpoint];
   if (queue.size() >= options_.max_waiting_per_endpoint) {
-    known_.erase(d.delivery_id);
-    std::deque<std::string>& deferred = deferred_[endpoint];
-    if (deferred.size() < options_.max_deferred_per_endpoint) {
-      deferred_ids_.insert(d.delivery_id);
-      deferred.push_back(d.delivery_id);
-    }
+    known_.erase(d.delivery_id);  // stays in the durable queue, taken once the endpoint drains
     return;
   }
   queue.push_back(Job{std::move(d), channel, endpoint});
+}
+
+// Debian's absl::string_view is its own type, hence the conversions.
+bool Dispatcher::SkipLocked(std::string_view id, std::string_view group) {
+  if (known_.contains(absl::string_view(id.data(), id.size()))) return true;
+  if (group.empty()) return false;
+  auto g = group_endpoint_.find(absl::string_view(group.data(), group.size()));
+  if (g == group_endpoint_.end()) return false;
+  auto q = waiting_.find(g->second);
+  return q != waiting_.end() && q->second.size() >= options_.max_waiting_per_endpoint;
 }
 
 absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan,
                                         LoadCache& cache) {
   absl::StatusOr<std::vector<Delivery>> due = deliveries_.Due(
       NowMs(), room,
-      [this](std::string_view id) {
-        const absl::string_view key(id.data(), id.size());  // Debian's absl has its own
+      [this](std::string_view id, std::string_view group) {
         std::lock_guard<std::mutex> lock(mu_);
-        return known_.contains(key) || deferred_ids_.contains(key);
+        return SkipLocked(id, group);
       },
       scan);
   if (!due.ok()) return due.status();
@@ -214,8 +220,8 @@ absl::StatusOr<size_t> Dispatcher::Step() {
     room = std::min(room, options_.max_admit_per_step);
   }
   if (room > 0) {
-    // The earliest due first (retries, deferred deliveries given back), then the sweep, which
-    // reaches deliveries queued behind a long deferred backlog.
+    // The earliest due first (retries, a drained endpoint's backlog), then the sweep, which
+    // reaches deliveries queued behind a saturated endpoint's long backlog.
     LoadCache cache;
     DeliveryStore::DueScan head{"", options_.max_scan};
     sweep_.max_scan = options_.max_scan;
@@ -233,17 +239,6 @@ absl::StatusOr<size_t> Dispatcher::Step() {
         it->second.pop_front();
         ++busy;
         ++in_flight_;
-      }
-      if (auto d = deferred_.find(it->first);
-          d != deferred_.end() && it->second.size() <= options_.max_waiting_per_endpoint / 2) {
-        // Backlog halved: as many deferred deliveries as now fit may be taken again (only
-        // those, so a long backlog is not re-read for every few sent).
-        for (size_t room_left = options_.max_waiting_per_endpoint - it->second.size();
-             room_left > 0 && !d->second.empty(); --room_left) {
-          deferred_ids_.erase(d->second.front());
-          d->second.pop_front();
-        }
-        if (d->second.empty()) deferred_.erase(d);
       }
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
 #include "notifier/channel_format.h"
@@ -32,17 +33,16 @@ struct DispatcherOptions {
   size_t per_endpoint_concurrency = 8;
   size_t max_known = 4096;          // deliveries held in memory (queued here or in flight)
   size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
-  // Deliveries waiting here per endpoint at most; more are deferred (left in the durable queue
-  // and skipped) until the endpoint's backlog halves, so one slow endpoint cannot fill memory
-  // and starve the others.
+  // Deliveries waiting here per endpoint at most. While an endpoint has that many, the scans
+  // pass over its deliveries (known from the due entry's DueGroup, without reading them), so one
+  // slow endpoint can neither fill memory nor make every Step re-read its backlog.
   size_t max_waiting_per_endpoint = 64;
-  // Deferred ids remembered per endpoint (so the scans skip them without reading them); beyond
-  // this a deferred delivery is simply left in the queue and read again by a later scan, so
-  // memory stays bounded whatever the backlog.
-  size_t max_deferred_per_endpoint = 8192;
+  // Webhook channels whose endpoint is remembered (to recognise a saturated endpoint's
+  // deliveries from the due index alone); forgotten all at once beyond this.
+  size_t max_groups = 100000;
   // Due-queue entries one Step examines at most, in each of its two scans (from the earliest
   // due, and a sweep that resumes where the previous Step's stopped): a Step stays cheap however
-  // many deferred deliveries a saturated endpoint has, and every due delivery is still reached.
+  // many deliveries a saturated endpoint has, and every due delivery is still reached.
   size_t max_scan = 1024;
 };
 
@@ -94,17 +94,20 @@ class Dispatcher {
   OutcomeSink sink_;
 
   std::mutex mu_;
+  // True when the due entry (id, group) is not to be read now: known here, or its endpoint has
+  // a full waiting queue. REQUIRES: mu_ held.
+  bool SkipLocked(std::string_view id, std::string_view group);
   // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
   absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan, LoadCache& cache);
 
   absl::flat_hash_set<std::string> known_;          // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
   std::map<std::string, size_t> busy_;              // GUARDED_BY(mu_), in flight by endpoint
-  std::map<std::string, std::deque<std::string>> deferred_;  // GUARDED_BY(mu_), by endpoint
-  absl::flat_hash_set<std::string> deferred_ids_;            // GUARDED_BY(mu_)
-  DeliveryStore::DueScan sweep_;                             // used by Step only
-  size_t in_flight_ = 0;                                     // GUARDED_BY(mu_)
-  std::mt19937_64 rng_;                                      // GUARDED_BY(mu_)
+  // DueGroup -> endpoint, learned at Admit. GUARDED_BY(mu_)
+  absl::flat_hash_map<std::string, std::string> group_endpoint_;
+  DeliveryStore::DueScan sweep_;  // used by Step only
+  size_t in_flight_ = 0;          // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;           // GUARDED_BY(mu_)
 };
 
 }  // namespace webhooks

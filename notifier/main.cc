@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   // the store.
   std::thread trim_thread([&] {
     std::unique_lock<std::mutex> lock(ctl.mu);
-    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return ctl.stop; })) {
+    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ctl.stop; })) {
       lock.unlock();
       (*store)->env().TrimMappedPages();
       lock.lock();

@@ -42,6 +42,13 @@ struct Delivery {
 std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
                        std::string_view webhook_id, uint32_t channel_index, uint32_t target_index);
 
+// The due index of pending deliveries: key DueKey (8-byte big-endian next_attempt_ms, then the
+// delivery id), value DueGroup. Entries written before DueGroup existed have an empty value.
+std::string DueKey(int64_t ms, std::string_view delivery_id);
+// The webhook channel a delivery goes to, "<webhook_id>/<channel_index>": lets a scan of the
+// due index pass over deliveries of a saturated endpoint without reading them.
+std::string DueGroup(const Delivery& d);
+
 struct Attempt {
   uint64_t seq = 0;  // assigned by the store; orders attempts
   std::string delivery_id;
@@ -118,12 +125,13 @@ class DeliveryStore {
     std::string resume;
     size_t max_scan = SIZE_MAX;
   };
+  // Decides from a due entry alone (delivery id, DueGroup or "") that a scan passes it over.
+  using DueSkip = std::function<bool(std::string_view id, std::string_view group)>;
   // Pending deliveries with next_attempt_ms <= now_ms, earliest first, at most `max`, skipping
-  // ids for which `skip(id)` is true (already in flight). `scan` may be null: the whole due
+  // entries for which `skip` is true (e.g. already in flight). `scan` may be null: the whole due
   // range from the earliest.
-  virtual absl::StatusOr<std::vector<Delivery>> Due(
-      int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip,
-      DueScan* scan) = 0;
+  virtual absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max, const DueSkip& skip,
+                                                    DueScan* scan) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
   // Applies every outcome in one durable transaction.
@@ -134,6 +142,10 @@ class DeliveryStore {
                                                    const AttemptQuery& query) = 0;
   virtual absl::StatusOr<WebhookDeliveryState> GetWebhookState(std::string_view internal_id,
                                                                std::string_view webhook_id) = 0;
+  // Re-enables every channel of the webhook that an answer disabled (410 Gone): a PUT of the
+  // webhook is the owner's fix. Durable; true when a channel was disabled before.
+  virtual absl::StatusOr<bool> EnableChannels(std::string_view internal_id,
+                                              std::string_view webhook_id) = 0;
   // Number of pending deliveries.
   virtual absl::StatusOr<uint64_t> PendingCount() = 0;
 };

@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
 
-std::string DueKey(int64_t ms, std::string_view delivery_id) {
-  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
-         std::string(delivery_id);
-}
-
 absl::StatusOr<uint64_t> Entries(MDB_txn* txn, MDB_dbi dbi) {
   MDB_stat stat;
   if (int rc = mdb_stat(txn, dbi, &stat); rc != 0) return LmdbStatus(rc, "mdb_stat");
@@ -101,7 +96,7 @@ absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_vie
       d.attempts = 0;
       d.next_attempt_ms = now_ms;
       absl::Status s = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
-      if (s.ok()) s = lmdb::Put(txn, due, DueKey(now_ms, d.delivery_id), "");
+      if (s.ok()) s = lmdb::Put(txn, due, DueKey(now_ms, d.delivery_id), DueGroup(d));
       if (!s.ok()) return s;
       ++n;
     }

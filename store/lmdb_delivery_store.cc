@@ -13,11 +13,6 @@ namespace {
 constexpr std::string_view kCursorKey = "notifier_cursor";
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
 
-std::string DueKey(int64_t ms, std::string_view delivery_id) {
-  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
-         std::string(delivery_id);
-}
-
 std::string WebhookPrefix(std::string_view internal_id, std::string_view webhook_id) {
   return std::string(internal_id) + "/" + std::string(webhook_id) + "/";
 }
@@ -29,12 +24,21 @@ std::string StateKey(std::string_view internal_id, std::string_view webhook_id) 
 absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d) {
   absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
   if (st.ok() && d.state == DeliveryState::kPending) {
-    st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), "");
+    st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
   }
   return st;
 }
 
 }  // namespace
+
+std::string DueKey(int64_t ms, std::string_view delivery_id) {
+  return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
+         std::string(delivery_id);
+}
+
+std::string DueGroup(const Delivery& d) {
+  return d.webhook_id + "/" + std::to_string(d.channel_index);
+}
 
 std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
                        std::string_view webhook_id, uint32_t channel_index, uint32_t target_index) {
@@ -97,8 +101,8 @@ absl::StatusOr<uint64_t> LmdbDeliveryStore::Cursor() {
   return cursor;
 }
 
-absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(
-    int64_t now_ms, size_t max, const std::function<bool(std::string_view)>& skip, DueScan* scan) {
+absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(int64_t now_ms, size_t max,
+                                                             const DueSkip& skip, DueScan* scan) {
   std::vector<Delivery> out;
   DueScan whole;
   if (scan == nullptr) scan = &whole;
@@ -117,7 +121,7 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(
       ++examined;
       last = std::string(c.key());
       std::string_view id = c.key().substr(8);
-      if (skip && skip(id)) continue;
+      if (skip && skip(id, c.value())) continue;
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
       if (!raw.ok()) return raw.status();
       absl::StatusOr<Delivery> d = DecodeDelivery(*raw);
@@ -235,6 +239,29 @@ absl::StatusOr<WebhookDeliveryState> LmdbDeliveryStore::GetWebhookState(
   });
   if (!st.ok()) return st;
   return state;
+}
+
+absl::StatusOr<bool> LmdbDeliveryStore::EnableChannels(std::string_view internal_id,
+                                                       std::string_view webhook_id) {
+  if (GetWebhookState(internal_id, webhook_id)
+          .value_or(WebhookDeliveryState{})
+          .disabled_channels.empty()) {
+    return false;  // the common case costs no write
+  }
+  bool changed = false;
+  absl::Status st = env_.Write([&](MDB_txn* txn) -> absl::Status {
+    const std::string key = StateKey(internal_id, webhook_id);
+    absl::StatusOr<std::string> raw = lmdb::Get(txn, state_, key);
+    if (absl::IsNotFound(raw.status())) return absl::OkStatus();
+    if (!raw.ok()) return raw.status();
+    absl::StatusOr<WebhookDeliveryState> state = DecodeWebhookState(*raw);
+    if (!state.ok()) return state.status();
+    changed = !state->disabled_channels.empty();
+    state->disabled_channels.clear();
+    return lmdb::Put(txn, state_, key, EncodeWebhookState(*state));
+  });
+  if (!st.ok()) return st;
+  return changed;
 }
 
 absl::StatusOr<uint64_t> LmdbDeliveryStore::PendingCount() {

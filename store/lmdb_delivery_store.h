@@ -25,8 +25,7 @@ class LmdbDeliveryStore final : public DeliveryStore {
                        std::optional<uint64_t> next_position) override;
   absl::StatusOr<bool> SeenEvent(std::string_view internal_id, std::string_view event_id) override;
   absl::StatusOr<uint64_t> Cursor() override;
-  absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max,
-                                            const std::function<bool(std::string_view)>& skip,
+  absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max, const DueSkip& skip,
                                             DueScan* scan) override;
   absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) override;
   absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) override;
@@ -35,6 +34,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
                                            const AttemptQuery& query) override;
   absl::StatusOr<WebhookDeliveryState> GetWebhookState(std::string_view internal_id,
                                                        std::string_view webhook_id) override;
+  absl::StatusOr<bool> EnableChannels(std::string_view internal_id,
+                                      std::string_view webhook_id) override;
   absl::StatusOr<uint64_t> PendingCount() override;
 
  private:

@@ -72,8 +72,7 @@ absl::Status PutRecord(MDB_txn* txn, const Dbs& dbs, const dump::Record& r,
       const Delivery& d = r.delivery;
       absl::Status st = lmdb::Put(txn, dbs.deliveries, d.delivery_id, r.stored);
       if (st.ok() && d.state == DeliveryState::kPending) {
-        uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, d.next_attempt_ms));
-        st = lmdb::Put(txn, dbs.due, keys::EncodeU64(ms) + d.delivery_id, "");
+        st = lmdb::Put(txn, dbs.due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
       }
       return st;
     }

@@ -191,6 +191,10 @@ absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ct
   w->spec = *std::move(spec);
   w->updated_at = FormatTimestamp(s.clock());
   if (absl::Status st = s.webhooks.ReplaceWebhook(*w); !st.ok()) return st;
+  if (s.deliveries != nullptr) {  // the new configuration is the owner's fix for a 410
+    absl::StatusOr<bool> enabled = s.deliveries->EnableChannels(ctx.internal_id, w->webhook_id);
+    if (!enabled.ok()) return enabled.status();
+  }
   return JsonResponse(200, ApiWebhookJson(s, *w));
 }
 

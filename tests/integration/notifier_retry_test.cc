@@ -212,6 +212,18 @@ TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   EXPECT_EQ(OfChannel(attempts, 0).size(), 1u) << Describe(attempts);
   std::vector<ReceivedRequest> ok = http_->Requests("/ok");
   EXPECT_EQ(StringMember(ParseJsonText(ok[1].body), "event_id"), second);
+
+  // The owner fixes the endpoint with a PUT: the channel is enabled again and receives events.
+  HttpResult put =
+      stack_->Request("PUT", "/v1/organizations/webhooks/" + id,
+                      R"({"webhook_name": "gone", "event_types": ["*"], "channels": [)" +
+                          HttpChannels(*http_, {"/moved", "/ok"}) + "]}",
+                      key_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_FALSE(ParseJsonText(put.body).HasMember("disabled_channels")) << put.body;
+  const std::string third = Emit("object.deleted");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/moved") == 1; }, seconds(15)));
+  EXPECT_EQ(StringMember(ParseJsonText(http_->Requests("/moved")[0].body), "event_id"), third);
 }
 
 TEST_F(NotifierIntegrationRetry, RetryAfterIsHonoured) {

@@ -56,7 +56,10 @@ class DueScanTest : public ::testing::Test {
 TEST_F(DueScanTest, ResumesWhereItStoppedAndStartsOverAtTheEnd) {
   DeliveryStore::DueScan scan{"", 4};
   // Skipped entries count as examined: #1 is skipped, so the first call takes 0, 2, 3.
-  auto skip = [&](std::string_view id) { return id == ids_[1]; };
+  auto skip = [&](std::string_view id, std::string_view group) {
+    EXPECT_EQ(group, "wh_aaaaaaaaaa/0");
+    return id == ids_[1];
+  };
   EXPECT_EQ(Ids(deliveries_->Due(5000, 100, skip, &scan)),
             (std::vector<std::string>{ids_[0], ids_[2], ids_[3]}));
   EXPECT_FALSE(scan.resume.empty());
