@@ -24,7 +24,8 @@
 #   QUICK=1            smaller run (E=5000, ceiling N=20000, wrk 3 s, 100 webhookctl emits)
 #   BUILD_DIR=build-bench-notifier   EVENTS=20000   CEILING_N=100000   DURATION=5
 #   SIZE_WEBHOOKS=100000 (0 skips step 8; QUICK=1 skips it unless set)   SIZE_EVENTS=1000000
-#   SIZE_SECONDS=180   CONCURRENCY=64     CTL_EVENTS=300   LAT_RATE_MAX=200   LAT_SECONDS=5
+#   SIZE_SECONDS=180   API_THREADS=64 (webhook-api --threads)   CONCURRENCY=64
+#   CTL_EVENTS=300   LAT_RATE_MAX=200   LAT_SECONDS=5
 #                      (LAT_RATE_MAX: the python receiver itself manages ~300 req/s on a busy
 #                      2-core machine, so the default stays below that)
 #   NOTIFIER_PERF=/tmp/p  perf record each notifier run into /tmp/p.<pid>
@@ -52,13 +53,14 @@ if [[ "$QUICK" == 1 ]]; then SIZE_WEBHOOKS="${SIZE_WEBHOOKS:-0}"; fi
 SIZE_WEBHOOKS="${SIZE_WEBHOOKS:-100000}"
 SIZE_EVENTS="${SIZE_EVENTS:-1000000}"
 SIZE_SECONDS="${SIZE_SECONDS:-180}"
+API_THREADS="${API_THREADS:-64}"
 BENCH_TMPDIR="${BENCH_TMPDIR:-/var/tmp}"
 KEEP="${KEEP:-0}"
 STRICT="${STRICT:-0}"
 BUILD_DIR="${BUILD_DIR:-build-bench-notifier}"
 [[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$REPO_ROOT/$BUILD_DIR"
 for v in EVENTS CEILING_N DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS SIZE_EVENTS \
-  SIZE_SECONDS; do
+  SIZE_SECONDS API_THREADS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "notifier_bench: $v must be a positive integer" >&2; exit 2; }
 done
 ((EVENTS >= 20)) || { echo "notifier_bench: EVENTS must be >= 20" >&2; exit 2; }
@@ -263,7 +265,7 @@ wh_render_nginx_conf "$REPO_ROOT/nginx/nginx.conf.template" "$RUN/nginx.conf" "$
   "$RUN" 2
 : >"$RUN/error.log"
 nginx -t -q -c "$RUN/nginx.conf" -e "$RUN/error.log" || die "nginx -t failed"
-"$API_BIN" --data-dir "$DATA" --socket "$SOCK" --socket-mode 0666 --threads 16 \
+"$API_BIN" --data-dir "$DATA" --socket "$SOCK" --socket-mode 0666 --threads "$API_THREADS" \
   >>"$ROOT/webhook-api.log" 2>&1 &
 PIDS+=($!)
 API_PID=$!

@@ -44,7 +44,8 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code) {
       "socket", po::value(&f->socket_path), "unix socket to listen on (default DIR/api.sock)")(
       "socket-mode", po::value(&f->socket_mode)->default_value("0660"),
       "permissions of the socket (octal); nginx's workers must be able to connect")(
-      "threads", po::value(&f->threads)->default_value(16), "request threads")(
+      "threads", po::value(&f->threads)->default_value(64),
+      "request threads (more threads let more durable appends share one fsync)")(
       "map-size-mb", po::value(&f->map_size_mb)->default_value(64),
       "initial LMDB map size in MiB (it grows when full)");
   try {
