@@ -111,6 +111,18 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
 }
 
 // Escapes a value for a double-quoted log field.
+constexpr long kTrimAboveBytes = long{32} << 20;
+
+// Resident bytes of this process's file mappings and shared memory (/proc/self/statm "shared").
+long MappedFileBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long size = 0, resident = 0, shared = 0;
+  int n = std::fscanf(f, "%ld %ld %ld", &size, &resident, &shared);
+  std::fclose(f);
+  return n == 3 ? shared * sysconf(_SC_PAGESIZE) : 0;
+}
+
 std::string Quote(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -239,11 +251,13 @@ int main(int argc, char** argv) {
   });
 
   // Pages of the store the notifier read or wrote stay in the page cache, not in its RSS: with a
-  // large queue LMDB's map would otherwise make the process look (and be accounted) as big as
-  // the store.
+  // large queue LMDB's map (and the kernel's fault-around, which maps up to 16 neighbouring
+  // cached pages per fault) would otherwise make the process as big as the store. Every 5 ms,
+  // once mapped file pages pass kTrimAboveBytes, they are unmapped (LmdbEnv::TrimMappedPages).
   std::thread trim_thread([&] {
     std::unique_lock<std::mutex> lock(ctl.mu);
-    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ctl.stop; })) {
+    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(5), [&] { return ctl.stop; })) {
+      if (MappedFileBytes() < kTrimAboveBytes) continue;
       lock.unlock();
       (*store)->env().TrimMappedPages();
       lock.lock();
