@@ -111,17 +111,7 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
 }
 
 // Escapes a value for a double-quoted log field.
-constexpr long kTrimAboveBytes = long{32} << 20;
-
-// Resident bytes of this process's file mappings and shared memory (/proc/self/statm "shared").
-long MappedFileBytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  long size = 0, resident = 0, shared = 0;
-  int n = std::fscanf(f, "%ld %ld %ld", &size, &resident, &shared);
-  std::fclose(f);
-  return n == 3 ? shared * sysconf(_SC_PAGESIZE) : 0;
-}
+constexpr size_t kTrimAboveBytes = size_t{32} << 20;  // see trim_thread
 
 std::string Quote(const std::string& s) {
   std::string out;
@@ -257,9 +247,8 @@ int main(int argc, char** argv) {
   std::thread trim_thread([&] {
     std::unique_lock<std::mutex> lock(ctl.mu);
     while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(5), [&] { return ctl.stop; })) {
-      if (MappedFileBytes() < kTrimAboveBytes) continue;
       lock.unlock();
-      (*store)->env().TrimMappedPages();
+      (*store)->env().TrimMappedPages(kTrimAboveBytes);
       lock.lock();
     }
   });

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -36,6 +37,16 @@ struct TxnGuard {
     return t;
   }
 };
+
+// Resident bytes of this process's file mappings and shared memory (/proc/self/statm "shared").
+size_t MappedFileBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0, shared = 0;
+  int n = std::fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
+  std::fclose(f);
+  return n == 3 ? shared * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
 
 }  // namespace
 
@@ -137,7 +148,8 @@ void LmdbEnv::ReleaseMappedPages() {
   }
 }
 
-void LmdbEnv::TrimMappedPages() {
+void LmdbEnv::TrimMappedPages(size_t above_bytes) {
+  if (above_bytes > 0 && MappedFileBytes() <= above_bytes) return;
   std::shared_lock<std::shared_mutex> map_lock(resize_mu_);  // the map cannot move
   ReleaseMappedPages();
 }

@@ -87,8 +87,9 @@ class LmdbEnv {
   // of this environment (the transaction keeps the map where it is).
   void ReleaseMappedPages();
   // The same from outside any transaction of this thread (it holds the map in place itself),
-  // for long-running processes that read much of the store now and then (the notifier).
-  void TrimMappedPages();
+  // for long-running processes that read much of the store (the notifier), and only once this
+  // process's resident file-mapped pages (/proc/self/statm "shared") exceed `above_bytes`.
+  void TrimMappedPages(size_t above_bytes = 0);
 
  private:
   LmdbEnv(MDB_env* env, LmdbOptions options);

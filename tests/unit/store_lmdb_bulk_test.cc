@@ -1,6 +1,6 @@
 // LmdbEnv for bulk work: write_map environments (each Write its own transaction, a failing one
-// discarded), ReleaseMappedPages (RSS drops, data stays) and WriteBulk (a huge transaction
-// written while its pages are being unmapped commits intact).
+// discarded), ReleaseMappedPages / TrimMappedPages (RSS drops, data stays) and WriteBulk (a huge
+// transaction written while its pages are being unmapped commits intact).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -126,6 +126,13 @@ TEST(LmdbBulkTest, ReleaseMappedPagesDropsResidentPagesAndKeepsTheData) {
   }));
   EXPECT_GT(resident - released, 48 * 1024)
       << "resident " << resident << " KiB, released " << released << " KiB";
+  ExpectRange(*env, 0, kCount);  // maps the pages again
+  // From outside a transaction, with a threshold: nothing happens below it.
+  resident = RssFileKb();
+  env->TrimMappedPages(size_t{1} << 40);
+  EXPECT_GT(RssFileKb(), resident - 8 * 1024);
+  env->TrimMappedPages(size_t{16} << 20);
+  EXPECT_LT(RssFileKb(), resident - 48 * 1024);
   ExpectRange(*env, 0, kCount);
 }
 
