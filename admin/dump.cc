@@ -87,6 +87,8 @@ int Dump(Context& ctx, const Args& args) {
   return 0;
 }
 
+namespace {
+
 // Opens the store in `data_dir` with `options`, printing why not on failure.
 std::unique_ptr<LmdbStore> OpenStore(const std::string& data_dir, const LmdbOptions& options) {
   absl::StatusOr<std::unique_ptr<LmdbStore>> store = LmdbStore::Open(data_dir, options);
@@ -94,6 +96,14 @@ std::unique_ptr<LmdbStore> OpenStore(const std::string& data_dir, const LmdbOpti
   Fail(store.status(), "cannot open store in " + data_dir);
   return nullptr;
 }
+
+int RefuseNonEmpty(const std::string& data_dir) {
+  std::cerr << "webhookctl: refusing to restore: the store in " << data_dir
+            << " is not empty (--replace discards its content)\n";
+  return 1;
+}
+
+}  // namespace
 
 // The store is opened for writing only once the file was checked and the store found empty
 // (or --replace): opening with write_map changes data.mdb's size.
@@ -120,22 +130,14 @@ int Restore(const std::string& data_dir, const Args& args) {
     if (store == nullptr) return 1;
     absl::StatusOr<bool> empty = StoreIsEmpty(*store);
     if (!empty.ok()) return Fail(empty.status(), "cannot read the store");
-    if (!*empty) {
-      std::cerr << "webhookctl: refusing to restore: the store in " << data_dir
-                << " is not empty (--replace discards its content)\n";
-      return 1;
-    }
+    if (!*empty) return RefuseNonEmpty(data_dir);
   }
   absl::StatusOr<DumpSummary> summary = CheckDumpFile(in, options.check_progress);
   if (!summary.ok()) return Fail(summary.status(), "refusing to restore " + in);
   std::unique_ptr<LmdbStore> store = OpenStore(data_dir, RestoreLmdbOptions(in, data_dir));
   if (store == nullptr) return 1;
   absl::Status st = ApplyDump(*store, in, *summary, options);
-  if (absl::IsFailedPrecondition(st)) {  // filled since the check above
-    std::cerr << "webhookctl: refusing to restore: the store in " << data_dir
-              << " is not empty (--replace discards its content)\n";
-    return 1;
-  }
+  if (absl::IsFailedPrecondition(st)) return RefuseNonEmpty(data_dir);  // filled meanwhile
   if (!st.ok()) return Fail(st, "refusing to restore " + in);
   std::cout << "restored " << CountsText(summary->counts) << "\n";
   return 0;

@@ -119,7 +119,7 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(int64_t now_ms, siz
         break;
       }
       ++examined;
-      last = std::string(c.key());
+      last.assign(c.key());
       std::string_view id = c.key().substr(8);
       if (skip && skip(id, c.value())) continue;
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);

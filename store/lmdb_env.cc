@@ -127,25 +127,35 @@ size_t LmdbEnv::map_size() {
 }
 
 void LmdbEnv::ReleaseMappedPages() {
-  // mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP: find the map of the data file in
-  // /proc/self/maps by its device and inode.
-  mdb_filehandle_t fd;
-  struct stat st;
-  if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &st) != 0) return;
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    uintptr_t start = 0, end = 0;
-    unsigned major = 0, minor = 0;
-    unsigned long long inode = 0;
-    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %llu", &start, &end,
-                    &major, &minor, &inode) != 5) {
-      continue;
-    }
-    if (inode == st.st_ino && makedev(major, minor) == st.st_dev) {
-      madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  std::lock_guard<std::mutex> lock(map_range_mu_);
+  if (map_end_ == 0) {
+    // mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP: find the map of the data file in
+    // /proc/self/maps by its device and inode.
+    mdb_filehandle_t fd;
+    struct stat st;
+    if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &st) != 0) return;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (map_end_ == 0 && std::getline(maps, line)) {
+      uintptr_t start = 0, end = 0;
+      unsigned major = 0, minor = 0;
+      unsigned long long inode = 0;
+      if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %llu", &start, &end,
+                      &major, &minor, &inode) == 5 &&
+          inode == st.st_ino && makedev(major, minor) == st.st_dev) {
+        map_start_ = start;
+        map_end_ = end;
+      }
     }
   }
+  if (map_end_ != 0) {
+    madvise(reinterpret_cast<void*>(map_start_), map_end_ - map_start_, MADV_DONTNEED);
+  }
+}
+
+void LmdbEnv::ForgetMapRange() {
+  std::lock_guard<std::mutex> lock(map_range_mu_);
+  map_start_ = map_end_ = 0;
 }
 
 void LmdbEnv::TrimMappedPages(size_t above_bytes) {
@@ -157,6 +167,7 @@ void LmdbEnv::TrimMappedPages(size_t above_bytes) {
 void LmdbEnv::AdoptMapSize() {
   std::unique_lock<std::shared_mutex> lock(resize_mu_);
   mdb_env_set_mapsize(env_, 0);  // take the size another process committed
+  ForgetMapRange();
 }
 
 absl::Status LmdbEnv::Grow() {
@@ -168,7 +179,9 @@ absl::Status LmdbEnv::Grow() {
                                         std::to_string(options_.max_map_size) + " bytes");
   }
   size_t next = std::min(options_.max_map_size, info.me_mapsize * 2);
-  return LmdbStatus(mdb_env_set_mapsize(env_, next), "mdb_env_set_mapsize");
+  absl::Status st = LmdbStatus(mdb_env_set_mapsize(env_, next), "mdb_env_set_mapsize");
+  ForgetMapRange();
+  return st;
 }
 
 absl::Status LmdbEnv::Read(const TxnFn& fn) {

@@ -6,9 +6,11 @@
 #include <lmdb.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -98,6 +100,8 @@ class LmdbEnv {
   bool RunItems(MDB_txn* txn, std::vector<GroupCommit::Item*>& batch);
   absl::Status Grow();
   void AdoptMapSize();
+  // Forgets map_start_/map_end_. REQUIRES: resize_mu_ held exclusively (the map just moved).
+  void ForgetMapRange();
 
   MDB_env* env_;
   LmdbOptions options_;
@@ -105,6 +109,10 @@ class LmdbEnv {
   // Held shared by every transaction, exclusively to change the map size (LMDB requires that
   // no transaction of this process is active then).
   std::shared_mutex resize_mu_;
+  // Where the data file is mapped, as last read from /proc/self/maps by ReleaseMappedPages;
+  // {0, 0} until then and after every remap (Grow, AdoptMapSize: under resize_mu_ exclusively).
+  std::mutex map_range_mu_;
+  uintptr_t map_start_ = 0, map_end_ = 0;  // GUARDED_BY(map_range_mu_)
   GroupCommit group_commit_;
 };
 

@@ -20,11 +20,12 @@ using ::webhooks::testing::TempDir;
 
 constexpr size_t kValueSize = 4000;
 
-std::unique_ptr<LmdbEnv> OpenEnv(const std::string& dir, bool write_map) {
+std::unique_ptr<LmdbEnv> OpenEnv(const std::string& dir, bool write_map,
+                                 size_t map_size = size_t{512} << 20) {
   LmdbOptions options;
   options.durable = false;
   options.write_map = write_map;
-  options.initial_map_size = size_t{512} << 20;
+  options.initial_map_size = map_size;
   absl::StatusOr<std::unique_ptr<LmdbEnv>> env = LmdbEnv::Open(dir, options, {{"t", 0}});
   EXPECT_TRUE(env.ok()) << env.status();
   return env.ok() ? *std::move(env) : nullptr;
@@ -134,6 +135,26 @@ TEST(LmdbBulkTest, ReleaseMappedPagesDropsResidentPagesAndKeepsTheData) {
   env->TrimMappedPages(size_t{16} << 20);
   EXPECT_LT(RssFileKb(), resident - 48 * 1024);
   ExpectRange(*env, 0, kCount);
+}
+
+// The map moves when it grows: trimming between growths must unmap the current map (the pages
+// drop) and nothing else (every value reads back).
+TEST(LmdbBulkTest, TrimmingFollowsTheMapAsItGrows) {
+  TempDir dir;
+  auto env = OpenEnv(dir.path(), /*write_map=*/false, size_t{1} << 20);
+  ASSERT_NE(env, nullptr);
+  constexpr int kChunk = 1000;  // ~4 MB a write: the 1 MB map grows several times
+  for (int c = 0; c < 12; ++c) {
+    ASSERT_OK(env->Write(
+        [&](MDB_txn* txn) { return PutRange(txn, env->dbi("t"), c * kChunk, (c + 1) * kChunk); }));
+    ExpectRange(*env, 0, (c + 1) * kChunk);
+    env->TrimMappedPages();
+  }
+  EXPECT_GE(env->map_size(), size_t{32} << 20);
+  ExpectRange(*env, 0, 12 * kChunk);
+  const long resident = RssFileKb();
+  env->TrimMappedPages();
+  EXPECT_LT(RssFileKb(), resident - 32 * 1024);
 }
 
 // The trimmer thread of WriteBulk unmaps pages while the transaction writes them and while LMDB
