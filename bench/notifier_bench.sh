@@ -306,10 +306,13 @@ start_notifier() {
   alive "$NOTIFIER_PID" || die "webhook-notifier exited at start (see $ROOT/webhook-notifier.log)"
 }
 NOTIFIER_HWM=0
+NOTIFIER_CPU_S=nan  # user + system CPU seconds of the last notifier run, read at stop
 stop_notifier() {
   local h
   [[ -n "$NOTIFIER_PID" ]] || return 0
   h="$(vmhwm_mb "$NOTIFIER_PID")"
+  NOTIFIER_CPU_S="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' \
+    "/proc/$NOTIFIER_PID/stat" 2>/dev/null || echo nan)"
   grep -E '^(VmHWM|VmRSS|RssAnon|RssFile):' "/proc/$NOTIFIER_PID/status" 2>/dev/null | tr -s ' \t\n' ' ' |
     sed 's/^/==>   notifier memory at stop: /' >&2 || true
   echo >&2
@@ -389,6 +392,8 @@ delivery_rate() {
   done
   got=$(($(lines_of "$RLOG") - base))
   stop_notifier
+  log "  notifier CPU: ${NOTIFIER_CPU_S} s for $got deliveries ($(awk -v c="$NOTIFIER_CPU_S" \
+    -v n="$got" 'BEGIN { if (n > 0 && c != "nan") printf "%.0f", c * 1e6 / n; else print "nan" }') us each)"
   ((got >= want)) || log "  WARNING: only $got of $want deliveries within ${limit}s"
   tail -n +"$((base + 1))" "$RLOG" | head -n "$want" >"$ROOT/deliveries-$name.txt"
   RESULT="$(sort -n "$ROOT/deliveries-$name.txt" | awk 'NR == 1 {f = $1} {l = $1; n++}

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "notifier/transport.h"
 
@@ -118,11 +119,21 @@ void ConfigureMail(CURL* e, Transfer* t, const OutboundMail& m) {
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(m.timeout_seconds * 1000));
 }
 
+// Idle connections kept open for reuse, and finished easy handles kept for the next transfer.
+// libcurl's default cache holds 4 connections per easy handle currently added, so it closed
+// keep-alive connections whenever fewer transfers were running.
+constexpr long kMaxIdleConnections = 256;
+constexpr size_t kMaxSpareHandles = 256;
+
 class CurlTransport final : public Transport {
  public:
-  CurlTransport() : multi_(curl_multi_init()), thread_([this] { Loop(); }) {}
+  CurlTransport() : multi_(curl_multi_init()) {
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
+    thread_ = std::thread([this] { Loop(); });
+  }
   ~CurlTransport() override {
     Drain(std::chrono::milliseconds(0));
+    for (CURL* e : spare_) curl_easy_cleanup(e);
     curl_multi_cleanup(multi_);
   }
 
@@ -132,7 +143,8 @@ class CurlTransport final : public Transport {
     t->done = std::move(done);
     std::lock_guard<std::mutex> lock(mu_);
     incoming_.emplace_back(std::move(t), std::move(pinned_address));
-    curl_multi_wakeup(multi_);
+    // One wake-up per batch: the loop takes everything queued when it wakes.
+    if (incoming_.size() == 1) curl_multi_wakeup(multi_);
   }
 
   void Drain(std::chrono::milliseconds grace) override {
@@ -148,7 +160,13 @@ class CurlTransport final : public Transport {
 
  private:
   void Start(std::unique_ptr<Transfer> t, const std::string& pinned) {
-    CURL* e = curl_easy_init();
+    CURL* e = nullptr;
+    if (spare_.empty()) {
+      e = curl_easy_init();
+    } else {
+      e = spare_.back();
+      spare_.pop_back();
+    }
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
@@ -181,8 +199,13 @@ class CurlTransport final : public Transport {
                                 std::chrono::steady_clock::now() - t->started)
                                 .count();
     curl_multi_remove_handle(multi_, e);
-    curl_easy_cleanup(e);
     active_.erase(e);
+    if (spare_.size() < kMaxSpareHandles) {
+      curl_easy_reset(e);  // forgets every option (and the Transfer); connections stay cached
+      spare_.push_back(e);
+    } else {
+      curl_easy_cleanup(e);
+    }
     t->done(std::move(t->result));
   }
 
@@ -229,7 +252,8 @@ class CurlTransport final : public Transport {
   std::deque<std::pair<std::unique_ptr<Transfer>, std::string>> incoming_;  // GUARDED_BY(mu_)
   bool stopping_ = false;                                                   // GUARDED_BY(mu_)
   std::chrono::steady_clock::time_point deadline_;                          // GUARDED_BY(mu_)
-  std::set<CURL*> active_;  // owned by the loop thread
+  std::set<CURL*> active_;    // owned by the loop thread
+  std::vector<CURL*> spare_;  // owned by the loop thread; reset handles for reuse
   std::thread thread_;
 };
 

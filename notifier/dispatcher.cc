@@ -51,20 +51,22 @@ LastError ErrorOf(const Attempt& a, const TimePoint now) {
 
 }  // namespace
 
-AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
+AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
                              const TransportResult& result, const Verdict& verdict,
                              const RetrySchedule& schedule, TimePoint now, double unit_random) {
   AttemptOutcome o;
-  o.delivery = delivery;
-  o.delivery.attempts = delivery.attempts + 1;
+  o.taken_due_ms = delivery.next_attempt_ms;
+  o.delivery = std::move(delivery);
+  o.delivery.attempts = o.delivery.attempts + 1;
+  const Delivery& d = o.delivery;
   Attempt& a = o.attempt;
-  a.delivery_id = delivery.delivery_id;
-  a.internal_id = delivery.internal_id;
-  a.webhook_id = delivery.webhook_id;
-  a.event_id = delivery.event_id;
-  a.event_type = delivery.event_type;
+  a.delivery_id = d.delivery_id;
+  a.internal_id = d.internal_id;
+  a.webhook_id = d.webhook_id;
+  a.event_id = d.event_id;
+  a.event_type = d.event_type;
   a.channel = std::string(ChannelName(channel));
-  a.channel_index = delivery.channel_index;
+  a.channel_index = d.channel_index;
   a.attempt = o.delivery.attempts;
   a.status_code = result.status_code;
   a.duration_ms = result.duration_ms;
@@ -80,7 +82,7 @@ AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
   a.status = "failed";
   o.delivery.state = DeliveryState::kFailed;
   if (verdict.outcome == Verdict::Outcome::kDisable) {
-    o.disable_channel = std::make_pair(delivery.channel_index, verdict.error);
+    o.disable_channel = std::make_pair(d.channel_index, verdict.error);
   } else if (verdict.outcome == Verdict::Outcome::kRetry) {
     std::optional<int64_t> delay = schedule.DelayMs(o.delivery.attempts, unit_random);
     if (!delay) {
@@ -126,15 +128,29 @@ void Dispatcher::Forget(const std::string& delivery_id) {
   known_.erase(delivery_id);
 }
 
-const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d, LoadCache& cache) {
+absl::Status Dispatcher::RefreshCache() {
+  absl::StatusOr<std::string> version = webhooks_.ConfigVersion();
+  if (!version.ok()) return version.status();
+  if (*version != cache_version_ || cache_.size() >= options_.max_cached_webhooks) {
+    cache_.clear();
+    cache_version_ = *std::move(version);
+  }
+  return absl::OkStatus();
+}
+
+const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d) {
   std::string key = d.internal_id + "/" + d.webhook_id;
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
   Loaded loaded;
   absl::StatusOr<Webhook> w = webhooks_.GetWebhook(d.internal_id, d.webhook_id);
   loaded.status = w.status();
   if (w.ok()) {
-    loaded.webhook = *std::move(w);
+    loaded.is_active = w->spec.is_active;
+    for (Channel& channel : w->spec.channels) {
+      loaded.endpoints.push_back(EndpointKey(channel, options_.endpoints));
+      loaded.channels.push_back(std::make_shared<const Channel>(std::move(channel)));
+    }
     absl::StatusOr<WebhookDeliveryState> st =
         deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
     if (st.ok()) {
@@ -142,24 +158,24 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d, LoadCache& cache) 
     }
     loaded.status = st.status();
   }
-  return cache.emplace(key, std::move(loaded)).first->second;
+  return cache_.insert_or_assign(std::move(key), std::move(loaded)).first->second;
 }
 
 // Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
 // was deleted or paused, or whose channel is gone or was disabled.
-void Dispatcher::Admit(Delivery d, LoadCache& cache) {
-  const Loaded& loaded = Load(d, cache);
-  const Webhook& w = loaded.webhook;
+void Dispatcher::Admit(Delivery d) {
+  const Loaded& loaded = Load(d);
   std::string why;
   if (absl::IsNotFound(loaded.status)) {
     why = "webhook deleted";
   } else if (!loaded.status.ok()) {
     std::fprintf(stderr, "level=error msg=\"cannot load webhook\" error=\"%s\"\n",
                  std::string(loaded.status.message()).c_str());
-    return;  // retried on a later step
-  } else if (!w.spec.is_active) {
+    cache_.erase(d.internal_id + "/" + d.webhook_id);  // not kept: retried on a later step
+    return;
+  } else if (!loaded.is_active) {
     why = "webhook paused (is_active=false)";
-  } else if (d.channel_index >= w.spec.channels.size()) {
+  } else if (d.channel_index >= loaded.channels.size()) {
     why = "channel removed";
   } else if (std::find(loaded.disabled.begin(), loaded.disabled.end(), d.channel_index) !=
              loaded.disabled.end()) {
@@ -171,13 +187,13 @@ void Dispatcher::Admit(Delivery d, LoadCache& cache) {
     AttemptOutcome o;
     o.attempt.internal_id = d.internal_id;
     o.attempt.webhook_id = d.webhook_id;
+    o.taken_due_ms = d.next_attempt_ms;
     o.delivery = std::move(d);
     o.delivery.state = DeliveryState::kCancelled;
     sink_(std::move(o));
     return;
   }
-  const Channel& channel = w.spec.channels[d.channel_index];
-  std::string endpoint = EndpointKey(channel, options_.endpoints);
+  const std::string& endpoint = loaded.endpoints[d.channel_index];
   if (group_endpoint_.size() >= options_.max_groups) group_endpoint_.clear();
   group_endpoint_[DueGroup(d)] = endpoint;
   std::deque<Job>& queue = waiting_[endpoint];
@@ -185,7 +201,8 @@ void Dispatcher::Admit(Delivery d, LoadCache& cache) {
     known_.erase(d.delivery_id);  // stays in the durable queue, taken once the endpoint drains
     return;
   }
-  queue.push_back(Job{std::move(d), channel, endpoint});
+  std::shared_ptr<const Channel> channel = loaded.channels[d.channel_index];
+  queue.push_back(Job{std::move(d), std::move(channel), endpoint});
 }
 
 // Debian's absl::string_view is its own type, hence the conversions.
@@ -198,8 +215,7 @@ bool Dispatcher::SkipLocked(std::string_view id, std::string_view group) {
   return q != waiting_.end() && q->second.size() >= options_.max_waiting_per_endpoint;
 }
 
-absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan,
-                                        LoadCache& cache) {
+absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan) {
   absl::StatusOr<std::vector<Delivery>> due = deliveries_.Due(
       NowMs(), room,
       [this](std::string_view id, std::string_view group) {
@@ -208,25 +224,25 @@ absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* sca
       },
       scan);
   if (!due.ok()) return due.status();
-  for (Delivery& d : *due) Admit(std::move(d), cache);
+  for (Delivery& d : *due) Admit(std::move(d));
   return due->size();
 }
 
-absl::StatusOr<size_t> Dispatcher::Step() {
-  size_t room;
-  {
+absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
+  size_t room = 0;
+  if (scan) {
     std::lock_guard<std::mutex> lock(mu_);
     room = options_.max_known > known_.size() ? options_.max_known - known_.size() : 0;
     room = std::min(room, options_.max_admit_per_step);
   }
   if (room > 0) {
+    if (absl::Status st = RefreshCache(); !st.ok()) return st;
     // The earliest due first (retries, a drained endpoint's backlog), then the sweep, which
     // reaches deliveries queued behind a saturated endpoint's long backlog.
-    LoadCache cache;
     DeliveryStore::DueScan head{"", options_.max_scan};
     sweep_.max_scan = options_.max_scan;
-    absl::StatusOr<size_t> taken = Take(room, &head, cache);
-    if (taken.ok() && *taken < room) taken = Take(room - *taken, &sweep_, cache);
+    absl::StatusOr<size_t> taken = Take(room, &head);
+    if (taken.ok() && *taken < room) taken = Take(room - *taken, &sweep_);
     if (!taken.ok()) return taken.status();
   }
   std::vector<Job> start;
@@ -248,13 +264,15 @@ absl::StatusOr<size_t> Dispatcher::Step() {
 }
 
 void Dispatcher::Send(Job job) {
-  DeliveryContext ctx{job.delivery.delivery_id, job.delivery.envelope_json, NowMs() / 1000,
-                      job.delivery.target_index};
-  absl::StatusOr<Outbound> request = BuildRequest(job.channel, ctx, options_.endpoints);
+  // The envelope moves into the context and back: BuildRequest reads it, the outcome keeps it.
+  DeliveryContext ctx{job.delivery.delivery_id, std::move(job.delivery.envelope_json),
+                      NowMs() / 1000, job.delivery.target_index};
+  absl::StatusOr<Outbound> request = BuildRequest(*job.channel, ctx, options_.endpoints);
+  job.delivery.envelope_json = std::move(ctx.envelope_json);
   if (!request.ok()) {
     TransportResult r;
     r.error = "cannot build request: " + std::string(request.status().message());
-    Complete(job, r);
+    Complete(std::move(job), r);
     return;
   }
   std::string pinned;
@@ -263,17 +281,18 @@ void Dispatcher::Send(Job job) {
     if (!address.ok()) {
       TransportResult r;
       r.error = std::string(address.status().message());
-      Complete(job, r);
+      Complete(std::move(job), r);
       return;
     }
     pinned = *address;
   }
-  transport_.Submit(*std::move(request), pinned,
-                    [this, job](TransportResult r) { Complete(job, r); });
+  transport_.Submit(
+      *std::move(request), std::move(pinned),
+      [this, job = std::move(job)](TransportResult r) mutable { Complete(std::move(job), r); });
 }
 
-void Dispatcher::Complete(const Job& job, const TransportResult& result) {
-  Verdict verdict = Interpret(job.channel, result);
+void Dispatcher::Complete(Job job, const TransportResult& result) {
+  Verdict verdict = Interpret(*job.channel, result);
   double unit;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -281,7 +300,8 @@ void Dispatcher::Complete(const Job& job, const TransportResult& result) {
     --in_flight_;
     unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   }
-  sink_(DecideOutcome(job.delivery, job.channel, result, verdict, schedule_, clock_(), unit));
+  sink_(DecideOutcome(std::move(job.delivery), *job.channel, result, verdict, schedule_, clock_(),
+                      unit));
 }
 
 }  // namespace webhooks

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -44,10 +45,13 @@ struct DispatcherOptions {
   // due, and a sweep that resumes where the previous Step's stopped): a Step stays cheap however
   // many deliveries a saturated endpoint has, and every due delivery is still reached.
   size_t max_scan = 1024;
+  // Webhooks kept decoded between Steps (with their disabled channels) while the store's
+  // ConfigVersion stays the same; forgotten all at once beyond this.
+  size_t max_cached_webhooks = 10000;
 };
 
 // What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
-AttemptOutcome DecideOutcome(const Delivery& delivery, const Channel& channel,
+AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
                              const TransportResult& result, const Verdict& verdict,
                              const RetrySchedule& schedule, TimePoint now, double unit_random);
 
@@ -58,8 +62,10 @@ class Dispatcher {
   Dispatcher(DispatcherOptions options, const RetrySchedule& schedule, WebhookStore& webhooks,
              DeliveryStore& deliveries, Transport& transport, Clock clock, OutcomeSink sink);
 
-  // Takes due deliveries and starts as many as the caps allow. Returns how many started.
-  absl::StatusOr<size_t> Step();
+  // Takes due deliveries from the durable queue (when `scan`), then starts as many waiting
+  // deliveries as the caps allow. Returns how many started. A Step without a scan is cheap:
+  // the notifier runs one whenever an attempt frees its endpoint's slot.
+  absl::StatusOr<size_t> Step(bool scan = true);
   // Called once an outcome is durable: the delivery may be taken from the queue again.
   void Forget(const std::string& delivery_id);
   // Deliveries currently known (queued here or in flight) and in flight.
@@ -69,20 +75,23 @@ class Dispatcher {
  private:
   struct Job {
     Delivery delivery;
-    Channel channel;
+    std::shared_ptr<const Channel> channel;
     std::string endpoint;
   };
-  // A webhook as loaded once per Step (its current config and disabled channels).
+  // A webhook as loaded (its current config and disabled channels), shared by its jobs.
   struct Loaded {
     absl::Status status;
-    Webhook webhook;
+    bool is_active = false;
+    std::vector<std::shared_ptr<const Channel>> channels;
+    std::vector<std::string> endpoints;  // EndpointKey of each channel
     std::vector<uint32_t> disabled;
   };
-  using LoadCache = std::map<std::string, Loaded>;
-  const Loaded& Load(const Delivery& d, LoadCache& cache);
-  void Admit(Delivery d, LoadCache& cache);
+  // Drops the webhook cache when the store's ConfigVersion changed (or it grew too big).
+  absl::Status RefreshCache();
+  const Loaded& Load(const Delivery& d);
+  void Admit(Delivery d);
   void Send(Job job);
-  void Complete(const Job& job, const TransportResult& result);
+  void Complete(Job job, const TransportResult& result);
   int64_t NowMs() const;
 
   DispatcherOptions options_;
@@ -98,7 +107,7 @@ class Dispatcher {
   // a full waiting queue. REQUIRES: mu_ held.
   bool SkipLocked(std::string_view id, std::string_view group);
   // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
-  absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan, LoadCache& cache);
+  absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan);
 
   absl::flat_hash_set<std::string> known_;          // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
@@ -106,8 +115,11 @@ class Dispatcher {
   // DueGroup -> endpoint, learned at Admit. GUARDED_BY(mu_)
   absl::flat_hash_map<std::string, std::string> group_endpoint_;
   DeliveryStore::DueScan sweep_;  // used by Step only
-  size_t in_flight_ = 0;          // GUARDED_BY(mu_)
-  std::mt19937_64 rng_;           // GUARDED_BY(mu_)
+  // "<internal_id>/<webhook_id>" -> Loaded, valid for cache_version_. Used by Step only.
+  absl::flat_hash_map<std::string, Loaded> cache_;
+  std::string cache_version_;
+  size_t in_flight_ = 0;  // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;   // GUARDED_BY(mu_)
 };
 
 }  // namespace webhooks

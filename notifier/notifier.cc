@@ -23,15 +23,16 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       dispatcher_(options_.dispatch, options_.schedule, webhooks, deliveries, transport, clock,
                   [this](AttemptOutcome o) { Record(std::move(o)); }) {}
 
-void Notifier::Wake() {
+void Notifier::Wake(bool scan) {
   std::lock_guard<std::mutex> lock(wake_mu_);
   woken_ = true;
+  scan_ = scan_ || scan;
   wake_cv_.notify_all();
 }
 
 void Notifier::Stop() {
   stopping_ = true;
-  Wake();
+  Wake(true);
 }
 
 void Notifier::Record(AttemptOutcome outcome) {
@@ -40,7 +41,7 @@ void Notifier::Record(AttemptOutcome outcome) {
     to_record_.push_back(std::move(outcome));
     record_cv_.notify_one();
   }
-  Wake();  // the attempt freed its endpoint's slot: the next waiting delivery may start now
+  Wake(false);  // the attempt freed its endpoint's slot: the next waiting one may start now
 }
 
 void Notifier::RecorderLoop() {
@@ -54,7 +55,7 @@ void Notifier::RecorderLoop() {
     absl::Status st = deliveries_.RecordOutcomes(batch);
     if (st.ok()) {
       for (const AttemptOutcome& o : batch) dispatcher_.Forget(o.delivery.delivery_id);
-      Wake();
+      Wake(true);
     } else {
       LogError("cannot record attempt outcomes; retrying", st);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -73,7 +74,7 @@ void Notifier::FanoutLoop() {
       continue;
     }
     if (*n > 0) {
-      Wake();
+      Wake(true);
       continue;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_interval_ms));
@@ -83,13 +84,21 @@ void Notifier::FanoutLoop() {
 void Notifier::Run() {
   std::thread recorder([this] { RecorderLoop(); });
   std::thread fanout([this] { FanoutLoop(); });
+  // Scans of the due queue follow new deliveries (fan-out), committed outcomes (retries and
+  // released ids) and the poll interval (retries falling due); a completion alone only starts
+  // the next waiting delivery of its endpoint.
+  const auto poll = std::chrono::milliseconds(options_.poll_interval_ms);
+  auto last_scan = std::chrono::steady_clock::now();
+  bool scan = true;
   while (!stopping_) {
-    absl::StatusOr<size_t> started = dispatcher_.Step();
+    if (scan) last_scan = std::chrono::steady_clock::now();
+    absl::StatusOr<size_t> started = dispatcher_.Step(scan);
     if (!started.ok()) LogError("dispatch failed", started.status());
     std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
-                      [&] { return woken_; });
+    wake_cv_.wait_until(lock, last_scan + poll, [&] { return woken_; });
+    scan = scan_ || std::chrono::steady_clock::now() >= last_scan + poll;
     woken_ = false;
+    scan_ = false;
   }
   fanout.join();
   transport_.Drain(options_.stop_grace);

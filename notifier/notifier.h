@@ -47,7 +47,8 @@ class Notifier {
   void FanoutLoop();
   void RecorderLoop();
   void Record(AttemptOutcome outcome);
-  void Wake();
+  // Wakes the dispatch loop; `scan`: its next Step also takes due deliveries from the queue.
+  void Wake(bool scan);
 
   NotifierOptions options_;
   DeliveryStore& deliveries_;
@@ -60,6 +61,7 @@ class Notifier {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool woken_ = false;  // GUARDED_BY(wake_mu_)
+  bool scan_ = false;   // GUARDED_BY(wake_mu_)
 
   std::mutex record_mu_;
   std::condition_variable record_cv_;

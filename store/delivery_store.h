@@ -96,6 +96,10 @@ struct AttemptPage {
 struct AttemptOutcome {
   Attempt attempt;    // attempt.attempt == 0: no attempt was made (the delivery was cancelled)
   Delivery delivery;  // its next state (attempts, state, next_attempt_ms)
+  // The delivery's next_attempt_ms when the dispatcher took it from the due index (it was
+  // pending then). When set, the store removes that due entry without reading the stored
+  // delivery; only the notifier's dispatcher changes a pending delivery, so it is current.
+  std::optional<int64_t> taken_due_ms;
   std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
   bool clear_last_error = false;            // a success clears it, if it came from the same channel
   std::optional<std::pair<uint32_t, std::string>> disable_channel;

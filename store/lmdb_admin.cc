@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "store/account_codec.h"
-#include "store/delivery_codec.h"
+#include "store/delivery_record.h"
 #include "store/keys.h"
 #include "store/lmdb_txn.h"
 
@@ -82,7 +82,7 @@ absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_vie
     std::vector<Delivery> retry;
     lmdb::Cursor c(txn, deliveries);
     for (bool ok = c.Seek(MDB_FIRST); ok; ok = c.Seek(MDB_NEXT)) {
-      absl::StatusOr<Delivery> d = DecodeDelivery(c.value());
+      absl::StatusOr<Delivery> d = DecodeDeliveryRecord(c.value());
       if (!d.ok()) return d.status();
       if (d->state != DeliveryState::kFailed || d->webhook_id != webhook_id) continue;
       if (internal_id && d->internal_id != *internal_id) continue;
@@ -95,7 +95,7 @@ absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_vie
       d.state = DeliveryState::kPending;
       d.attempts = 0;
       d.next_attempt_ms = now_ms;
-      absl::Status s = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
+      absl::Status s = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d));
       if (s.ok()) s = lmdb::Put(txn, due, DueKey(now_ms, d.delivery_id), DueGroup(d));
       if (!s.ok()) return s;
       ++n;

@@ -3,7 +3,9 @@
 #include <limits>
 
 #include "common/crypto.h"
+#include "store/config_version.h"
 #include "store/delivery_codec.h"
+#include "store/delivery_record.h"
 #include "store/keys.h"
 #include "store/lmdb_txn.h"
 
@@ -22,7 +24,7 @@ std::string StateKey(std::string_view internal_id, std::string_view webhook_id) 
 }
 
 absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d) {
-  absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDelivery(d));
+  absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d));
   if (st.ok() && d.state == DeliveryState::kPending) {
     st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
   }
@@ -124,7 +126,7 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(int64_t now_ms, siz
       if (skip && skip(id, c.value())) continue;
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
       if (!raw.ok()) return raw.status();
-      absl::StatusOr<Delivery> d = DecodeDelivery(*raw);
+      absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
       out.push_back(*std::move(d));
     }
@@ -141,7 +143,7 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::GetDelivery(std::string_view deliver
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
     absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, delivery_id);
     if (!raw.ok()) return raw.status();
-    out = DecodeDelivery(*raw);
+    out = DecodeDeliveryRecord(*raw);
     return out.status();
   });
   if (!st.ok()) return st;
@@ -150,15 +152,8 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::GetDelivery(std::string_view deliver
 
 absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
   // attempt.attempt == 0: the delivery changes state without an attempt (e.g. cancelled).
-  // The delivery as stored now: its due entry (if any) must go before the new one is written.
-  absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, o.delivery.delivery_id);
-  if (!raw.ok()) return raw.status();
-  absl::StatusOr<Delivery> old = DecodeDelivery(*raw);
-  if (!old.ok()) return old.status();
-  if (old->state == DeliveryState::kPending) {
-    absl::Status st = lmdb::Del(txn, due_, DueKey(old->next_attempt_ms, old->delivery_id));
-    if (!st.ok() && !absl::IsNotFound(st)) return st;
-  }
+  // Its due entry (if any) must go before the new one is written.
+  if (absl::Status st = RemoveDueEntry(txn, o); !st.ok()) return st;
   if (absl::Status st = PutDelivery(txn, deliveries_, due_, o.delivery); !st.ok()) return st;
   if (o.attempt.attempt == 0) return absl::OkStatus();
   absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, kAttemptSeqKey, 1);
@@ -169,6 +164,24 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
   if (absl::Status st = lmdb::Put(txn, attempts_, akey, EncodeAttempt(o.attempt)); !st.ok()) {
     return st;
   }
+  return UpdateWebhookState(txn, o);
+}
+
+absl::Status LmdbDeliveryStore::RemoveDueEntry(MDB_txn* txn, const AttemptOutcome& o) {
+  std::optional<int64_t> due_ms = o.taken_due_ms;
+  if (!due_ms) {  // read the delivery as stored now
+    absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, o.delivery.delivery_id);
+    if (!raw.ok()) return raw.status();
+    absl::StatusOr<Delivery> old = DecodeDeliveryRecord(*raw);
+    if (!old.ok()) return old.status();
+    if (old->state != DeliveryState::kPending) return absl::OkStatus();
+    due_ms = old->next_attempt_ms;
+  }
+  absl::Status st = lmdb::Del(txn, due_, DueKey(*due_ms, o.delivery.delivery_id));
+  return st.ok() || absl::IsNotFound(st) ? absl::OkStatus() : st;
+}
+
+absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o) {
   if (!o.set_last_error && !o.clear_last_error && !o.disable_channel) return absl::OkStatus();
   std::string skey = StateKey(o.attempt.internal_id, o.attempt.webhook_id);
   WebhookDeliveryState state;
@@ -179,12 +192,22 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
   } else if (!absl::IsNotFound(sraw.status())) {
     return sraw.status();
   }
+  bool changed = false;
   if (o.clear_last_error && state.last_error &&
       state.last_error->channel_index == o.attempt.channel_index) {
     state.last_error.reset();
+    changed = true;
   }
-  if (o.set_last_error) state.last_error = o.set_last_error;
-  if (o.disable_channel) state.disabled_channels.push_back(*o.disable_channel);
+  if (o.set_last_error) {
+    state.last_error = o.set_last_error;
+    changed = true;
+  }
+  if (o.disable_channel) {
+    state.disabled_channels.push_back(*o.disable_channel);
+    if (absl::Status st = BumpConfigVersion(txn, meta_); !st.ok()) return st;
+    changed = true;
+  }
+  if (!changed) return absl::OkStatus();  // a success with nothing to clear writes nothing
   return lmdb::Put(txn, state_, skey, EncodeWebhookState(state));
 }
 
@@ -258,6 +281,7 @@ absl::StatusOr<bool> LmdbDeliveryStore::EnableChannels(std::string_view internal
     if (!state.ok()) return state.status();
     changed = !state->disabled_channels.empty();
     state->disabled_channels.clear();
+    if (absl::Status bump = BumpConfigVersion(txn, meta_); !bump.ok()) return bump;
     return lmdb::Put(txn, state_, key, EncodeWebhookState(*state));
   });
   if (!st.ok()) return st;

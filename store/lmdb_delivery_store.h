@@ -40,6 +40,10 @@ class LmdbDeliveryStore final : public DeliveryStore {
 
  private:
   absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o);
+  // Deletes the due entry the delivery had (o.taken_due_ms, or read from the stored record).
+  absl::Status RemoveDueEntry(MDB_txn* txn, const AttemptOutcome& o);
+  // Applies o's last_error / disabled-channel changes; writes only when something changes.
+  absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 
   LmdbEnv& env_;
   MDB_dbi meta_, deliveries_, due_, attempts_, state_, seen_;

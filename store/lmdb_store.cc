@@ -9,6 +9,7 @@
 #include "model/event_types.h"
 #include "model/webhook_codec.h"
 #include "store/account_codec.h"
+#include "store/config_version.h"
 #include "store/keys.h"
 #include "store/lmdb_txn.h"
 
@@ -139,6 +140,16 @@ absl::Status LmdbStore::CheckReadable() {
       [&](MDB_txn* txn) { return lmdb::GetCounter(txn, meta_, keys::kLastSeq).status(); });
 }
 
+absl::StatusOr<std::string> LmdbStore::ConfigVersion() {
+  absl::StatusOr<std::string> out;
+  absl::Status st = env_->Read([&](MDB_txn* txn) {
+    out = ReadConfigVersion(txn, meta_);
+    return out.status();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
 absl::Status LmdbStore::CreateWebhook(Webhook* webhook) {
   return env_->Write([&](MDB_txn* txn) -> absl::Status {
     absl::StatusOr<std::string> org = lmdb::Get(txn, orgs_, webhook->internal_id);
@@ -160,6 +171,7 @@ absl::Status LmdbStore::CreateWebhook(Webhook* webhook) {
                      webhook->webhook_id);
     }
     if (st.ok()) st = lmdb::AddCounter(txn, meta_, keys::Count(org_id), 1).status();
+    if (st.ok()) st = BumpConfigVersion(txn, meta_);
     return st;
   });
 }
@@ -215,6 +227,7 @@ absl::Status LmdbStore::ReplaceWebhook(const Webhook& webhook) {
         st = lmdb::Put(txn, names_, keys::Name(org_id, next.spec.webhook_name), next.webhook_id);
       }
     }
+    if (st.ok()) st = BumpConfigVersion(txn, meta_);
     return st;
   });
 }
@@ -229,6 +242,7 @@ absl::Status LmdbStore::DeleteWebhook(std::string_view internal_id, std::string_
       st = lmdb::Del(txn, names_, keys::Name(internal_id, old->spec.webhook_name), webhook_id);
     }
     if (st.ok()) st = lmdb::AddCounter(txn, meta_, keys::Count(internal_id), -1).status();
+    if (st.ok()) st = BumpConfigVersion(txn, meta_);
     return st;
   });
 }

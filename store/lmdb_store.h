@@ -34,6 +34,7 @@ class LmdbStore final : public AccountStore, public WebhookStore {
   absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
                                            const ListQuery& query) override;
   absl::Status CheckReadable() override;
+  absl::StatusOr<std::string> ConfigVersion() override;
 
   LmdbEnv& env() { return *env_; }
 

@@ -40,6 +40,11 @@ absl::StatusOr<ApiKeyRecord> MemoryStore::FindApiKey(std::string_view key_hash) 
   return it->second;
 }
 
+absl::StatusOr<std::string> MemoryStore::ConfigVersion() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::to_string(version_);
+}
+
 absl::Status MemoryStore::CreateWebhook(Webhook* webhook) {
   std::lock_guard<std::mutex> lock(mu_);
   if (orgs_.count(webhook->internal_id) == 0) return absl::NotFoundError("organization not found");
@@ -48,6 +53,7 @@ absl::Status MemoryStore::CreateWebhook(Webhook* webhook) {
   webhook->seq = next_seq_++;
   webhooks_[key] = *webhook;
   by_seq_[{webhook->internal_id, webhook->seq}] = webhook->webhook_id;
+  ++version_;
   return absl::OkStatus();
 }
 
@@ -79,6 +85,7 @@ absl::Status MemoryStore::ReplaceWebhook(const Webhook& webhook) {
   uint64_t seq = it->second.seq;
   it->second = webhook;
   it->second.seq = seq;
+  ++version_;
   return absl::OkStatus();
 }
 
@@ -88,6 +95,7 @@ absl::Status MemoryStore::DeleteWebhook(std::string_view internal_id, std::strin
   if (it == webhooks_.end()) return absl::NotFoundError("webhook not found");
   by_seq_.erase({std::string(internal_id), it->second.seq});
   webhooks_.erase(it);
+  ++version_;
   return absl::OkStatus();
 }
 

@@ -31,6 +31,7 @@ class MemoryStore final : public AccountStore, public WebhookStore {
   absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
                                            const ListQuery& query) override;
   absl::Status CheckReadable() override { return absl::OkStatus(); }
+  absl::StatusOr<std::string> ConfigVersion() override;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (internal_id, webhook_id)
@@ -41,6 +42,7 @@ class MemoryStore final : public AccountStore, public WebhookStore {
   std::map<Key, Webhook> webhooks_;
   std::map<std::pair<std::string, uint64_t>, std::string> by_seq_;  // (org, seq) -> webhook_id
   uint64_t next_seq_ = 1;
+  uint64_t version_ = 0;  // counts webhook writes
 };
 
 }  // namespace webhooks

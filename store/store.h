@@ -91,6 +91,10 @@ class WebhookStore {
 
   // OK when the store can be read (for /healthz).
   virtual absl::Status CheckReadable() = 0;
+  // A token that changes whenever any webhook changes (and, in the LMDB store, whenever a
+  // webhook's disabled channels change: store/config_version.h). Equal tokens mean that webhooks
+  // read before are still current.
+  virtual absl::StatusOr<std::string> ConfigVersion() = 0;
 };
 
 }  // namespace webhooks

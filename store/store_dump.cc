@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/delivery_codec.h"
+#include "store/delivery_record.h"
 #include "store/lmdb_txn.h"
 
 namespace webhooks {
@@ -87,7 +89,10 @@ absl::Status DumpState(MDB_txn* txn, LmdbEnv& env, LineSink& sink) {
     absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries, c.key().substr(8));
     if (absl::IsNotFound(raw.status())) continue;  // tolerated: nothing to send
     if (!raw.ok()) return raw.status();
-    if (absl::Status st = sink.Write(Kind::kDelivery, dump::DeliveryLine(*raw)); !st.ok())
+    absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
+    if (!d.ok()) return d.status();
+    if (absl::Status st = sink.Write(Kind::kDelivery, dump::DeliveryLine(EncodeDelivery(*d)));
+        !st.ok())
       return st;
   }
   if (!c.status().ok()) return c.status();

@@ -6,6 +6,8 @@
 #include <map>
 
 #include "model/event_types.h"
+#include "store/config_version.h"
+#include "store/delivery_record.h"
 #include "store/dump_reader.h"
 #include "store/keys.h"
 #include "store/lmdb_txn.h"
@@ -70,7 +72,7 @@ absl::Status PutRecord(MDB_txn* txn, const Dbs& dbs, const dump::Record& r,
       return PutWebhook(txn, dbs, dump::StoredWebhookOf(r));
     case Kind::kDelivery: {
       const Delivery& d = r.delivery;
-      absl::Status st = lmdb::Put(txn, dbs.deliveries, d.delivery_id, r.stored);
+      absl::Status st = lmdb::Put(txn, dbs.deliveries, d.delivery_id, EncodeDeliveryRecord(d));
       if (st.ok() && d.state == DeliveryState::kPending) {
         st = lmdb::Put(txn, dbs.due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
       }
@@ -187,6 +189,7 @@ absl::Status Apply(MDB_txn* txn, LmdbEnv& env, const std::string& path, const Du
   for (auto it = counts.begin(); st.ok() && it != counts.end(); ++it) {
     st = lmdb::Put(txn, dbs.meta, keys::Count(it->first), keys::EncodeU64(it->second));
   }
+  if (st.ok()) st = BumpConfigVersion(txn, dbs.meta);  // a live notifier re-reads webhooks
   return st;
 }
 

@@ -233,5 +233,57 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
 }
 
+// The dispatcher keeps webhooks decoded between Steps; a change made after it cached one (a
+// pause through the API, a channel disabled by a 410) must still stop the next delivery.
+TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
+  std::string id = AddWebhook("https://8.8.8.8/x", {"*"});
+  for (int i = 0; i < 3; ++i) Emit("object.created");
+  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+  while (*fanout.Step() > 0) {
+  }
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.max_admit_per_step = 1;
+  std::vector<AttemptOutcome> outcomes;
+  std::mutex mu;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        [&](AttemptOutcome o) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          outcomes.push_back(std::move(o));
+                        });
+  auto record = [&] {
+    std::vector<AttemptOutcome> done;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      done.swap(outcomes);
+    }
+    EXPECT_OK(deliveries_->RecordOutcomes(done));
+    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
+    return done;
+  };
+  // First delivery: sent, answered 410, which disables the channel.
+  ASSERT_TRUE(dispatcher.Step().ok());
+  ASSERT_EQ(transport.Answer("https://8.8.8.8", 410), 1);
+  ASSERT_EQ(record().size(), 1u);
+  // Second: the cached webhook is stale (its channel is now disabled): cancelled, not sent.
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 0u);
+  std::vector<AttemptOutcome> done = record();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
+  // A PUT re-enables the channel; then a pause: the third is cancelled because of the pause.
+  ASSERT_OK(deliveries_->EnableChannels(org_, id).status());
+  absl::StatusOr<Webhook> w = store_->GetWebhook(org_, id);
+  ASSERT_OK(w.status());
+  w->spec.is_active = false;
+  ASSERT_OK(store_->ReplaceWebhook(*w));
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 0u);
+  done = record();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -1,0 +1,170 @@
+// The binary storage form of deliveries (store/delivery_record.h), how RecordOutcomes uses the
+// dispatcher's copy of a delivery, and the configuration version (store/config_version.h) that
+// lets the notifier keep webhooks decoded between steps.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/delivery_codec.h"
+#include "store/delivery_record.h"
+#include "store/lmdb_delivery_store.h"
+#include "store/lmdb_store.h"
+#include "store/lmdb_txn.h"
+#include "tests/test_util.h"
+
+namespace webhooks {
+namespace {
+
+using ::webhooks::testing::TempDir;
+
+constexpr char kOrg[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
+
+Delivery Sample() {
+  Delivery d;
+  d.internal_id = kOrg;
+  d.webhook_id = "wh_aaaaaaaaaa";
+  d.channel_index = 2;
+  d.target_index = 1;
+  d.event_id = "evt_1";
+  d.event_type = "object.created";
+  d.delivery_id = DeliveryId(kOrg, d.event_id, d.webhook_id, 2, 1);
+  d.envelope_json = R"({"event_id":"evt_1","metadata":{"quote":"\"a\"","nul":"\u0000"}})";
+  d.state = DeliveryState::kPending;
+  d.attempts = 3;
+  d.next_attempt_ms = 1'700'000'000'123;
+  d.created_at = "2026-01-01T00:00:00Z";
+  return d;
+}
+
+TEST(DeliveryRecordTest, RoundTripsEveryField) {
+  const Delivery d = Sample();
+  std::string record = EncodeDeliveryRecord(d);
+  EXPECT_EQ(record.front(), '\x01');
+  absl::StatusOr<Delivery> back = DecodeDeliveryRecord(record);
+  ASSERT_OK(back.status());
+  EXPECT_EQ(*back, d);
+}
+
+TEST(DeliveryRecordTest, ReadsTheJsonFormOfOlderStores) {
+  const Delivery d = Sample();
+  absl::StatusOr<Delivery> back = DecodeDeliveryRecord(EncodeDelivery(d));
+  ASSERT_OK(back.status());
+  EXPECT_EQ(*back, d);
+}
+
+TEST(DeliveryRecordTest, DamageIsDataLoss) {
+  const std::string record = EncodeDeliveryRecord(Sample());
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{5}, record.size() / 2, record.size() - 1}) {
+    EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord(record.substr(0, cut)).status())) << cut;
+  }
+  EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord(record + "x").status()));
+  EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord("\x02" + record.substr(1)).status()));
+  std::string bad_state = record;
+  bad_state[bad_state.size() - 8 - 4 - 1] = 9;  // the state byte precedes attempts and due ms
+  EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord(bad_state).status()));
+}
+
+class DeliveryOutcomeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = LmdbStore::Open(dir_.path());
+    ASSERT_OK(s.status());
+    store_ = *std::move(s);
+    deliveries_ = std::make_unique<LmdbDeliveryStore>(store_->env());
+    ASSERT_OK(deliveries_->Enqueue({Sample()}, {}, std::nullopt));
+  }
+  std::string Version() { return store_->ConfigVersion().value_or("error"); }
+  AttemptOutcome Outcome(DeliveryState state) {
+    AttemptOutcome o;
+    o.delivery = Sample();
+    o.taken_due_ms = o.delivery.next_attempt_ms;
+    o.delivery.state = state;
+    o.delivery.attempts += 1;
+    o.attempt.internal_id = kOrg;
+    o.attempt.webhook_id = o.delivery.webhook_id;
+    o.attempt.delivery_id = o.delivery.delivery_id;
+    o.attempt.channel_index = o.delivery.channel_index;
+    o.attempt.attempt = o.delivery.attempts;
+    o.attempt.status = state == DeliveryState::kSucceeded ? "succeeded" : "failed";
+    return o;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<LmdbStore> store_;
+  std::unique_ptr<LmdbDeliveryStore> deliveries_;
+};
+
+TEST_F(DeliveryOutcomeTest, TheDispatchersCopyStandsInForTheStoredRecord) {
+  // Damage the stored record: an outcome that carries taken_due_ms must not need to read it.
+  ASSERT_OK(store_->env().Write([&](MDB_txn* txn) {
+    return lmdb::Put(txn, store_->env().dbi("deliveries"), Sample().delivery_id, "garbage");
+  }));
+  std::vector<AttemptOutcome> outcomes = {Outcome(DeliveryState::kSucceeded)};
+  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);  // the due entry went
+  absl::StatusOr<Delivery> stored = deliveries_->GetDelivery(Sample().delivery_id);
+  ASSERT_OK(stored.status());
+  EXPECT_EQ(stored->state, DeliveryState::kSucceeded);
+
+  // Without taken_due_ms the store reads the record, and reports the damage.
+  ASSERT_OK(store_->env().Write([&](MDB_txn* txn) {
+    return lmdb::Put(txn, store_->env().dbi("deliveries"), Sample().delivery_id, "garbage");
+  }));
+  outcomes = {Outcome(DeliveryState::kSucceeded)};
+  outcomes[0].taken_due_ms.reset();
+  EXPECT_TRUE(absl::IsDataLoss(deliveries_->RecordOutcomes(outcomes)));
+}
+
+TEST_F(DeliveryOutcomeTest, DisablingAndEnablingAChannelChangeTheConfigVersion) {
+  const std::string v0 = Version();
+  std::vector<AttemptOutcome> ok = {Outcome(DeliveryState::kSucceeded)};
+  ok[0].clear_last_error = true;
+  ASSERT_OK(deliveries_->RecordOutcomes(ok));
+  EXPECT_EQ(Version(), v0);  // a success changes no configuration
+  absl::StatusOr<WebhookDeliveryState> state =
+      deliveries_->GetWebhookState(kOrg, Sample().webhook_id);
+  ASSERT_OK(state.status());
+  EXPECT_FALSE(state->last_error.has_value());
+
+  std::vector<AttemptOutcome> gone = {Outcome(DeliveryState::kFailed)};
+  gone[0].disable_channel = std::make_pair(2u, std::string("410 Gone"));
+  ASSERT_OK(deliveries_->RecordOutcomes(gone));
+  const std::string v1 = Version();
+  EXPECT_NE(v1, v0);
+  EXPECT_EQ(deliveries_->GetWebhookState(kOrg, Sample().webhook_id)->disabled_channels.size(), 1u);
+
+  absl::StatusOr<bool> enabled = deliveries_->EnableChannels(kOrg, Sample().webhook_id);
+  ASSERT_OK(enabled.status());
+  EXPECT_TRUE(*enabled);
+  EXPECT_NE(Version(), v1);
+}
+
+TEST_F(DeliveryOutcomeTest, WebhookWritesChangeTheConfigVersion) {
+  ASSERT_OK(store_->CreateOrganization({kOrg, "o", "2026-01-01T00:00:00Z"}));
+  Webhook w;
+  w.webhook_id = "wh_bbbbbbbbbb";
+  w.internal_id = kOrg;
+  w.spec.webhook_name = "w";
+  w.spec.event_types = {"*"};
+  HttpChannel http;
+  http.url = "https://8.8.8.8/x";
+  w.spec.channels.push_back(http);
+  w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
+  std::vector<std::string> seen = {Version()};
+  ASSERT_OK(store_->CreateWebhook(&w));
+  seen.push_back(Version());
+  w.spec.is_active = false;
+  ASSERT_OK(store_->ReplaceWebhook(w));
+  seen.push_back(Version());
+  ASSERT_OK(store_->DeleteWebhook(kOrg, w.webhook_id));
+  seen.push_back(Version());
+  EXPECT_EQ(seen[0], "");  // none written yet
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_NE(seen[i], seen[i - 1]) << i;
+  // A failed write changes nothing.
+  EXPECT_FALSE(store_->DeleteWebhook(kOrg, w.webhook_id).ok());
+  EXPECT_EQ(Version(), seen.back());
+}
+
+}  // namespace
+}  // namespace webhooks
