@@ -146,7 +146,7 @@ run_child() {
 }
 
 # --- install and build ---------------------------------------------------------------------
-wh_install_deps wrk
+wh_install_deps wrk time
 for c in wrk nginx curl python3; do command -v "$c" >/dev/null || die "$c is not installed"; done
 
 log "building (Release) into $BUILD_DIR"
@@ -326,10 +326,12 @@ declare -A VAL
 
 # --- 1. delivery ceiling --------------------------------------------------------------------
 log "ceiling: curl_multi_ceiling $CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL"
-run_child "$ROOT/ceiling.out" timeout -k 5 300 "$CEIL_BIN" --url "$RECV_URL" --count "$CEILING_N" \
+run_child "$ROOT/ceiling.out" /usr/bin/time -f 'cpu_seconds %U %S' -a -o "$ROOT/ceiling.out" \
+  timeout -k 5 300 "$CEIL_BIN" --url "$RECV_URL" --count "$CEILING_N" \
   --concurrency "$CONCURRENCY" || die "curl_multi_ceiling failed (see $ROOT/ceiling.out)"
 VAL[ceiling]="$(awk '$1 == "requests_per_sec" {print $2}' "$ROOT/ceiling.out")"
-log "  ${VAL[ceiling]} req/s"
+log "  ${VAL[ceiling]} req/s, client CPU $(awk -v n="$CEILING_N" '$1 == "cpu_seconds" {
+  printf "%.2f s (%.0f us per request)", $2 + $3, ($2 + $3) * 1e6 / n}' "$ROOT/ceiling.out")"
 
 # --- 2./3. API GET ceiling and API appends -----------------------------------------------------
 # Results come back in RESULT (not through $(...): a subshell would hide started processes from

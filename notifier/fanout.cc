@@ -10,7 +10,7 @@
 
 namespace webhooks {
 
-std::vector<Delivery> DeliveriesFor(const Event& event, const Webhook& webhook,
+std::vector<Delivery> DeliveriesFor(const Event& event, uint64_t position, const Webhook& webhook,
                                     const std::vector<uint32_t>& disabled, int64_t due_ms,
                                     const std::string& created_at) {
   std::vector<Delivery> out;
@@ -20,7 +20,8 @@ std::vector<Delivery> DeliveriesFor(const Event& event, const Webhook& webhook,
     size_t targets = TargetCount(webhook.spec.channels[ch]);
     for (uint32_t t = 0; t < targets; ++t) {
       Delivery d;
-      d.delivery_id = DeliveryId(event.internal_id, event.event_id, webhook.webhook_id, ch, t);
+      d.delivery_id =
+          DeliveryId(position, event.internal_id, event.event_id, webhook.webhook_id, ch, t);
       d.internal_id = event.internal_id;
       d.webhook_id = webhook.webhook_id;
       d.channel_index = ch;
@@ -36,22 +37,49 @@ std::vector<Delivery> DeliveriesFor(const Event& event, const Webhook& webhook,
   return out;
 }
 
-absl::Status Fanout::Collect(const Event& event, int64_t now_ms, std::vector<Delivery>& out) {
+absl::StatusOr<Fanout::Matching> Fanout::LoadMatching(const std::string& internal_id,
+                                                      std::optional<int> type_index) {
   ListQuery q;
   q.limit = std::numeric_limits<size_t>::max();
   q.is_active = true;
-  q.event_type_index = EventTypeIndex(event.event_type);
-  absl::StatusOr<WebhookPage> page = webhooks_.ListWebhooks(event.internal_id, q);
+  q.event_type_index = type_index;
+  absl::StatusOr<WebhookPage> page = webhooks_.ListWebhooks(internal_id, q);
   if (!page.ok()) return page.status();
-  std::string created_at = FormatTimestamp(clock_());
-  for (const Webhook& w : page->items) {
+  Matching out;
+  for (Webhook& w : page->items) {
     absl::StatusOr<WebhookDeliveryState> state =
-        deliveries_.GetWebhookState(event.internal_id, w.webhook_id);
+        deliveries_.GetWebhookState(internal_id, w.webhook_id);
     if (!state.ok()) return state.status();
     std::vector<uint32_t> disabled;
     for (const auto& [index, why] : state->disabled_channels) disabled.push_back(index);
+    out.emplace_back(std::move(w), std::move(disabled));
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const Fanout::Matching>> Fanout::Find(const Event& event) {
+  const std::optional<int> type_index = EventTypeIndex(event.event_type);
+  std::string key = event.internal_id + "/" + std::to_string(type_index.value_or(-1));
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  absl::StatusOr<Matching> loaded = LoadMatching(event.internal_id, type_index);
+  if (!loaded.ok()) return loaded.status();
+  auto matching = std::make_shared<const Matching>(*std::move(loaded));
+  if (cached_webhooks_ + matching->size() <= max_cached_) {
+    cached_webhooks_ += matching->size();
+    cache_.emplace(std::move(key), matching);
+  }
+  return matching;
+}
+
+absl::Status Fanout::Collect(const Event& event, uint64_t position, int64_t now_ms,
+                             std::vector<Delivery>& out) {
+  absl::StatusOr<std::shared_ptr<const Matching>> matching = Find(event);
+  if (!matching.ok()) return matching.status();
+  std::string created_at = FormatTimestamp(clock_());
+  for (const auto& [webhook, disabled] : **matching) {
     int64_t due = now_ms + schedule_.DelayMs(0, 0.5).value_or(0);
-    std::vector<Delivery> ds = DeliveriesFor(event, w, disabled, due, created_at);
+    std::vector<Delivery> ds = DeliveriesFor(event, position, webhook, disabled, due, created_at);
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }
   return absl::OkStatus();
@@ -63,6 +91,14 @@ absl::StatusOr<size_t> Fanout::Step() {
   absl::StatusOr<std::vector<LogRecord>> records = log_.Read(*cursor, batch_);
   if (!records.ok()) return records.status();
   if (records->empty()) return 0;
+  // After the read: a webhook change made before any of these events was appended is seen.
+  absl::StatusOr<std::string> version = webhooks_.ConfigVersion();
+  if (!version.ok()) return version.status();
+  if (*version != cache_version_) {
+    cache_.clear();
+    cached_webhooks_ = 0;
+    cache_version_ = *std::move(version);
+  }
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
   std::vector<Delivery> out;
@@ -85,7 +121,7 @@ absl::StatusOr<size_t> Fanout::Step() {
       if (*dup || !seen_here.insert(key).second) continue;  // acknowledged, delivered once
       seen.push_back(key);
     }
-    if (absl::Status st = Collect(*event, now_ms, out); !st.ok()) return st;
+    if (absl::Status st = Collect(*event, rec.position, now_ms, out); !st.ok()) return st;
   }
   absl::Status st = deliveries_.Enqueue(out, seen, records->back().next_position);
   if (!st.ok()) return st;

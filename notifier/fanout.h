@@ -8,8 +8,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/time_format.h"
 #include "eventlog/event_log.h"
@@ -20,29 +24,41 @@
 
 namespace webhooks {
 
-// The deliveries `event` produces for `webhook` (skipping `disabled` channel indexes), due at
-// `due_ms`.
-std::vector<Delivery> DeliveriesFor(const Event& event, const Webhook& webhook,
+// The deliveries `event` (at log position `position`) produces for `webhook` (skipping
+// `disabled` channel indexes), due at `due_ms`.
+std::vector<Delivery> DeliveriesFor(const Event& event, uint64_t position, const Webhook& webhook,
                                     const std::vector<uint32_t>& disabled, int64_t due_ms,
                                     const std::string& created_at);
 
 class Fanout {
  public:
+  // `max_cached_webhooks`: matching webhooks kept decoded between batches while the store's
+  // ConfigVersion stays the same (an organization with more is read for every event).
   Fanout(WebhookStore& webhooks, DeliveryStore& deliveries, EventSource& log,
-         const RetrySchedule& schedule, Clock clock, size_t batch = 256)
+         const RetrySchedule& schedule, Clock clock, size_t batch = 256,
+         size_t max_cached_webhooks = 10000)
       : webhooks_(webhooks),
         deliveries_(deliveries),
         log_(log),
         schedule_(schedule),
         clock_(std::move(clock)),
-        batch_(batch) {}
+        batch_(batch),
+        max_cached_(max_cached_webhooks) {}
 
   // Reads and queues one batch. Returns the number of log records consumed (0 at the end of
   // the log). DataLoss when the log is damaged at the cursor.
   absl::StatusOr<size_t> Step();
 
  private:
-  absl::Status Collect(const Event& event, int64_t now_ms, std::vector<Delivery>& out);
+  // The active webhooks of an organization that receive one event type, with the channel
+  // indexes a 410 disabled.
+  using Matching = std::vector<std::pair<Webhook, std::vector<uint32_t>>>;
+  absl::StatusOr<Matching> LoadMatching(const std::string& internal_id,
+                                        std::optional<int> type_index);
+  // The cached (or freshly loaded) Matching for the event's organization and type.
+  absl::StatusOr<std::shared_ptr<const Matching>> Find(const Event& event);
+  absl::Status Collect(const Event& event, uint64_t position, int64_t now_ms,
+                       std::vector<Delivery>& out);
 
   WebhookStore& webhooks_;
   DeliveryStore& deliveries_;
@@ -50,6 +66,12 @@ class Fanout {
   const RetrySchedule& schedule_;
   Clock clock_;
   size_t batch_;
+  size_t max_cached_;
+  // "<internal_id>/<type index>" -> Matching, valid for cache_version_; read after each batch
+  // of records, so every change made before an event was appended is seen.
+  absl::flat_hash_map<std::string, std::shared_ptr<const Matching>> cache_;
+  size_t cached_webhooks_ = 0;
+  std::string cache_version_;
 };
 
 }  // namespace webhooks

@@ -25,6 +25,7 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
 
 void Notifier::Wake(bool scan) {
   std::lock_guard<std::mutex> lock(wake_mu_);
+  if (woken_ && (scan_ || !scan)) return;  // already woken for this: no second futex wake
   woken_ = true;
   scan_ = scan_ || scan;
   wake_cv_.notify_all();
@@ -39,7 +40,8 @@ void Notifier::Record(AttemptOutcome outcome) {
   {
     std::lock_guard<std::mutex> lock(record_mu_);
     to_record_.push_back(std::move(outcome));
-    record_cv_.notify_one();
+    // The recorder takes the whole queue at once: it needs waking only for the first one.
+    if (to_record_.size() == 1) record_cv_.notify_one();
   }
   Wake(false);  // the attempt freed its endpoint's slot: the next waiting one may start now
 }

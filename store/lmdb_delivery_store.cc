@@ -42,12 +42,13 @@ std::string DueGroup(const Delivery& d) {
   return d.webhook_id + "/" + std::to_string(d.channel_index);
 }
 
-std::string DeliveryId(std::string_view internal_id, std::string_view event_id,
+std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string_view event_id,
                        std::string_view webhook_id, uint32_t channel_index, uint32_t target_index) {
   std::string material = std::string(internal_id) + "\n" + std::string(event_id) + "\n" +
                          std::string(webhook_id) + "\n" + std::to_string(channel_index) + "\n" +
                          std::to_string(target_index);
-  return "msg_" + HexEncode(Sha256(material)).substr(0, 24);
+  std::string big_endian = keys::EncodeU64(order);  // 8 bytes; the low 6 lead the id
+  return "msg_" + HexEncode(big_endian.substr(2)) + HexEncode(Sha256(material)).substr(0, 12);
 }
 
 LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)

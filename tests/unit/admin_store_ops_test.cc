@@ -50,7 +50,7 @@ TEST(AdminStoreOpsTest, RetryRequeuesOnlyFailedDeliveriesOfTheWebhook) {
     d.internal_id = kOrg;
     d.webhook_id = i < 3 ? "wh_aaaaaaaaaa" : "wh_bbbbbbbbbb";
     d.event_id = "evt_" + std::to_string(i);
-    d.delivery_id = DeliveryId(kOrg, d.event_id, d.webhook_id, 0, 0);
+    d.delivery_id = DeliveryId(0, kOrg, d.event_id, d.webhook_id, 0, 0);
     d.envelope_json = "{}";
     d.created_at = i == 0 ? "2024-01-01T00:00:00Z" : "2025-01-01T00:00:00Z";
     ds.push_back(d);

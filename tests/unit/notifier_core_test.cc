@@ -197,6 +197,28 @@ TEST_F(NotifierCoreTest, FanoutQueuesMatchingActiveWebhooksOnceAndMovesTheCursor
   EXPECT_EQ(*deliveries_->PendingCount(), 4u);
 }
 
+// The fan-out keeps matching webhooks decoded between batches; webhooks created or paused since
+// must count for the events appended after the change.
+TEST_F(NotifierCoreTest, FanoutSeesWebhookChangesMadeAfterItCachedTheOrganization) {
+  std::string a = AddWebhook("https://8.8.8.8/a", {"object.created"});
+  Emit("object.created");
+  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+  ASSERT_EQ(*fanout.Step(), 1u);
+  EXPECT_EQ(*deliveries_->PendingCount(), 1u);
+  std::string b = AddWebhook("https://8.8.8.8/b", {"*"});
+  absl::StatusOr<Webhook> wa = store_->GetWebhook(org_, a);
+  ASSERT_OK(wa.status());
+  wa->spec.is_active = false;
+  ASSERT_OK(store_->ReplaceWebhook(*wa));
+  Emit("object.created");
+  ASSERT_EQ(*fanout.Step(), 1u);
+  absl::StatusOr<std::vector<Delivery>> due = deliveries_->Due(INT64_MAX, 10, nullptr, nullptr);
+  ASSERT_OK(due.status());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].webhook_id, a);  // the first event, before the change
+  EXPECT_EQ((*due)[1].webhook_id, b);  // the second: b only (a is paused)
+}
+
 TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   AddWebhook("https://8.8.8.8/x", {"*"});
   AddWebhook("https://1.1.1.1/x", {"*"});

@@ -28,7 +28,7 @@ Delivery Sample() {
   d.target_index = 1;
   d.event_id = "evt_1";
   d.event_type = "object.created";
-  d.delivery_id = DeliveryId(kOrg, d.event_id, d.webhook_id, 2, 1);
+  d.delivery_id = DeliveryId(0, kOrg, d.event_id, d.webhook_id, 2, 1);
   d.envelope_json = R"({"event_id":"evt_1","metadata":{"quote":"\"a\"","nul":"\u0000"}})";
   d.state = DeliveryState::kPending;
   d.attempts = 3;
@@ -63,6 +63,19 @@ TEST(DeliveryRecordTest, DamageIsDataLoss) {
   std::string bad_state = record;
   bad_state[bad_state.size() - 8 - 4 - 1] = 9;  // the state byte precedes attempts and due ms
   EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord(bad_state).status()));
+}
+
+TEST(DeliveryIdTest, LedByTheOrderSoSuccessiveEventsAreStoredTogether) {
+  const std::string a = DeliveryId(0x0102030405, kOrg, "evt_b", "wh_aaaaaaaaaa", 0, 0);
+  EXPECT_EQ(a, DeliveryId(0x0102030405, kOrg, "evt_b", "wh_aaaaaaaaaa", 0, 0));  // stable
+  EXPECT_EQ(a.size(), 4u + 24u);
+  EXPECT_EQ(a.substr(0, 16), "msg_000102030405");
+  // Later events sort after earlier ones whatever their ids; every input changes the hash part.
+  EXPECT_LT(a, DeliveryId(0x0102030406, kOrg, "evt_a", "wh_aaaaaaaaaa", 0, 0));
+  EXPECT_NE(a, DeliveryId(0x0102030405, kOrg, "evt_c", "wh_aaaaaaaaaa", 0, 0));
+  EXPECT_NE(a, DeliveryId(0x0102030405, kOrg, "evt_b", "wh_bbbbbbbbbb", 0, 0));
+  EXPECT_NE(a, DeliveryId(0x0102030405, kOrg, "evt_b", "wh_aaaaaaaaaa", 1, 0));
+  EXPECT_NE(a, DeliveryId(0x0102030405, kOrg, "evt_b", "wh_aaaaaaaaaa", 0, 1));
 }
 
 class DeliveryOutcomeTest : public ::testing::Test {

@@ -29,7 +29,7 @@ class DueScanTest : public ::testing::Test {
       d.internal_id = kOrg;
       d.webhook_id = "wh_aaaaaaaaaa";
       d.event_id = "evt_" + std::to_string(i);
-      d.delivery_id = DeliveryId(kOrg, d.event_id, d.webhook_id, 0, 0);
+      d.delivery_id = DeliveryId(0, kOrg, d.event_id, d.webhook_id, 0, 0);
       d.envelope_json = "{}";
       d.created_at = "2025-01-01T00:00:00Z";
       d.next_attempt_ms = 1000 + i;
