@@ -13,7 +13,7 @@ WH_DEPS=(
   libfcgi-dev libfcgi-bin
   liblmdb-dev lmdb-utils
   rapidjson-dev libboost-program-options-dev libabsl-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libcmark-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libcmark-dev libjemalloc-dev
   python3 python3-aiosmtpd
   libgtest-dev libsystemd-dev
   nginx-light
