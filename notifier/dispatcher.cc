@@ -206,8 +206,7 @@ void Dispatcher::Admit(Delivery d) {
 }
 
 // Debian's absl::string_view is its own type, hence the conversions.
-bool Dispatcher::SkipLocked(std::string_view id, std::string_view group) {
-  if (known_.contains(absl::string_view(id.data(), id.size()))) return true;
+bool Dispatcher::GroupFullLocked(std::string_view group) {
   if (group.empty()) return false;
   auto g = group_endpoint_.find(absl::string_view(group.data(), group.size()));
   if (g == group_endpoint_.end()) return false;
@@ -216,13 +215,24 @@ bool Dispatcher::SkipLocked(std::string_view id, std::string_view group) {
 }
 
 absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan) {
-  absl::StatusOr<std::vector<Delivery>> due = deliveries_.Due(
-      NowMs(), room,
-      [this](std::string_view id, std::string_view group) {
-        std::lock_guard<std::mutex> lock(mu_);
-        return SkipLocked(id, group);
-      },
-      scan);
+  absl::StatusOr<std::vector<Delivery>> due;
+  {
+    // One lock for the whole scan (its entries are checked back to back), and the answer for
+    // a group is reused while the entries of one group follow each other.
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string last_group;
+    bool last_full = false;
+    due = deliveries_.Due(
+        NowMs(), room,
+        [&](std::string_view id, std::string_view group) {
+          if (group.empty() || group != last_group) {
+            last_group.assign(group);
+            last_full = GroupFullLocked(group);
+          }
+          return last_full || known_.contains(absl::string_view(id.data(), id.size()));
+        },
+        scan);
+  }
   if (!due.ok()) return due.status();
   for (Delivery& d : *due) Admit(std::move(d));
   return due->size();

@@ -103,9 +103,9 @@ class Dispatcher {
   OutcomeSink sink_;
 
   std::mutex mu_;
-  // True when the due entry (id, group) is not to be read now: known here, or its endpoint has
-  // a full waiting queue. REQUIRES: mu_ held.
-  bool SkipLocked(std::string_view id, std::string_view group);
+  // True when the group's (DueGroup) endpoint has a full waiting queue: its due entries are
+  // passed over without being read. REQUIRES: mu_ held.
+  bool GroupFullLocked(std::string_view group);
   // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
   absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan);
 

@@ -6,6 +6,13 @@
 namespace webhooks {
 namespace {
 
+// A small batch of outcomes waits this long for company: one commit (and fsync) then records
+// more of them. Bounded by kFullBatch.
+constexpr auto kRecordLinger = std::chrono::milliseconds(2);
+constexpr size_t kFullBatch = 512;
+// Scans of the due queue are at least this far apart: requests in between are merged.
+constexpr auto kMinScanGap = std::chrono::milliseconds(2);
+
 void LogError(const char* what, const absl::Status& st) {
   std::fprintf(stderr, "level=error msg=\"%s\" error=\"%s\"\n", what,
                std::string(st.message()).c_str());
@@ -40,8 +47,9 @@ void Notifier::Record(AttemptOutcome outcome) {
   {
     std::lock_guard<std::mutex> lock(record_mu_);
     to_record_.push_back(std::move(outcome));
-    // The recorder takes the whole queue at once: it needs waking only for the first one.
-    if (to_record_.size() == 1) record_cv_.notify_one();
+    // The recorder takes the whole queue at once: it needs waking for the first one, and once
+    // the batch is full.
+    if (to_record_.size() == 1 || to_record_.size() == kFullBatch) record_cv_.notify_one();
   }
   Wake(false);  // the attempt freed its endpoint's slot: the next waiting one may start now
 }
@@ -51,6 +59,8 @@ void Notifier::RecorderLoop() {
   for (;;) {
     record_cv_.wait(lock, [&] { return !to_record_.empty() || recorder_done_; });
     if (to_record_.empty()) return;
+    record_cv_.wait_for(lock, kRecordLinger,
+                        [&] { return to_record_.size() >= kFullBatch || recorder_done_; });
     std::vector<AttemptOutcome> batch;
     batch.swap(to_record_);
     lock.unlock();
@@ -89,16 +99,22 @@ void Notifier::Run() {
   // Scans of the due queue follow new deliveries (fan-out), committed outcomes (retries and
   // released ids) and the poll interval (retries falling due); a completion alone only starts
   // the next waiting delivery of its endpoint.
+  using Steady = std::chrono::steady_clock;
   const auto poll = std::chrono::milliseconds(options_.poll_interval_ms);
-  auto last_scan = std::chrono::steady_clock::now();
-  bool scan = true;
+  Steady::time_point last_scan = Steady::now() - poll;
+  bool scan_pending = true;
   while (!stopping_) {
-    if (scan) last_scan = std::chrono::steady_clock::now();
+    const bool scan = scan_pending && Steady::now() >= last_scan + kMinScanGap;
+    if (scan) {
+      last_scan = Steady::now();
+      scan_pending = false;
+    }
     absl::StatusOr<size_t> started = dispatcher_.Step(scan);
     if (!started.ok()) LogError("dispatch failed", started.status());
     std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_until(lock, last_scan + poll, [&] { return woken_; });
-    scan = scan_ || std::chrono::steady_clock::now() >= last_scan + poll;
+    wake_cv_.wait_until(lock, last_scan + (scan_pending ? kMinScanGap : poll),
+                        [&] { return woken_; });
+    scan_pending = scan_pending || scan_ || Steady::now() >= last_scan + poll;
     woken_ = false;
     scan_ = false;
   }
