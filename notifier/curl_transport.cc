@@ -60,7 +60,8 @@ size_t OnUpload(char* buf, size_t size, size_t n, void* user) {
   return len;
 }
 
-// "host:port:address" for CURLOPT_RESOLVE, from the URL and the vetted address.
+// "host:port:address" for CURLOPT_RESOLVE, from the URL and the vetted address; "" when the
+// URL's host is that address already (an IP literal needs no pinning: nothing is resolved).
 std::string ResolveEntry(const std::string& url, const std::string& address) {
   CURLU* u = curl_url();
   std::string entry;
@@ -72,7 +73,7 @@ std::string ResolveEntry(const std::string& url, const std::string& address) {
     std::string h = host;
     if (!h.empty() && h.front() == '[') h = h.substr(1, h.size() - 2);
     bool v6 = address.find(':') != std::string::npos;
-    entry = h + ":" + port + ":" + (v6 ? "[" + address + "]" : address);
+    if (h != address) entry = h + ":" + port + ":" + (v6 ? "[" + address + "]" : address);
   }
   curl_free(host);
   curl_free(port);
@@ -97,8 +98,11 @@ void ConfigureHttp(CURL* e, Transfer* t, const OutboundHttp& r, const std::strin
     curl_easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth->second.c_str());
   }
   if (!pinned.empty()) {
-    t->resolve = curl_slist_append(t->resolve, ResolveEntry(r.url, pinned).c_str());
-    curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);
+    std::string entry = ResolveEntry(r.url, pinned);
+    if (!entry.empty()) {  // empty: the URL's host is the vetted address itself
+      t->resolve = curl_slist_append(t->resolve, entry.c_str());
+      curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);
+    }
   }
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_seconds * 1000));
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);

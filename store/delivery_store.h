@@ -30,7 +30,7 @@ struct Delivery {
   uint32_t target_index = 0;  // which phone number, for SMS
   std::string event_id;
   std::string event_type;
-  std::string envelope_json;  // what the channel renders / posts
+  std::string envelope_json;  // what the channel renders / posts; "" once succeeded or cancelled
   DeliveryState state = DeliveryState::kPending;
   uint32_t attempts = 0;        // attempts made so far
   int64_t next_attempt_ms = 0;  // unix ms; meaningful while pending

@@ -125,7 +125,7 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(int64_t now_ms, siz
       last.assign(c.key());
       std::string_view id = c.key().substr(8);
       if (skip && skip(id, c.value())) continue;
-      absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
+      absl::StatusOr<std::string_view> raw = lmdb::GetView(txn, deliveries_, id);
       if (!raw.ok()) return raw.status();
       absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
@@ -155,6 +155,12 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
   // attempt.attempt == 0: the delivery changes state without an attempt (e.g. cancelled).
   // Its due entry (if any) must go before the new one is written.
   if (absl::Status st = RemoveDueEntry(txn, o); !st.ok()) return st;
+  // A delivery that will never be sent again keeps its record (replays of its event must find
+  // it) but not its envelope, which only a send or a retry of a failed delivery reads.
+  if (o.delivery.state == DeliveryState::kSucceeded ||
+      o.delivery.state == DeliveryState::kCancelled) {
+    o.delivery.envelope_json.clear();
+  }
   if (absl::Status st = PutDelivery(txn, deliveries_, due_, o.delivery); !st.ok()) return st;
   if (o.attempt.attempt == 0) return absl::OkStatus();
   absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, kAttemptSeqKey, 1);

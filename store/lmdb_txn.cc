@@ -5,9 +5,15 @@
 namespace webhooks::lmdb {
 
 absl::StatusOr<std::string> Get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
+  absl::StatusOr<std::string_view> v = GetView(txn, dbi, key);
+  if (!v.ok()) return v.status();
+  return std::string(*v);
+}
+
+absl::StatusOr<std::string_view> GetView(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   MDB_val k = Val(key), v;
   if (int rc = mdb_get(txn, dbi, &k, &v); rc != 0) return LmdbStatus(rc, "mdb_get");
-  return std::string(View(v));
+  return View(v);
 }
 
 absl::Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,

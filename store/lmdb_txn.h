@@ -20,6 +20,8 @@ inline std::string_view View(const MDB_val& v) {
 
 // The value at `key`, copied out of the map; NotFound when absent.
 absl::StatusOr<std::string> Get(MDB_txn* txn, MDB_dbi dbi, std::string_view key);
+// The value in place: valid until `txn` ends or writes (no copy).
+absl::StatusOr<std::string_view> GetView(MDB_txn* txn, MDB_dbi dbi, std::string_view key);
 absl::Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
                  unsigned flags = 0);
 // Deletes `key` (or one duplicate `value` of it, when value is non-empty); NotFound if absent.

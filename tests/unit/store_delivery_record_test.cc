@@ -119,6 +119,7 @@ TEST_F(DeliveryOutcomeTest, TheDispatchersCopyStandsInForTheStoredRecord) {
   absl::StatusOr<Delivery> stored = deliveries_->GetDelivery(Sample().delivery_id);
   ASSERT_OK(stored.status());
   EXPECT_EQ(stored->state, DeliveryState::kSucceeded);
+  EXPECT_EQ(stored->envelope_json, "");  // never sent again: the envelope is not kept
 
   // Without taken_due_ms the store reads the record, and reports the damage.
   ASSERT_OK(store_->env().Write([&](MDB_txn* txn) {
@@ -127,6 +128,15 @@ TEST_F(DeliveryOutcomeTest, TheDispatchersCopyStandsInForTheStoredRecord) {
   outcomes = {Outcome(DeliveryState::kSucceeded)};
   outcomes[0].taken_due_ms.reset();
   EXPECT_TRUE(absl::IsDataLoss(deliveries_->RecordOutcomes(outcomes)));
+}
+
+TEST_F(DeliveryOutcomeTest, AFailedDeliveryKeepsItsEnvelopeForARetry) {
+  std::vector<AttemptOutcome> outcomes = {Outcome(DeliveryState::kFailed)};
+  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
+  absl::StatusOr<Delivery> stored = deliveries_->GetDelivery(Sample().delivery_id);
+  ASSERT_OK(stored.status());
+  EXPECT_EQ(stored->state, DeliveryState::kFailed);
+  EXPECT_EQ(stored->envelope_json, Sample().envelope_json);
 }
 
 TEST_F(DeliveryOutcomeTest, DisablingAndEnablingAChannelChangeTheConfigVersion) {
