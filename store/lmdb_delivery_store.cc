@@ -23,8 +23,11 @@ std::string StateKey(std::string_view internal_id, std::string_view webhook_id) 
   return std::string(internal_id) + "/" + std::string(webhook_id);
 }
 
-absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d) {
-  absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d));
+// Writes the delivery and, while pending, its due entry. `flags` go to the delivery's put
+// (MDB_NOOVERWRITE: AlreadyExists, and nothing written, when the id is stored already).
+absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d,
+                         unsigned flags = 0) {
+  absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d), flags);
   if (st.ok() && d.state == DeliveryState::kPending) {
     st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
   }
@@ -70,10 +73,9 @@ absl::Status LmdbDeliveryStore::Enqueue(
       if (!st.ok()) return st;
     }
     for (const Delivery& d : deliveries) {
-      absl::StatusOr<std::string> existing = lmdb::Get(txn, deliveries_, d.delivery_id);
-      if (existing.ok()) continue;  // queued before (e.g. replayed after a crash)
-      if (!absl::IsNotFound(existing.status())) return existing.status();
-      if (absl::Status st = PutDelivery(txn, deliveries_, due_, d); !st.ok()) return st;
+      absl::Status st = PutDelivery(txn, deliveries_, due_, d, MDB_NOOVERWRITE);
+      if (absl::IsAlreadyExists(st)) continue;  // queued before (e.g. replayed after a crash)
+      if (!st.ok()) return st;
     }
     if (!next_position) return absl::OkStatus();
     return lmdb::Put(txn, meta_, kCursorKey, keys::EncodeU64(*next_position));
