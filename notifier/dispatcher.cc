@@ -109,7 +109,12 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
       transport_(transport),
       clock_(std::move(clock)),
       sink_(std::move(sink)),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()),
+      resolver_(
+          options_.resolve ? options_.resolve
+                           : [allow = options_.allow_cidrs](
+                                 const std::string& url) { return ResolveGuardedUrl(url, allow); },
+          options_.resolver) {}
 
 int64_t Dispatcher::NowMs() const { return ToMs(clock_()); }
 
@@ -285,19 +290,30 @@ void Dispatcher::Send(Job job) {
     Complete(std::move(job), r);
     return;
   }
-  std::string pinned;
-  if (const auto* http = std::get_if<OutboundHttp>(&*request); http && http->guard_target) {
-    absl::StatusOr<std::string> address = ResolveGuardedUrl(http->url, options_.allow_cidrs);
-    if (!address.ok()) {
-      TransportResult r;
-      r.error = std::string(address.status().message());
-      Complete(std::move(job), r);
-      return;
-    }
-    pinned = *address;
+  const auto* http = std::get_if<OutboundHttp>(&*request);
+  if (http == nullptr || !http->guard_target) {
+    Submit(std::move(job), *std::move(request), "");
+    return;
   }
+  // Through the SSRF guard: at once when the endpoint's answer is cached, else once resolved.
+  const std::string key = job.endpoint.empty() ? http->url : job.endpoint;
+  const std::string url = http->url;
+  resolver_.Resolve(key, url,
+                    [this, job = std::move(job),
+                     request = *std::move(request)](absl::StatusOr<std::string> address) mutable {
+                      if (!address.ok()) {
+                        TransportResult r;
+                        r.error = std::string(address.status().message());
+                        Complete(std::move(job), r);
+                        return;
+                      }
+                      Submit(std::move(job), std::move(request), *std::move(address));
+                    });
+}
+
+void Dispatcher::Submit(Job job, Outbound request, std::string pinned_address) {
   transport_.Submit(
-      *std::move(request), std::move(pinned),
+      std::move(request), std::move(pinned_address),
       [this, job = std::move(job)](TransportResult r) mutable { Complete(std::move(job), r); });
 }
 

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
 #include "notifier/channel_format.h"
+#include "notifier/guard_resolver.h"
 #include "notifier/retry_schedule.h"
 #include "notifier/transport.h"
 #include "notifier/url_guard.h"
@@ -48,6 +49,10 @@ struct DispatcherOptions {
   // Webhooks kept decoded between Steps (with their disabled channels) while the store's
   // ConfigVersion stays the same; forgotten all at once beyond this.
   size_t max_cached_webhooks = 10000;
+  // The SSRF guard's resolution step (default: ResolveGuardedUrl with allow_cidrs), run by a
+  // GuardResolver off the dispatch thread.
+  GuardResolver::ResolveFn resolve;
+  GuardResolver::Options resolver;
 };
 
 // What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
@@ -91,6 +96,8 @@ class Dispatcher {
   const Loaded& Load(const Delivery& d);
   void Admit(Delivery d);
   void Send(Job job);
+  // Hands the request to the transport (pinned to `pinned_address` when not empty).
+  void Submit(Job job, Outbound request, std::string pinned_address);
   void Complete(Job job, const TransportResult& result);
   int64_t NowMs() const;
 
@@ -120,6 +127,8 @@ class Dispatcher {
   std::string cache_version_;
   size_t in_flight_ = 0;  // GUARDED_BY(mu_)
   std::mt19937_64 rng_;   // GUARDED_BY(mu_)
+  // Last: destroyed first, while the members its callbacks use still exist.
+  GuardResolver resolver_;
 };
 
 }  // namespace webhooks

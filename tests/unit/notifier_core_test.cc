@@ -2,14 +2,19 @@
 // store, an in-memory event log, an LMDB delivery store in a temp dir, and a fake transport.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "common/ids.h"
 #include "eventlog/memory_event_log.h"
 #include "model/event.h"
 #include "notifier/dispatcher.h"
 #include "notifier/fanout.h"
+#include "notifier/guard_resolver.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 #include "tests/test_util.h"
@@ -120,6 +125,14 @@ class FakeTransport final : public Transport {
       cb(r);
     }
     return static_cast<int>(done.size());
+  }
+  // Waits (at most 5 s) until `n` requests to `prefix` are pending: the first request to an
+  // endpoint arrives once the guard's resolver answered, on its thread.
+  bool WaitPending(const std::string& prefix, size_t n) {
+    for (int i = 0; i < 500 && Pending(prefix) < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Pending(prefix) >= n;
   }
   size_t Pending(const std::string& prefix) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -285,6 +298,7 @@ TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
   };
   // First delivery: sent, answered 410, which disables the channel.
   ASSERT_TRUE(dispatcher.Step().ok());
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 1));
   ASSERT_EQ(transport.Answer("https://8.8.8.8", 410), 1);
   ASSERT_EQ(record().size(), 1u);
   // Second: the cached webhook is stale (its channel is now disabled): cancelled, not sent.
@@ -305,6 +319,85 @@ TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
   EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+}
+
+// A name whose DNS answer never comes holds only its own deliveries: the dispatch loop and the
+// other endpoints go on.
+TEST_F(NotifierCoreTest, ASlowDnsAnswerHoldsOnlyItsOwnEndpoint) {
+  AddWebhook("https://slow.example/x", {"*"});
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  for (int i = 0; i < 3; ++i) Emit("object.created");
+  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+  while (*fanout.Step() > 0) {
+  }
+  std::mutex dns_mu;
+  std::condition_variable dns_cv;
+  bool answer_slow = false;
+  int lookups = 0;
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.resolve = [&](const std::string& url) -> absl::StatusOr<std::string> {
+    std::unique_lock<std::mutex> lock(dns_mu);
+    ++lookups;
+    if (url.find("slow.example") != std::string::npos) {
+      dns_cv.wait(lock, [&] { return answer_slow; });
+      return std::string("93.184.216.34");
+    }
+    return std::string("8.8.8.8");
+  };
+  std::atomic<int> outcomes{0};
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        [&](AttemptOutcome) { ++outcomes; });
+  auto release_dns = [&] {
+    std::lock_guard<std::mutex> lock(dns_mu);
+    answer_slow = true;
+    dns_cv.notify_all();
+  };
+  // Step returns although slow.example is still being resolved (were DNS on the dispatch
+  // thread, it would not: the step is released after 5 s and the test fails).
+  auto step = std::async(std::launch::async, [&] { return dispatcher.Step(); });
+  if (step.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    release_dns();
+    FAIL() << "Step waited for DNS";
+  }
+  ASSERT_TRUE(step.get().ok());
+  EXPECT_TRUE(transport.WaitPending("https://8.8.8.8", 3));
+  EXPECT_EQ(transport.Pending("https://slow.example"), 0u);
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 3);
+  release_dns();
+  EXPECT_TRUE(transport.WaitPending("https://slow.example", 3));
+  std::lock_guard<std::mutex> lock(dns_mu);
+  EXPECT_EQ(lookups, 2);  // one per endpoint: later deliveries use the cached answer
+}
+
+TEST(GuardResolverTest, CachesAnswersAndKeepsDnsFailuresBriefly) {
+  std::atomic<int> calls{0};
+  GuardResolver::Options options;
+  options.failure_ttl = std::chrono::milliseconds(50);
+  GuardResolver resolver(
+      [&](const std::string& url) -> absl::StatusOr<std::string> {
+        ++calls;
+        if (url == "https://gone.example/") return absl::UnavailableError("no such name");
+        if (url == "https://10.0.0.1/") return absl::PermissionDeniedError("refused");
+        return std::string("8.8.8.8");
+      },
+      options);
+  auto resolve = [&](const std::string& url) {
+    std::promise<absl::StatusOr<std::string>> answer;
+    resolver.Resolve(url, url, [&](absl::StatusOr<std::string> a) { answer.set_value(a); });
+    return answer.get_future().get();
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(*resolve("https://8.8.8.8/"), "8.8.8.8");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(absl::IsPermissionDenied(resolve("https://10.0.0.1/").status()));
+  }
+  EXPECT_EQ(calls.load(), 2);  // refusals are cached like answers
+  EXPECT_TRUE(absl::IsUnavailable(resolve("https://gone.example/").status()));
+  EXPECT_TRUE(absl::IsUnavailable(resolve("https://gone.example/").status()));
+  EXPECT_EQ(calls.load(), 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_TRUE(absl::IsUnavailable(resolve("https://gone.example/").status()));
+  EXPECT_EQ(calls.load(), 4);  // a DNS failure is asked again after failure_ttl
 }
 
 }  // namespace
