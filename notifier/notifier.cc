@@ -8,8 +8,8 @@ namespace {
 
 // A small batch of outcomes waits this long for company: one commit (and fsync) then records
 // more of them. Bounded by kFullBatch.
-constexpr auto kRecordLinger = std::chrono::milliseconds(5);
-constexpr size_t kFullBatch = 512;
+constexpr auto kRecordLinger = std::chrono::milliseconds(10);
+constexpr size_t kFullBatch = 1024;
 // Scans of the due queue are at least this far apart: requests in between are merged.
 constexpr auto kMinScanGap = std::chrono::milliseconds(2);
 

@@ -19,7 +19,7 @@ struct NotifierOptions {
   DispatcherOptions dispatch;
   RetrySchedule schedule;
   int poll_interval_ms = 20;
-  size_t fanout_batch = 256;
+  size_t fanout_batch = 1024;
   std::chrono::milliseconds stop_grace{3000};  // in-flight attempts get this long on Stop()
 };
 
