@@ -254,7 +254,7 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
     if (absl::Status st = RefreshCache(); !st.ok()) return st;
     // The earliest due first (retries, a drained endpoint's backlog), then the sweep, which
     // reaches deliveries queued behind a saturated endpoint's long backlog.
-    DeliveryStore::DueScan head{"", options_.max_scan};
+    DeliveryStore::DueScan head{"", options_.max_head_scan};
     sweep_.max_scan = options_.max_scan;
     absl::StatusOr<size_t> taken = Take(room, &head);
     if (taken.ok() && *taken < room) taken = Take(room - *taken, &sweep_);

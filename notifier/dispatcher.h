@@ -42,9 +42,11 @@ struct DispatcherOptions {
   // Webhook channels whose endpoint is remembered (to recognise a saturated endpoint's
   // deliveries from the due index alone); forgotten all at once beyond this.
   size_t max_groups = 100000;
-  // Due-queue entries one Step examines at most, in each of its two scans (from the earliest
-  // due, and a sweep that resumes where the previous Step's stopped): a Step stays cheap however
-  // many deliveries a saturated endpoint has, and every due delivery is still reached.
+  // Due-queue entries one Step examines at most in each of its two scans: from the earliest due
+  // (`max_head_scan`: mostly deliveries in flight, so kept short), and a sweep that resumes where
+  // the previous Step's stopped (`max_scan`). A Step stays cheap however many deliveries a
+  // saturated endpoint has, and every due delivery is still reached.
+  size_t max_head_scan = 256;
   size_t max_scan = 1024;
   // Webhooks kept decoded between Steps (with their disabled channels) while the store's
   // ConfigVersion stays the same; forgotten all at once beyond this.
