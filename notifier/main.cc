@@ -110,9 +110,9 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
   return true;
 }
 
-// Escapes a value for a double-quoted log field.
-constexpr size_t kTrimAboveBytes = size_t{32} << 20;  // see trim_thread
+constexpr size_t kTrimAboveBytes = size_t{32} << 20;  // see TrimPages
 
+// Escapes a value for a double-quoted log field.
 std::string Quote(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -143,6 +143,135 @@ std::string StatusLine(const webhooks::Notifier::Stats& s) {
                 static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
                 s.in_flight);
   return buf;
+}
+
+// The signal thread: SIGHUP re-reads the flags and config (a bad config keeps the running one)
+// and restarts the running notifier with them; SIGTERM / SIGINT stop. Returns after a stop.
+void HandleSignals(const sigset_t& signals, int argc, char** argv, Control& ctl) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      auto next = std::make_unique<Flags>();
+      int c = 0;
+      std::string err;
+      if (!ParseFlags(argc, argv, next.get(), &c, &err)) {
+        std::fprintf(stderr,
+                     "level=error msg=\"config reload failed; keeping the running config\" "
+                     "error=\"%s\"\n",
+                     Quote(err).c_str());
+        continue;
+      }
+      std::fprintf(stderr, "level=info msg=\"reloading config\" config=\"%s\"\n",
+                   Quote(next->config).c_str());
+      sd_notify(0, "RELOADING=1\nSTATUS=reloading config");
+      std::lock_guard<std::mutex> lock(ctl.mu);
+      ctl.next = std::move(next);
+      ctl.reload = true;
+      if (ctl.running) ctl.running->Stop();
+      continue;
+    }
+    std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    std::lock_guard<std::mutex> lock(ctl.mu);
+    ctl.stop = true;
+    if (ctl.running) ctl.running->Stop();
+    ctl.cv.notify_all();
+    return;
+  }
+}
+
+// Status and watchdog: every few seconds (at most half of WatchdogSec), the queue figures go to
+// systemd as STATUS= along with WATCHDOG=1. GetStats() reads the cursor and the queue from LMDB,
+// so a wedged store stops the pings and systemd restarts the service. Returns after a stop.
+void ReportStatus(Control& ctl) {
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto period = std::chrono::milliseconds(5000);
+  if (watchdog) {
+    period =
+        std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
+  }
+  std::unique_lock<std::mutex> lock(ctl.mu);
+  while (!ctl.stop) {
+    ctl.cv.wait_for(lock, period, [&] { return ctl.stop; });
+    if (ctl.stop) break;
+    std::string msg;
+    if (ctl.running) msg = StatusLine(ctl.running->GetStats());
+    if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
+    if (!msg.empty()) sd_notify(0, msg.c_str());
+  }
+}
+
+// Pages of the store the notifier read or wrote stay in the page cache, not in its RSS: with a
+// large queue LMDB's map (and the kernel's fault-around, which maps up to 16 neighbouring cached
+// pages per fault) would otherwise make the process as big as the store. Every 5 ms, once mapped
+// file pages pass kTrimAboveBytes, they are unmapped (LmdbEnv::TrimMappedPages). Returns after a
+// stop.
+void TrimPages(webhooks::LmdbEnv& env, Control& ctl) {
+  std::unique_lock<std::mutex> lock(ctl.mu);
+  while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(5), [&] { return ctl.stop; })) {
+    lock.unlock();
+    env.TrimMappedPages(kTrimAboveBytes);
+    lock.lock();
+  }
+}
+
+// What one notifier instance runs on; outlives every instance (reloads make new ones).
+struct Runtime {
+  webhooks::LmdbStore& store;
+  webhooks::LmdbDeliveryStore& deliveries;
+  webhooks::EventSource& log;
+  webhooks::Transport& transport;
+};
+
+// Runs notifier instances, a new one with the new flags after each SIGHUP, until a stop (or an
+// instance that ends by itself). READY=1 goes out once the store's cursor and queue were read.
+void RunNotifiers(std::unique_ptr<Flags> flags, const Runtime& rt, Control& ctl) {
+  for (;;) {
+    auto notifier = std::make_unique<webhooks::Notifier>(
+        flags->options, rt.store, rt.deliveries, rt.log, rt.transport, webhooks::SystemClock());
+    auto cursor = rt.deliveries.Cursor();
+    auto pending = rt.deliveries.PendingCount();
+    if (!cursor.ok() || !pending.ok()) {
+      std::fprintf(
+          stderr,
+          "level=fatal msg=\"cannot read the cursor or the delivery queue\" "
+          "error=\"%s\"\n",
+          Quote(std::string((cursor.ok() ? pending.status() : cursor.status()).message())).c_str());
+      _exit(1);  // the other threads hold references to main's stack; nothing to flush
+    }
+    {
+      std::lock_guard<std::mutex> lock(ctl.mu);
+      if (ctl.stop) return;
+      if (ctl.reload) {  // SIGHUP before this instance ran: take the new config first
+        ctl.reload = false;
+        flags = std::move(ctl.next);
+        continue;
+      }
+      ctl.running = notifier.get();
+    }
+    webhooks::Notifier::Stats stats = notifier->GetStats();
+    std::string ready = "READY=1\n" + StatusLine(stats);
+    sd_notify(0, ready.c_str());
+    std::fprintf(stderr, "level=info msg=\"ready\" cursor=%llu log_end=%llu pending=%llu\n",
+                 static_cast<unsigned long long>(stats.cursor),
+                 static_cast<unsigned long long>(stats.log_end),
+                 static_cast<unsigned long long>(stats.pending));
+    notifier->Run();  // until Stop(): in-flight attempts finish or stay queued; outcomes committed
+    std::lock_guard<std::mutex> lock(ctl.mu);
+    ctl.running = nullptr;
+    if (ctl.stop || !ctl.reload) return;
+    ctl.reload = false;
+    std::unique_ptr<Flags> next = std::move(ctl.next);
+    if (next->data_dir != flags->data_dir) {
+      std::fprintf(stderr,
+                   "level=warn msg=\"data-dir changes take effect on restart, not on reload\"\n");
+    }
+    flags = std::move(next);
+    std::fprintf(stderr, "level=info msg=\"config reloaded\" config=\"%s\"\n",
+                 Quote(flags->config).c_str());
+  }
 }
 
 }  // namespace
@@ -184,123 +313,12 @@ int main(int argc, char** argv) {
   std::unique_ptr<webhooks::Transport> transport = webhooks::NewCurlTransport();
 
   Control ctl;
-  std::thread signal_thread([&] {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
-      if (sig == SIGHUP) {
-        auto next = std::make_unique<Flags>();
-        int c = 0;
-        std::string err;
-        if (!ParseFlags(argc, argv, next.get(), &c, &err)) {
-          std::fprintf(stderr,
-                       "level=error msg=\"config reload failed; keeping the running config\" "
-                       "error=\"%s\"\n",
-                       Quote(err).c_str());
-          continue;
-        }
-        std::fprintf(stderr, "level=info msg=\"reloading config\" config=\"%s\"\n",
-                     Quote(next->config).c_str());
-        sd_notify(0, "RELOADING=1\nSTATUS=reloading config");
-        std::lock_guard<std::mutex> lock(ctl.mu);
-        ctl.next = std::move(next);
-        ctl.reload = true;
-        if (ctl.running) ctl.running->Stop();
-        continue;
-      }
-      std::fprintf(stderr, "level=info msg=\"stopping\" signal=%d\n", sig);
-      sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-      std::lock_guard<std::mutex> lock(ctl.mu);
-      ctl.stop = true;
-      if (ctl.running) ctl.running->Stop();
-      ctl.cv.notify_all();
-      return;
-    }
-  });
-
-  // Status and watchdog: every few seconds (at most half of WatchdogSec), the queue figures go
-  // to systemd as STATUS= along with WATCHDOG=1. GetStats() reads the cursor and the queue from
-  // LMDB, so a wedged store stops the pings and systemd restarts the service.
-  std::thread status_thread([&] {
-    uint64_t watchdog_usec = 0;
-    const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-    auto period = std::chrono::milliseconds(5000);
-    if (watchdog) {
-      period =
-          std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
-    }
-    std::unique_lock<std::mutex> lock(ctl.mu);
-    while (!ctl.stop) {
-      ctl.cv.wait_for(lock, period, [&] { return ctl.stop; });
-      if (ctl.stop) break;
-      std::string msg;
-      if (ctl.running) msg = StatusLine(ctl.running->GetStats());
-      if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
-      if (!msg.empty()) sd_notify(0, msg.c_str());
-    }
-  });
-
-  // Pages of the store the notifier read or wrote stay in the page cache, not in its RSS: with a
-  // large queue LMDB's map (and the kernel's fault-around, which maps up to 16 neighbouring
-  // cached pages per fault) would otherwise make the process as big as the store. Every 5 ms,
-  // once mapped file pages pass kTrimAboveBytes, they are unmapped (LmdbEnv::TrimMappedPages).
-  std::thread trim_thread([&] {
-    std::unique_lock<std::mutex> lock(ctl.mu);
-    while (!ctl.cv.wait_for(lock, std::chrono::milliseconds(5), [&] { return ctl.stop; })) {
-      lock.unlock();
-      (*store)->env().TrimMappedPages(kTrimAboveBytes);
-      lock.lock();
-    }
-  });
-
+  std::thread signal_thread([&] { HandleSignals(signals, argc, argv, ctl); });
+  std::thread status_thread([&] { ReportStatus(ctl); });
+  std::thread trim_thread([&] { TrimPages((*store)->env(), ctl); });
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
-  for (;;) {
-    auto notifier = std::make_unique<webhooks::Notifier>(flags->options, **store, deliveries, **log,
-                                                         *transport, webhooks::SystemClock());
-    // The cursor and the delivery queue are read before READY=1: a store that cannot be read
-    // keeps the unit from becoming active.
-    auto cursor = deliveries.Cursor();
-    auto pending = deliveries.PendingCount();
-    if (!cursor.ok() || !pending.ok()) {
-      std::fprintf(
-          stderr,
-          "level=fatal msg=\"cannot read the cursor or the delivery queue\" "
-          "error=\"%s\"\n",
-          Quote(std::string((cursor.ok() ? pending.status() : cursor.status()).message())).c_str());
-      _exit(1);  // the other threads hold references to the stack; nothing to flush
-    }
-    {
-      std::lock_guard<std::mutex> lock(ctl.mu);
-      if (ctl.stop) break;
-      if (ctl.reload) {  // SIGHUP before this instance ran: take the new config first
-        ctl.reload = false;
-        flags = std::move(ctl.next);
-        continue;
-      }
-      ctl.running = notifier.get();
-    }
-    webhooks::Notifier::Stats stats = notifier->GetStats();
-    std::string ready = "READY=1\n" + StatusLine(stats);
-    sd_notify(0, ready.c_str());
-    std::fprintf(stderr, "level=info msg=\"ready\" cursor=%llu log_end=%llu pending=%llu\n",
-                 static_cast<unsigned long long>(stats.cursor),
-                 static_cast<unsigned long long>(stats.log_end),
-                 static_cast<unsigned long long>(stats.pending));
-    notifier->Run();  // until Stop(): in-flight attempts finish or stay queued; outcomes committed
-    std::lock_guard<std::mutex> lock(ctl.mu);
-    ctl.running = nullptr;
-    if (ctl.stop || !ctl.reload) break;
-    ctl.reload = false;
-    std::unique_ptr<Flags> next = std::move(ctl.next);
-    if (next->data_dir != flags->data_dir) {
-      std::fprintf(stderr,
-                   "level=warn msg=\"data-dir changes take effect on restart, not on reload\"\n");
-    }
-    flags = std::move(next);
-    std::fprintf(stderr, "level=info msg=\"config reloaded\" config=\"%s\"\n",
-                 Quote(flags->config).c_str());
-  }
+  RunNotifiers(std::move(flags), Runtime{**store, deliveries, **log, *transport}, ctl);
   bool by_signal;
   {
     std::lock_guard<std::mutex> lock(ctl.mu);
