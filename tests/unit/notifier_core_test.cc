@@ -144,6 +144,32 @@ class FakeTransport final : public Transport {
   std::vector<std::pair<std::string, Callback>> pending_;
 };
 
+// Collects the dispatcher's outcomes (on any thread) and commits them as the recorder would.
+class Outcomes {
+ public:
+  Dispatcher::OutcomeSink Sink() {
+    return [this](AttemptOutcome o) {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back(std::move(o));
+    };
+  }
+  // Records what arrived so far and lets the dispatcher take those deliveries again.
+  std::vector<AttemptOutcome> Record(DeliveryStore& store, Dispatcher& dispatcher) {
+    std::vector<AttemptOutcome> done;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done.swap(pending_);
+    }
+    EXPECT_OK(store.RecordOutcomes(done));
+    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
+    return done;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<AttemptOutcome> pending_;
+};
+
 class NotifierCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -179,6 +205,12 @@ class NotifierCoreTest : public ::testing::Test {
     e.event_type = type;
     e.occurred_at = "2026-01-01T00:00:00Z";
     ASSERT_TRUE(log_.Append(EncodeEventRecord(e)).ok());
+  }
+  // Queues the deliveries of every event in the log.
+  void FanOutAll() {
+    Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
+    while (*fanout.Step() > 0) {
+    }
   }
   TempDir dir_;
   std::unique_ptr<LmdbStore> store_;
@@ -235,33 +267,21 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   AddWebhook("https://8.8.8.8/x", {"*"});
   AddWebhook("https://1.1.1.1/x", {"*"});
   for (int i = 0; i < 200; ++i) Emit("object.created");
-  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
-  while (*fanout.Step() > 0) {
-  }
+  FanOutAll();
   FakeTransport transport;
   DispatcherOptions options;
   options.per_endpoint_concurrency = 4;
   options.max_waiting_per_endpoint = 16;
   options.max_known = 64;
-  std::vector<AttemptOutcome> outcomes;
-  std::mutex mu;
+  Outcomes outcomes;
   Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
-                        [&](AttemptOutcome o) {
-                          std::lock_guard<std::mutex> lock(mu);
-                          outcomes.push_back(std::move(o));
-                        });
+                        outcomes.Sink());
   int good = 0;
   for (int round = 0; round < 200 && good < 200; ++round) {
     ASSERT_TRUE(dispatcher.Step().ok());
     EXPECT_LE(transport.Pending("https://8.8.8.8"), 4u);  // never more than its cap
     good += transport.Answer("https://1.1.1.1", 200);
-    std::vector<AttemptOutcome> done;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      done.swap(outcomes);
-    }
-    ASSERT_OK(deliveries_->RecordOutcomes(done));
-    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
+    outcomes.Record(*deliveries_, dispatcher);
   }
   EXPECT_EQ(good, 200);  // every delivery to the good endpoint went out
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
@@ -272,29 +292,14 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
 TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
   std::string id = AddWebhook("https://8.8.8.8/x", {"*"});
   for (int i = 0; i < 3; ++i) Emit("object.created");
-  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
-  while (*fanout.Step() > 0) {
-  }
+  FanOutAll();
   FakeTransport transport;
   DispatcherOptions options;
   options.max_admit_per_step = 1;
-  std::vector<AttemptOutcome> outcomes;
-  std::mutex mu;
+  Outcomes outcomes;
   Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
-                        [&](AttemptOutcome o) {
-                          std::lock_guard<std::mutex> lock(mu);
-                          outcomes.push_back(std::move(o));
-                        });
-  auto record = [&] {
-    std::vector<AttemptOutcome> done;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      done.swap(outcomes);
-    }
-    EXPECT_OK(deliveries_->RecordOutcomes(done));
-    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
-    return done;
-  };
+                        outcomes.Sink());
+  auto record = [&] { return outcomes.Record(*deliveries_, dispatcher); };
   // First delivery: sent, answered 410, which disables the channel.
   ASSERT_TRUE(dispatcher.Step().ok());
   ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 1));
@@ -326,9 +331,7 @@ TEST_F(NotifierCoreTest, ASlowDnsAnswerHoldsOnlyItsOwnEndpoint) {
   AddWebhook("https://slow.example/x", {"*"});
   AddWebhook("https://8.8.8.8/x", {"*"});
   for (int i = 0; i < 3; ++i) Emit("object.created");
-  Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
-  while (*fanout.Step() > 0) {
-  }
+  FanOutAll();
   std::mutex dns_mu;
   std::condition_variable dns_cv;
   bool answer_slow = false;
