@@ -217,20 +217,21 @@ void TrimPages(webhooks::LmdbEnv& env, Control& ctl) {
   }
 }
 
-// What one notifier instance runs on; outlives every instance (reloads make new ones).
+// What every notifier instance runs on; outlives them all (reloads make new ones).
 struct Runtime {
   webhooks::LmdbStore& store;
   webhooks::LmdbDeliveryStore& deliveries;
   webhooks::EventSource& log;
-  webhooks::Transport& transport;
 };
 
 // Runs notifier instances, a new one with the new flags after each SIGHUP, until a stop (or an
 // instance that ends by itself). READY=1 goes out once the store's cursor and queue were read.
 void RunNotifiers(std::unique_ptr<Flags> flags, const Runtime& rt, Control& ctl) {
   for (;;) {
+    // A transport per instance: Run() ends by draining (stopping) its transport.
+    std::unique_ptr<webhooks::Transport> transport = webhooks::NewCurlTransport();
     auto notifier = std::make_unique<webhooks::Notifier>(
-        flags->options, rt.store, rt.deliveries, rt.log, rt.transport, webhooks::SystemClock());
+        flags->options, rt.store, rt.deliveries, rt.log, *transport, webhooks::SystemClock());
     auto cursor = rt.deliveries.Cursor();
     auto pending = rt.deliveries.PendingCount();
     if (!cursor.ok() || !pending.ok()) {
@@ -310,7 +311,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   webhooks::LmdbDeliveryStore deliveries((*store)->env());
-  std::unique_ptr<webhooks::Transport> transport = webhooks::NewCurlTransport();
 
   Control ctl;
   std::thread signal_thread([&] { HandleSignals(signals, argc, argv, ctl); });
@@ -318,7 +318,7 @@ int main(int argc, char** argv) {
   std::thread trim_thread([&] { TrimPages((*store)->env(), ctl); });
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
-  RunNotifiers(std::move(flags), Runtime{**store, deliveries, **log, *transport}, ctl);
+  RunNotifiers(std::move(flags), Runtime{**store, deliveries, **log}, ctl);
   bool by_signal;
   {
     std::lock_guard<std::mutex> lock(ctl.mu);

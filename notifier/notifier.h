@@ -30,7 +30,8 @@ class Notifier {
 
   // Runs until Stop(); returns after in-flight attempts finished (or were abandoned after the
   // grace period: they stay queued and are sent again, with the same id, on the next start)
-  // and every outcome was committed.
+  // and every outcome was committed. The transport is drained (stopped) on the way out: it
+  // serves one Run, and a notifier made after a reload needs a new one.
   void Run();
   // Thread-safe; returns at once.
   void Stop();

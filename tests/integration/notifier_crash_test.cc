@@ -108,5 +108,26 @@ TEST_F(NotifierIntegrationCrash, KillNineMidBurstLosesNothing) {
   RecordProperty("duplicates", static_cast<int>(duplicates));
 }
 
+// A SIGHUP (config reload) replaces the running notifier instance inside the same process: the
+// new instance must deliver as the first did.
+TEST_F(NotifierIntegrationCrash, DeliveriesGoOnAfterAConfigReload) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
+  CreateWebhook(R"({"webhook_name": "reload", "event_types": ["*"], "channels": [)"
+                R"({"channel": "webhook", "configs": {"url": ")" +
+                http_->Url("/reload") + R"("}}]})");
+  ASSERT_FALSE(Emit("object.created").empty());
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/reload") >= 1; }, seconds(10)))
+      << notifier_->LogTail();
+  ASSERT_EQ(kill(notifier_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(
+      WaitUntil([&] { return notifier_->LogTail().find("config reloaded") != std::string::npos; },
+                seconds(10)))
+      << notifier_->LogTail();
+  ASSERT_FALSE(Emit("object.created").empty());
+  EXPECT_TRUE(WaitUntil([&] { return http_->Count("/reload") >= 2; }, seconds(10)))
+      << notifier_->LogTail();
+}
+
 }  // namespace
 }  // namespace webhooks::testing
