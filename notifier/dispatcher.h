@@ -33,7 +33,10 @@ struct DispatcherOptions {
   ChannelEndpoints endpoints;
   std::vector<Cidr> allow_cidrs;
   size_t per_endpoint_concurrency = 8;
-  size_t max_known = 4096;          // deliveries held in memory (queued here or in flight)
+  // Deliveries held in memory (waiting here, in flight, or until their outcome is committed).
+  // Saturated endpoints hold up to per_endpoint_concurrency + max_waiting_per_endpoint each:
+  // about 340 black-hole endpoints at the notifier's defaults before the others wait for slots.
+  size_t max_known = 8192;
   size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
   // Deliveries waiting here per endpoint at most. While an endpoint has that many, the scans
   // pass over its deliveries (known from the due entry's DueGroup, without reading them), so one

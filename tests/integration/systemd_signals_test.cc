@@ -300,6 +300,17 @@ TEST_F(SystemdSignals, ApiSocketActivatedLeavesSocketUsable) {
   close(lfd);
 }
 
+// Flags that cannot work are refused at start: exit 2 and a message naming the option.
+TEST_F(SystemdSignals, NotifierRefusesAZeroConcurrency) {
+  pid_t pid =
+      Spawn({NotifierBin(), "--data-dir", data_, "--per-endpoint-concurrency", "0"}, {}, log_);
+  int status = WaitExit(pid, std::chrono::milliseconds(5000));
+  ASSERT_NE(status, -1) << ReadFile(log_);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status << "\n" << ReadFile(log_);
+  EXPECT_NE(ReadFile(log_).find("--per-endpoint-concurrency must be >= 1"), std::string::npos)
+      << ReadFile(log_);
+}
+
 // The notifier: READY=1 with a STATUS= line, WATCHDOG=1 pings, SIGHUP re-reads the config (a
 // bad one is refused and the old one kept), SIGTERM exits 0 within 5 s; secrets from the
 // config never reach the log.
