@@ -114,7 +114,11 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
           options_.resolve ? options_.resolve
                            : [allow = options_.allow_cidrs](
                                  const std::string& url) { return ResolveGuardedUrl(url, allow); },
-          options_.resolver) {}
+          options_.resolver) {
+  if (options_.max_waiting_per_endpoint == 0) {
+    options_.max_waiting_per_endpoint = std::max<size_t>(16, 2 * options_.per_endpoint_concurrency);
+  }
+}
 
 int64_t Dispatcher::NowMs() const { return ToMs(clock_()); }
 

@@ -35,13 +35,15 @@ struct DispatcherOptions {
   size_t per_endpoint_concurrency = 8;
   // Deliveries held in memory (waiting here, in flight, or until their outcome is committed).
   // Saturated endpoints hold up to per_endpoint_concurrency + max_waiting_per_endpoint each:
-  // about 340 black-hole endpoints at the notifier's defaults before the others wait for slots.
+  // about 340 black-hole endpoints at the defaults before the others wait for slots.
   size_t max_known = 8192;
   size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
-  // Deliveries waiting here per endpoint at most. While an endpoint has that many, the scans
-  // pass over its deliveries (known from the due entry's DueGroup, without reading them), so one
-  // slow endpoint can neither fill memory nor make every Step re-read its backlog.
-  size_t max_waiting_per_endpoint = 64;
+  // Deliveries waiting here per endpoint at most; 0: twice per_endpoint_concurrency, at least
+  // 16 (enough to keep a fast endpoint busy between two scans, little for a dead one to hold).
+  // While an endpoint has that many, the scans pass over its deliveries (known from the due
+  // entry's DueGroup, without reading them), so one slow endpoint can neither fill memory nor
+  // make every Step re-read its backlog.
+  size_t max_waiting_per_endpoint = 0;
   // Webhook channels whose endpoint is remembered (to recognise a saturated endpoint's
   // deliveries from the due index alone); forgotten all at once beyond this.
   size_t max_groups = 100000;

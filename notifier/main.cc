@@ -100,11 +100,9 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
       if (!cidr.ok()) throw po::error("bad --allow-cidr " + c);
       f->options.dispatch.allow_cidrs.push_back(*cidr);
     }
-    webhooks::DispatcherOptions& d = f->options.dispatch;
-    if (d.per_endpoint_concurrency == 0) throw po::error("--per-endpoint-concurrency must be >= 1");
-    // Twice as many wait in memory as may be in flight (at least 16): enough to keep a fast
-    // endpoint busy between two scans of the queue, little for a dead one to hold.
-    d.max_waiting_per_endpoint = std::max<size_t>(16, 2 * d.per_endpoint_concurrency);
+    if (f->options.dispatch.per_endpoint_concurrency == 0) {
+      throw po::error("--per-endpoint-concurrency must be >= 1");
+    }
   } catch (const po::error& e) {
     // boost's messages quote the offending value only for options that must be numbers or
     // switches; the secret-bearing options are plain strings and never fail to parse.
