@@ -1,13 +1,16 @@
 #include <curl/curl.h>
+#include <strings.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <mutex>
-#include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "notifier/transport.h"
 
 namespace webhooks {
@@ -36,17 +39,18 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// Keeps only the response headers a verdict reads (Retry-After), without allocating for the
+// others: this runs for every header line of every response.
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  constexpr std::string_view kRetryAfter = "retry-after:";
   auto* t = static_cast<Transfer*>(user);
-  std::string line(data, size * n);
-  size_t colon = line.find(':');
-  if (colon != std::string::npos && t->result.headers.size() < 64) {
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t\r\n") + 1);
-    t->result.headers[name] = value.substr(0, 1024);
+  std::string_view line(data, size * n);
+  if (line.size() > kRetryAfter.size() &&
+      strncasecmp(line.data(), kRetryAfter.data(), kRetryAfter.size()) == 0) {
+    std::string_view value = line.substr(kRetryAfter.size());
+    value.remove_prefix(std::min(value.size(), value.find_first_not_of(" \t")));
+    value = value.substr(0, value.find_last_not_of(" \t\r\n") + 1);
+    t->result.headers["retry-after"] = std::string(value.substr(0, 1024));
   }
   return size * n;
 }
@@ -81,41 +85,62 @@ std::string ResolveEntry(const std::string& url, const std::string& address) {
   return entry;
 }
 
-void ConfigureHttp(CURL* e, Transfer* t, const OutboundHttp& r, const std::string& pinned) {
-  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+// The request headers, the SSRF pin and the recipients as libcurl lists. Runs on the caller's
+// thread (Submit), so the transport's thread only hands the transfer to libcurl.
+void Prepare(Transfer* t, const std::string& pinned) {
+  if (const auto* r = std::get_if<OutboundHttp>(&t->request)) {
+    std::string line;
+    for (const auto& [name, value] : r->headers) {
+      line.assign(name).append(": ").append(value);
+      t->headers = curl_slist_append(t->headers, line.c_str());
+    }
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    std::string entry = pinned.empty() ? "" : ResolveEntry(r->url, pinned);
+    // empty: no pin, or the URL's host is the vetted address itself
+    if (!entry.empty()) t->resolve = curl_slist_append(t->resolve, entry.c_str());
+    return;
+  }
+  for (const std::string& rcpt : std::get<OutboundMail>(t->request).recipients) {
+    t->recipients = curl_slist_append(t->recipients, ("<" + rcpt + ">").c_str());
+  }
+}
+
+// Options every HTTP transfer shares: set once per easy handle, which keeps them while it is
+// reused for HTTP (ConfigureHttp sets the rest, all of it, every time).
+void ConfigureHttpHandle(CURL* e) {
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_POST, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+}
+
+// The per-request options of an HTTP transfer on a handle set up by ConfigureHttpHandle.
+void ConfigureHttp(CURL* e, Transfer* t, const OutboundHttp& r) {
+  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-  for (const auto& [name, value] : r.headers) {
-    t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
-  }
-  t->headers = curl_slist_append(t->headers, "Expect:");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-  if (r.basic_auth) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERNAME, r.basic_auth->first.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth->second.c_str());
-  }
-  if (!pinned.empty()) {
-    std::string entry = ResolveEntry(r.url, pinned);
-    if (!entry.empty()) {  // empty: the URL's host is the vetted address itself
-      t->resolve = curl_slist_append(t->resolve, entry.c_str());
-      curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);
-    }
-  }
+  curl_easy_setopt(e, CURLOPT_USERNAME, r.basic_auth ? r.basic_auth->first.c_str() : nullptr);
+  curl_easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth ? r.basic_auth->second.c_str() : nullptr);
+  curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);  // nullptr: no pin for this transfer
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_seconds * 1000));
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 }
 
+// A mail transfer, on a fresh or reset handle (reset again once it is done).
 void ConfigureMail(CURL* e, Transfer* t, const OutboundMail& m) {
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(e, CURLOPT_URL, m.smtp_url.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(e, CURLOPT_MAIL_FROM, ("<" + m.from + ">").c_str());
-  for (const std::string& rcpt : m.recipients) {
-    t->recipients = curl_slist_append(t->recipients, ("<" + rcpt + ">").c_str());
-  }
   curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->recipients);
   curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(e, CURLOPT_READFUNCTION, OnUpload);
@@ -137,6 +162,7 @@ class CurlTransport final : public Transport {
   }
   ~CurlTransport() override {
     Drain(std::chrono::milliseconds(0));
+    for (CURL* e : spare_http_) curl_easy_cleanup(e);
     for (CURL* e : spare_) curl_easy_cleanup(e);
     curl_multi_cleanup(multi_);
   }
@@ -145,8 +171,9 @@ class CurlTransport final : public Transport {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->done = std::move(done);
+    Prepare(t.get(), pinned_address);
     std::lock_guard<std::mutex> lock(mu_);
-    incoming_.emplace_back(std::move(t), std::move(pinned_address));
+    incoming_.push_back(std::move(t));
     // One wake-up per batch: the loop takes everything queued when it wakes.
     if (incoming_.size() == 1) curl_multi_wakeup(multi_);
   }
@@ -163,24 +190,34 @@ class CurlTransport final : public Transport {
   }
 
  private:
-  void Start(std::unique_ptr<Transfer> t, const std::string& pinned) {
+  // A handle for `t`: HTTP transfers reuse a handle that carried HTTP before (only the
+  // per-request options change); mail gets a fresh or reset one.
+  CURL* HandleFor(Transfer* t) {
+    const auto* http = std::get_if<OutboundHttp>(&t->request);
     CURL* e = nullptr;
+    if (http != nullptr && !spare_http_.empty()) {
+      e = spare_http_.back();
+      spare_http_.pop_back();
+      ConfigureHttp(e, t, *http);
+      return e;
+    }
     if (spare_.empty()) {
       e = curl_easy_init();
     } else {
       e = spare_.back();
       spare_.pop_back();
     }
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    if (const auto* http = std::get_if<OutboundHttp>(&t->request)) {
-      ConfigureHttp(e, t.get(), *http, pinned);
+    if (http != nullptr) {
+      ConfigureHttpHandle(e);
+      ConfigureHttp(e, t, *http);
     } else {
-      ConfigureMail(e, t.get(), std::get<OutboundMail>(t->request));
+      ConfigureMail(e, t, std::get<OutboundMail>(t->request));
     }
+    return e;
+  }
+
+  void Start(std::unique_ptr<Transfer> t) {
+    CURL* e = HandleFor(t.get());
     t->started = std::chrono::steady_clock::now();
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl_multi_add_handle(multi_, e);
@@ -188,14 +225,27 @@ class CurlTransport final : public Transport {
     t.release();  // owned by the easy handle until Finish
   }
 
+  // Keeps a finished handle for reuse (its connection stays in the multi's cache).
+  void Recycle(CURL* e, bool http) {
+    if (http && spare_http_.size() < kMaxSpareHandles) {
+      spare_http_.push_back(e);
+    } else if (!http && spare_.size() < kMaxSpareHandles) {
+      curl_easy_reset(e);  // forgets the mail options (and the Transfer)
+      spare_.push_back(e);
+    } else {
+      curl_easy_cleanup(e);
+    }
+  }
+
   void Finish(CURL* e, CURLcode code) {
     Transfer* raw = nullptr;
     curl_easy_getinfo(e, CURLINFO_PRIVATE, &raw);
     std::unique_ptr<Transfer> t(raw);
+    const bool mail = std::holds_alternative<OutboundMail>(t->request);
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     t->result.status_code = static_cast<int>(status);
-    if (code != CURLE_OK && !(std::holds_alternative<OutboundMail>(t->request) && status >= 400)) {
+    if (code != CURLE_OK && !(mail && status >= 400)) {
       t->result.error = curl_easy_strerror(code);
       t->result.timed_out = code == CURLE_OPERATION_TIMEDOUT;
     }
@@ -204,12 +254,7 @@ class CurlTransport final : public Transport {
                                 .count();
     curl_multi_remove_handle(multi_, e);
     active_.erase(e);
-    if (spare_.size() < kMaxSpareHandles) {
-      curl_easy_reset(e);  // forgets every option (and the Transfer); connections stay cached
-      spare_.push_back(e);
-    } else {
-      curl_easy_cleanup(e);
-    }
+    Recycle(e, !mail);
     t->done(std::move(t->result));
   }
 
@@ -228,15 +273,16 @@ class CurlTransport final : public Transport {
   }
 
   void Loop() {
+    std::deque<std::unique_ptr<Transfer>> batch;
     for (;;) {
-      std::deque<std::pair<std::unique_ptr<Transfer>, std::string>> batch;
       bool stopping;
       {
         std::lock_guard<std::mutex> lock(mu_);
         stopping = stopping_;
         if (!stopping) batch.swap(incoming_);
       }
-      for (auto& [t, pinned] : batch) Start(std::move(t), pinned);
+      for (std::unique_ptr<Transfer>& t : batch) Start(std::move(t));
+      batch.clear();
       int running = 0;
       curl_multi_perform(multi_, &running);
       int left = 0;
@@ -253,16 +299,48 @@ class CurlTransport final : public Transport {
 
   CURLM* multi_;
   std::mutex mu_;
-  std::deque<std::pair<std::unique_ptr<Transfer>, std::string>> incoming_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                                                   // GUARDED_BY(mu_)
-  std::chrono::steady_clock::time_point deadline_;                          // GUARDED_BY(mu_)
-  std::set<CURL*> active_;    // owned by the loop thread
-  std::vector<CURL*> spare_;  // owned by the loop thread; reset handles for reuse
+  std::deque<std::unique_ptr<Transfer>> incoming_;  // GUARDED_BY(mu_); prepared by Submit
+  bool stopping_ = false;                           // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point deadline_;  // GUARDED_BY(mu_)
+  // Owned by the loop thread: running handles, and finished ones kept for reuse (HTTP ones
+  // still configured for HTTP, the others reset).
+  absl::flat_hash_set<CURL*> active_;
+  std::vector<CURL*> spare_http_;
+  std::vector<CURL*> spare_;
   std::thread thread_;
+};
+
+// Several CurlTransports, each with its own thread, multi handle and connection cache;
+// requests go to them in turn.
+class ShardedTransport final : public Transport {
+ public:
+  explicit ShardedTransport(size_t n) {
+    for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<CurlTransport>());
+  }
+  void Submit(Outbound request, std::string pinned_address, Callback done) override {
+    size_t i = next_.fetch_add(1, std::memory_order_relaxed) % shards_.size();
+    shards_[i]->Submit(std::move(request), std::move(pinned_address), std::move(done));
+  }
+  // One deadline for all: the shards still running keep sending while the first drains.
+  void Drain(std::chrono::milliseconds grace) override {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    for (auto& shard : shards_) {
+      shard->Drain(std::max(std::chrono::milliseconds(0),
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now())));
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<CurlTransport>> shards_;
+  std::atomic<size_t> next_{0};
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> NewCurlTransport() { return std::make_unique<CurlTransport>(); }
+std::unique_ptr<Transport> NewCurlTransport(size_t threads) {
+  if (threads <= 1) return std::make_unique<CurlTransport>();
+  return std::make_unique<ShardedTransport>(threads);
+}
 
 }  // namespace webhooks

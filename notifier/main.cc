@@ -31,6 +31,7 @@ struct Flags {
   bool config_optional = false;
   std::string retry_schedule;
   std::vector<std::string> allow_cidr;
+  size_t transport_threads = 2;
   webhooks::NotifierOptions options;
 };
 
@@ -63,6 +64,8 @@ po::options_description Describe(Flags& f) {
       "per-endpoint-concurrency",
       po::value(&f.options.dispatch.per_endpoint_concurrency)->default_value(8),
       "attempts in flight per endpoint at most")(
+      "transport-threads", po::value(&f.transport_threads)->default_value(2),
+      "threads sending requests (each with its own connections), 1-64")(
       "poll-interval-ms", po::value(&f.options.poll_interval_ms)->default_value(20),
       "how often the log and the retry queue are polled");
   return desc;
@@ -102,6 +105,9 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
     }
     if (f->options.dispatch.per_endpoint_concurrency == 0) {
       throw po::error("--per-endpoint-concurrency must be >= 1");
+    }
+    if (f->transport_threads == 0 || f->transport_threads > 64) {
+      throw po::error("--transport-threads must be between 1 and 64");
     }
   } catch (const po::error& e) {
     // boost's messages quote the offending value only for options that must be numbers or
@@ -232,7 +238,8 @@ struct Runtime {
 void RunNotifiers(std::unique_ptr<Flags> flags, const Runtime& rt, Control& ctl) {
   for (;;) {
     // A transport per instance: Run() ends by draining (stopping) its transport.
-    std::unique_ptr<webhooks::Transport> transport = webhooks::NewCurlTransport();
+    std::unique_ptr<webhooks::Transport> transport =
+        webhooks::NewCurlTransport(flags->transport_threads);
     auto notifier = std::make_unique<webhooks::Notifier>(
         flags->options, rt.store, rt.deliveries, rt.log, *transport, webhooks::SystemClock());
     auto cursor = rt.deliveries.Cursor();

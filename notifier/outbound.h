@@ -39,7 +39,8 @@ inline constexpr size_t kMaxResponseExcerpt = 4096;
 struct TransportResult {
   int status_code = 0;  // HTTP status, or the SMTP reply code; 0 when none arrived
   std::string body;     // the response body, at most kMaxResponseExcerpt bytes
-  std::map<std::string, std::string> headers;  // response headers, names lower-cased
+  // The response headers a verdict reads (only Retry-After, as "retry-after"), names lower-cased.
+  std::map<std::string, std::string> headers;
   std::string error;  // transport failure (timeout, refused, SSRF refusal); "" if none
   bool timed_out = false;
   int64_t duration_ms = 0;

@@ -3,6 +3,7 @@
 #define WEBHOOKS_NOTIFIER_TRANSPORT_H_
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,8 +27,10 @@ class Transport {
 };
 
 // The libcurl implementation. Redirects are never followed; only http/https (and smtp/smtps
-// for mail) are allowed.
-std::unique_ptr<Transport> NewCurlTransport();
+// for mail) are allowed. `threads` (at least 1) event loops, each with its own libcurl multi
+// handle and connection cache, take requests in turn: one loop's thread spends most of its
+// time in libcurl and the kernel's TCP path, and caps the rate at what one core sends.
+std::unique_ptr<Transport> NewCurlTransport(size_t threads = 1);
 
 }  // namespace webhooks
 

@@ -301,14 +301,21 @@ TEST_F(SystemdSignals, ApiSocketActivatedLeavesSocketUsable) {
 }
 
 // Flags that cannot work are refused at start: exit 2 and a message naming the option.
-TEST_F(SystemdSignals, NotifierRefusesAZeroConcurrency) {
-  pid_t pid =
-      Spawn({NotifierBin(), "--data-dir", data_, "--per-endpoint-concurrency", "0"}, {}, log_);
-  int status = WaitExit(pid, std::chrono::milliseconds(5000));
-  ASSERT_NE(status, -1) << ReadFile(log_);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status << "\n" << ReadFile(log_);
-  EXPECT_NE(ReadFile(log_).find("--per-endpoint-concurrency must be >= 1"), std::string::npos)
-      << ReadFile(log_);
+TEST_F(SystemdSignals, NotifierRefusesAZeroConcurrencyOrThreadCount) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--per-endpoint-concurrency", "0"}, "--per-endpoint-concurrency must be >= 1"},
+      {{"--transport-threads", "0"}, "--transport-threads must be between 1 and 64"},
+      {{"--transport-threads", "65"}, "--transport-threads must be between 1 and 64"}};
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> argv = {NotifierBin(), "--data-dir", data_};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    std::filesystem::remove(log_);
+    pid_t pid = Spawn(argv, {}, log_);
+    int status = WaitExit(pid, std::chrono::milliseconds(5000));
+    ASSERT_NE(status, -1) << ReadFile(log_);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status << "\n" << ReadFile(log_);
+    EXPECT_NE(ReadFile(log_).find(message), std::string::npos) << ReadFile(log_);
+  }
 }
 
 // The notifier: READY=1 with a STATUS= line, WATCHDOG=1 pings, SIGHUP re-reads the config (a
