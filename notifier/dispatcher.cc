@@ -128,13 +128,18 @@ size_t Dispatcher::known() {
 }
 
 size_t Dispatcher::in_flight() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(slots_mu_);
   return in_flight_;
 }
 
 void Dispatcher::Forget(const std::string& delivery_id) {
   std::lock_guard<std::mutex> lock(mu_);
   known_.erase(delivery_id);
+}
+
+void Dispatcher::ForgetAll(const std::vector<AttemptOutcome>& outcomes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const AttemptOutcome& o : outcomes) known_.erase(o.delivery.delivery_id);
 }
 
 absl::Status Dispatcher::RefreshCache() {
@@ -267,6 +272,7 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
   std::vector<Job> start;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> slots(slots_mu_);
     for (auto it = waiting_.begin(); it != waiting_.end();) {
       size_t& busy = busy_[it->first];
       while (busy < options_.per_endpoint_concurrency && !it->second.empty()) {
@@ -325,7 +331,7 @@ void Dispatcher::Complete(Job job, const TransportResult& result) {
   Verdict verdict = Interpret(*job.channel, result);
   double unit;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(slots_mu_);
     --busy_[job.endpoint];
     --in_flight_;
     unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);

@@ -80,6 +80,8 @@ class Dispatcher {
   absl::StatusOr<size_t> Step(bool scan = true);
   // Called once an outcome is durable: the delivery may be taken from the queue again.
   void Forget(const std::string& delivery_id);
+  // Forget for each outcome's delivery, under one lock.
+  void ForgetAll(const std::vector<AttemptOutcome>& outcomes);
   // Deliveries currently known (queued here or in flight) and in flight.
   size_t known();
   size_t in_flight();
@@ -116,7 +118,11 @@ class Dispatcher {
   Clock clock_;
   OutcomeSink sink_;
 
+  // mu_ guards the queues; slots_mu_ (taken after mu_, or alone) the in-flight counts, so a
+  // finished attempt (on a transport thread) never waits for a scan of the due queue, which
+  // holds mu_ throughout.
   std::mutex mu_;
+  std::mutex slots_mu_;
   // True when the group's (DueGroup) endpoint has a full waiting queue: its due entries are
   // passed over without being read. REQUIRES: mu_ held.
   bool GroupFullLocked(std::string_view group);
@@ -125,15 +131,15 @@ class Dispatcher {
 
   absl::flat_hash_set<std::string> known_;          // GUARDED_BY(mu_)
   std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
-  std::map<std::string, size_t> busy_;              // GUARDED_BY(mu_), in flight by endpoint
+  std::map<std::string, size_t> busy_;              // GUARDED_BY(slots_mu_), by endpoint
   // DueGroup -> endpoint, learned at Admit. GUARDED_BY(mu_)
   absl::flat_hash_map<std::string, std::string> group_endpoint_;
   DeliveryStore::DueScan sweep_;  // used by Step only
   // "<internal_id>/<webhook_id>" -> Loaded, valid for cache_version_. Used by Step only.
   absl::flat_hash_map<std::string, Loaded> cache_;
   std::string cache_version_;
-  size_t in_flight_ = 0;  // GUARDED_BY(mu_)
-  std::mt19937_64 rng_;   // GUARDED_BY(mu_)
+  size_t in_flight_ = 0;  // GUARDED_BY(slots_mu_)
+  std::mt19937_64 rng_;   // GUARDED_BY(slots_mu_)
   // Last: destroyed first, while the members its callbacks use still exist.
   GuardResolver resolver_;
 };

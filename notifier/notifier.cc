@@ -66,7 +66,7 @@ void Notifier::RecorderLoop() {
     lock.unlock();
     absl::Status st = deliveries_.RecordOutcomes(batch);
     if (st.ok()) {
-      for (const AttemptOutcome& o : batch) dispatcher_.Forget(o.delivery.delivery_id);
+      dispatcher_.ForgetAll(batch);
       Wake(true);
     } else {
       LogError("cannot record attempt outcomes; retrying", st);
