@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/leader_queue.h"
 #include "eventlog/segment_format.h"
 #include "eventlog/segment_writer.h"
 
@@ -29,9 +29,8 @@ using segment::SegmentReader;
 constexpr size_t kMaxBatchRecords = 1024;
 constexpr size_t kMaxBatchBytes = size_t{8} << 20;
 
-// Group commit in the manner of leveldb's DBImpl::Write: the appender at the front of the
-// queue is the leader; it writes every queued record with one write + fdatasync, then wakes
-// the others with their positions.
+// Group commit (common/leader_queue.h): the appender at the front of the queue writes every
+// queued record with one write + fdatasync, and hands the others their positions.
 class FileEventAppender final : public EventAppender {
  public:
   explicit FileEventAppender(std::unique_ptr<segment::SegmentWriter> writer)
@@ -43,16 +42,13 @@ class FileEventAppender final : public EventAppender {
   struct Waiter {
     std::string_view payload;
     absl::StatusOr<uint64_t> result;
-    bool done = false;
-    std::condition_variable cv;
   };
 
-  // Sets every member's result. REQUIRES: the caller is the leader (front of queue_).
+  // Sets every member's result. REQUIRES: the caller is the leader.
   void CommitBatch(const std::vector<Waiter*>& batch);
 
   std::unique_ptr<segment::SegmentWriter> writer_;  // used by the leader only
-  std::mutex mu_;
-  std::deque<Waiter*> queue_;  // GUARDED_BY(mu_); front() is the leader
+  LeaderQueue<Waiter> queue_;
 };
 
 absl::StatusOr<uint64_t> FileEventAppender::Append(std::string_view payload) {
@@ -60,32 +56,19 @@ absl::StatusOr<uint64_t> FileEventAppender::Append(std::string_view payload) {
     return absl::InvalidArgumentError(
         absl::StrCat("event record must be 1 to ", kMaxEventRecordBytes, " bytes"));
   }
-  Waiter self;
-  self.payload = payload;
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (self.done) return self.result;
-
-  std::vector<Waiter*> batch;
-  size_t bytes = 0;
-  for (Waiter* w : queue_) {
-    if (!batch.empty() &&
-        (batch.size() == kMaxBatchRecords || bytes + w->payload.size() > kMaxBatchBytes)) {
-      break;
-    }
-    batch.push_back(w);
-    bytes += w->payload.size();
-  }
-  lock.unlock();
-  CommitBatch(batch);
-  lock.lock();
-  for (Waiter* w : batch) {
-    queue_.pop_front();
-    w->done = true;
-    if (w != &self) w->cv.notify_one();
-  }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  Waiter self{payload, absl::UnknownError("not appended")};
+  size_t bytes = 0;  // of the batch being formed (take() sees its entries in queue order)
+  queue_.Submit(
+      self,
+      [&bytes](const std::vector<Waiter*>& batch, const Waiter& next) {
+        if (batch.size() == 1) bytes = batch.front()->payload.size();
+        if (batch.size() == kMaxBatchRecords || bytes + next.payload.size() > kMaxBatchBytes) {
+          return false;
+        }
+        bytes += next.payload.size();
+        return true;
+      },
+      [this](std::vector<Waiter*>& batch) { CommitBatch(batch); });
   return self.result;
 }
 

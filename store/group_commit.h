@@ -6,14 +6,12 @@
 
 #include <lmdb.h>
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/leader_queue.h"
 
 namespace webhooks {
 
@@ -22,8 +20,6 @@ class GroupCommit {
   struct Item {
     const std::function<absl::Status(MDB_txn*)>* fn;
     absl::Status result;
-    bool done = false;
-    std::condition_variable cv;
   };
   // Runs a batch: must set every item's `result`.
   using BatchRunner = std::function<void(std::vector<Item*>&)>;
@@ -37,8 +33,7 @@ class GroupCommit {
  private:
   BatchRunner runner_;
   const size_t max_batch_;
-  std::mutex mu_;
-  std::deque<Item*> queue_;  // GUARDED_BY(mu_); front() is the current leader
+  LeaderQueue<Item> queue_;
 };
 
 }  // namespace webhooks
