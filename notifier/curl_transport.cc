@@ -172,10 +172,14 @@ class CurlTransport final : public Transport {
     t->request = std::move(request);
     t->done = std::move(done);
     Prepare(t.get(), pinned_address);
-    std::lock_guard<std::mutex> lock(mu_);
-    incoming_.push_back(std::move(t));
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      incoming_.push_back(std::move(t));
+      first = incoming_.size() == 1;
+    }
     // One wake-up per batch: the loop takes everything queued when it wakes.
-    if (incoming_.size() == 1) curl_multi_wakeup(multi_);
+    if (first) curl_multi_wakeup(multi_);
   }
 
   void Drain(std::chrono::milliseconds grace) override {

@@ -31,11 +31,14 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
                   [this](AttemptOutcome o) { Record(std::move(o)); }) {}
 
 void Notifier::Wake(bool scan) {
-  std::lock_guard<std::mutex> lock(wake_mu_);
-  if (woken_ && (scan_ || !scan)) return;  // already woken for this: no second futex wake
-  woken_ = true;
-  scan_ = scan_ || scan;
-  wake_cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (woken_ && (scan_ || !scan)) return;  // already woken for this: no second futex wake
+    woken_ = true;
+    scan_ = scan_ || scan;
+  }
+  // After the unlock: the woken loop does not then block on wake_mu_.
+  wake_cv_.notify_one();
 }
 
 void Notifier::Stop() {
@@ -44,13 +47,15 @@ void Notifier::Stop() {
 }
 
 void Notifier::Record(AttemptOutcome outcome) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(record_mu_);
     to_record_.push_back(std::move(outcome));
     // The recorder takes the whole queue at once: it needs waking for the first one, and once
     // the batch is full.
-    if (to_record_.size() == 1 || to_record_.size() == kFullBatch) record_cv_.notify_one();
+    wake = to_record_.size() == 1 || to_record_.size() == kFullBatch;
   }
+  if (wake) record_cv_.notify_one();
   Wake(false);  // the attempt freed its endpoint's slot: the next waiting one may start now
 }
 
