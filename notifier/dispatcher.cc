@@ -110,6 +110,9 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
       clock_(std::move(clock)),
       sink_(std::move(sink)),
       rng_(std::random_device{}()),
+      breaker_(options_.open_circuit_after != 0
+                   ? options_.open_circuit_after
+                   : std::max<size_t>(10, options_.per_endpoint_concurrency)),
       resolver_(
           options_.resolve ? options_.resolve
                            : [allow = options_.allow_cidrs](
@@ -211,7 +214,7 @@ void Dispatcher::Admit(Delivery d) {
   if (group_endpoint_.size() >= options_.max_groups) group_endpoint_.clear();
   group_endpoint_[DueGroup(d)] = endpoint;
   std::deque<Job>& queue = waiting_[endpoint];
-  if (queue.size() >= options_.max_waiting_per_endpoint) {
+  if (queue.size() >= WaitingCap(endpoint)) {
     known_.erase(d.delivery_id);  // stays in the durable queue, taken once the endpoint drains
     return;
   }
@@ -225,7 +228,25 @@ bool Dispatcher::GroupFullLocked(std::string_view group) {
   auto g = group_endpoint_.find(absl::string_view(group.data(), group.size()));
   if (g == group_endpoint_.end()) return false;
   auto q = waiting_.find(g->second);
-  return q != waiting_.end() && q->second.size() >= options_.max_waiting_per_endpoint;
+  return q != waiting_.end() && q->second.size() >= WaitingCap(g->second);
+}
+
+size_t Dispatcher::WaitingCap(std::string_view endpoint) const {
+  return breaker_.IsOpen(endpoint) ? 1 : options_.max_waiting_per_endpoint;
+}
+
+size_t Dispatcher::ConcurrencyCap(std::string_view endpoint) const {
+  return breaker_.IsOpen(endpoint) ? 1 : options_.per_endpoint_concurrency;
+}
+
+void Dispatcher::ShedWaiting(const std::string& endpoint) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto q = waiting_.find(endpoint);
+  if (q == waiting_.end()) return;
+  while (q->second.size() > WaitingCap(endpoint)) {
+    known_.erase(q->second.back().delivery.delivery_id);
+    q->second.pop_back();
+  }
 }
 
 absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan) {
@@ -275,7 +296,8 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
     std::lock_guard<std::mutex> slots(slots_mu_);
     for (auto it = waiting_.begin(); it != waiting_.end();) {
       size_t& busy = busy_[it->first];
-      while (busy < options_.per_endpoint_concurrency && !it->second.empty()) {
+      const size_t cap = ConcurrencyCap(it->first);
+      while (busy < cap && !it->second.empty()) {
         start.push_back(std::move(it->second.front()));
         it->second.pop_front();
         ++busy;
@@ -297,7 +319,7 @@ void Dispatcher::Send(Job job) {
   if (!request.ok()) {
     TransportResult r;
     r.error = "cannot build request: " + std::string(request.status().message());
-    Complete(std::move(job), r);
+    Complete(std::move(job), r, /*sent=*/false);
     return;
   }
   const auto* http = std::get_if<OutboundHttp>(&*request);
@@ -314,7 +336,7 @@ void Dispatcher::Send(Job job) {
                       if (!address.ok()) {
                         TransportResult r;
                         r.error = std::string(address.status().message());
-                        Complete(std::move(job), r);
+                        Complete(std::move(job), r, /*sent=*/false);
                         return;
                       }
                       Submit(std::move(job), std::move(request), *std::move(address));
@@ -327,8 +349,25 @@ void Dispatcher::Submit(Job job, Outbound request, std::string pinned_address) {
       [this, job = std::move(job)](TransportResult r) mutable { Complete(std::move(job), r); });
 }
 
-void Dispatcher::Complete(Job job, const TransportResult& result) {
+void Dispatcher::Complete(Job job, const TransportResult& result, bool sent) {
   Verdict verdict = Interpret(*job.channel, result);
+  const auto change = sent ? breaker_.Record(job.endpoint, EndpointBreaker::Answered(result))
+                           : EndpointBreaker::Change::kNone;
+  switch (change) {
+    case EndpointBreaker::Change::kOpened:
+      std::fprintf(stderr,
+                   "level=warn msg=\"endpoint not answering; one attempt at a time until it "
+                   "answers\" endpoint=\"%s\"\n",
+                   job.endpoint.c_str());
+      ShedWaiting(job.endpoint);
+      break;
+    case EndpointBreaker::Change::kClosed:
+      std::fprintf(stderr, "level=info msg=\"endpoint answers again\" endpoint=\"%s\"\n",
+                   job.endpoint.c_str());
+      break;
+    case EndpointBreaker::Change::kNone:
+      break;
+  }
   double unit;
   {
     std::lock_guard<std::mutex> lock(slots_mu_);

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
 #include "notifier/channel_format.h"
+#include "notifier/endpoint_breaker.h"
 #include "notifier/guard_resolver.h"
 #include "notifier/retry_schedule.h"
 #include "notifier/transport.h"
@@ -44,6 +45,10 @@ struct DispatcherOptions {
   // entry's DueGroup, without reading them), so one slow endpoint can neither fill memory nor
   // make every Step re-read its backlog.
   size_t max_waiting_per_endpoint = 0;
+  // Consecutive unanswered attempts (no response, timeout, 429, 5xx) after which an http(s)
+  // endpoint gets one attempt at a time and one waiting until it answers (EndpointBreaker);
+  // 0: per_endpoint_concurrency, at least 10.
+  size_t open_circuit_after = 0;
   // Webhook channels whose endpoint is remembered (to recognise a saturated endpoint's
   // deliveries from the due index alone); forgotten all at once beyond this.
   size_t max_groups = 100000;
@@ -107,7 +112,9 @@ class Dispatcher {
   void Send(Job job);
   // Hands the request to the transport (pinned to `pinned_address` when not empty).
   void Submit(Job job, Outbound request, std::string pinned_address);
-  void Complete(Job job, const TransportResult& result);
+  // `sent`: the result came from the endpoint (or the transport trying to reach it), not from
+  // building the request or the SSRF guard; only those count for the endpoint's breaker.
+  void Complete(Job job, const TransportResult& result, bool sent = true);
   int64_t NowMs() const;
 
   DispatcherOptions options_;
@@ -126,6 +133,12 @@ class Dispatcher {
   // True when the group's (DueGroup) endpoint has a full waiting queue: its due entries are
   // passed over without being read. REQUIRES: mu_ held.
   bool GroupFullLocked(std::string_view group);
+  // How many deliveries may wait here, and be in flight, for `endpoint` now.
+  size_t WaitingCap(std::string_view endpoint) const;
+  size_t ConcurrencyCap(std::string_view endpoint) const;
+  // The endpoint's circuit just opened: its waiting deliveries beyond the open cap go back
+  // to the durable queue (no longer known), freeing their room for other endpoints.
+  void ShedWaiting(const std::string& endpoint);
   // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
   absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan);
 
@@ -140,6 +153,7 @@ class Dispatcher {
   std::string cache_version_;
   size_t in_flight_ = 0;  // GUARDED_BY(slots_mu_)
   std::mt19937_64 rng_;   // GUARDED_BY(slots_mu_)
+  EndpointBreaker breaker_;
   // Last: destroyed first, while the members its callbacks use still exist.
   GuardResolver resolver_;
 };

@@ -287,6 +287,39 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
 }
 
+// An endpoint that stops answering gets one attempt at a time and one delivery waiting, so it
+// holds two deliveries in memory instead of its share; one answer gives it its concurrency back.
+TEST_F(NotifierCoreTest, AnEndpointThatStopsAnsweringIsProbedOneAtATime) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  for (int i = 0; i < 60; ++i) Emit("object.created");
+  FanOutAll();
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.per_endpoint_concurrency = 4;
+  options.max_waiting_per_endpoint = 16;
+  options.open_circuit_after = 4;
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
+  EXPECT_EQ(dispatcher.known(), 16u);                      // taken: 4 in flight, 12 waiting
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 503), 4);  // the 4th opens it
+  outcomes.Record(*deliveries_, dispatcher);
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(dispatcher.Step().ok());
+    EXPECT_EQ(transport.Pending("https://8.8.8.8"), 1u) << "round " << round;
+    EXPECT_LE(dispatcher.known(), 2u) << "round " << round;
+    EXPECT_EQ(transport.Answer("https://8.8.8.8", 503), 1);
+    outcomes.Record(*deliveries_, dispatcher);
+  }
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 1);  // it answers: closed again
+  outcomes.Record(*deliveries_, dispatcher);
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
+}
+
 // The dispatcher keeps webhooks decoded between Steps; a change made after it cached one (a
 // pause through the API, a channel disabled by a 410) must still stop the next delivery.
 TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
