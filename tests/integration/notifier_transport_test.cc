@@ -1,7 +1,9 @@
 // The notifier's transport reuses libcurl handles from one request to the next (HTTP ones stay
 // configured; only the per-request options change), and spreads requests over several send
-// threads. These tests check what a reused handle must not carry over, and that every thread
-// count delivers.
+// threads; an endpoint that stops answering is sent one attempt at a time. These tests check
+// what a reused handle must not carry over, that every thread count delivers, and the breaker
+// against a receiver that really hangs.
+#include <algorithm>
 #include <set>
 
 #include "tests/integration/sinks_harness.h"
@@ -79,6 +81,48 @@ TEST_F(NotifierIntegrationTransport, EveryThreadCountDeliversEachEventOnce) {
     notifier_.reset();  // SIGTERM; the next round starts a new one on the same store
   }
   EXPECT_EQ(http_->Count("/hook"), expected);
+}
+
+// A receiver that hangs: once 10 attempts in a row timed out (2 at a time), the endpoint gets
+// one attempt at a time; its first answer gives it both slots back, and everything arrives.
+TEST_F(NotifierIntegrationTransport, AnEndpointThatHangsIsProbedOneAtATimeUntilItAnswers) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  std::string rules = R"({"/dead": [)";
+  for (int i = 0; i < 12; ++i) rules += R"("sleep:30", )";
+  rules += R"("200"]})";
+  std::unique_ptr<HttpReceiver> dead = HttpReceiver::Start(Dir(), "dead", rules);
+  ASSERT_NE(dead, nullptr);
+  std::vector<std::string> args = NotifierArgs("0,200ms,200ms,200ms,200ms,200ms");
+  args.insert(args.end(), {"--per-endpoint-concurrency", "2"});
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
+  rapidjson::Document w = CreateWebhook(R"({
+    "webhook_name": "hangs", "event_types": ["object.created"],
+    "channels": [{"channel": "webhook", "configs": {"url": ")" +
+                                        dead->Url("/dead") + R"(", "timeout": 1}}]})");
+  const std::string id = StringMember(w, "webhook_id");
+  ASSERT_FALSE(id.empty());
+  for (int i = 0; i < 6; ++i) ASSERT_FALSE(Emit("object.created").empty());
+
+  std::vector<ApiAttempt> attempts;
+  auto succeeded = [&] {
+    attempts = Attempts(id);
+    return std::count_if(attempts.begin(), attempts.end(),
+                         [](const ApiAttempt& a) { return a.status == "succeeded"; });
+  };
+  ASSERT_TRUE(WaitUntil([&] { return succeeded() == 6; }, seconds(30)))
+      << succeeded() << " of 6 succeeded\n"
+      << notifier_->LogTail();
+  std::vector<ReceivedRequest> got = dead->Requests("/dead");
+  ASSERT_GE(got.size(), 13u);
+  // Before: two at a time. After the 10th timeout: the 11th, 12th (hanging) and 13th (answered)
+  // each start once the one before timed out.
+  EXPECT_LT(got[1].t - got[0].t, 0.5);
+  EXPECT_GE(got[11].t - got[10].t, 0.9);
+  EXPECT_GE(got[12].t - got[11].t, 0.9);
+  const std::string log = notifier_->LogTail(20000);
+  const size_t opened = log.find("endpoint not answering");
+  ASSERT_NE(opened, std::string::npos) << log;
+  EXPECT_NE(log.find("endpoint answers again", opened), std::string::npos) << log;
 }
 
 }  // namespace
