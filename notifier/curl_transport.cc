@@ -109,6 +109,9 @@ void Prepare(Transfer* t, const std::string& pinned) {
 // reused for HTTP (ConfigureHttp sets the rest, all of it, every time).
 void ConfigureHttpHandle(CURL* e) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  // No proxy, whatever http_proxy / https_proxy / all_proxy say: a proxy would connect to the
+  // host itself and bypass the SSRF guard's pinned address.
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
@@ -135,6 +138,7 @@ void ConfigureHttp(CURL* e, Transfer* t, const OutboundHttp& r) {
 // A mail transfer, on a fresh or reset handle (reset again once it is done).
 void ConfigureMail(CURL* e, Transfer* t, const OutboundMail& m) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);

@@ -3,6 +3,8 @@
 // threads; an endpoint that stops answering is sent one attempt at a time. These tests check
 // what a reused handle must not carry over, that every thread count delivers, and the breaker
 // against a receiver that really hangs.
+#include <stdlib.h>
+
 #include <algorithm>
 #include <set>
 
@@ -81,6 +83,32 @@ TEST_F(NotifierIntegrationTransport, EveryThreadCountDeliversEachEventOnce) {
     notifier_.reset();  // SIGTERM; the next round starts a new one on the same store
   }
   EXPECT_EQ(http_->Count("/hook"), expected);
+}
+
+// Proxies named in the environment are not used: one would connect to the target itself and
+// bypass the SSRF guard's pinned address. The "proxy" here is a second receiver, which would
+// see the request (with an absolute URL) if libcurl used it.
+TEST_F(NotifierIntegrationTransport, ProxiesFromTheEnvironmentAreIgnored) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  std::unique_ptr<HttpReceiver> proxy = HttpReceiver::Start(Dir(), "proxy");
+  ASSERT_NE(proxy, nullptr);
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy->port());
+  // Only the notifier's environment: this test's own API calls must not go through it.
+  for (const char* name : {"http_proxy", "HTTPS_PROXY", "ALL_PROXY"}) {
+    setenv(name, proxy_url.c_str(), 1);
+  }
+  StartNotifier(NotifierArgs("0,300ms,300ms"));
+  for (const char* name : {"http_proxy", "HTTPS_PROXY", "ALL_PROXY"}) unsetenv(name);
+  ASSERT_NE(notifier_, nullptr);
+  rapidjson::Document w = CreateWebhook(R"({
+    "webhook_name": "no proxy", "event_types": ["object.created"],
+    "channels": [{"channel": "webhook", "configs": {"url": ")" +
+                                        http_->Url("/hook") + R"("}}]})");
+  ASSERT_FALSE(StringMember(w, "webhook_id").empty());
+  ASSERT_FALSE(Emit("object.created").empty());
+  EXPECT_TRUE(WaitUntil([&] { return http_->Count("/hook") == 1; }, seconds(15)))
+      << notifier_->LogTail();
+  EXPECT_EQ(proxy->Count(), 0u);
 }
 
 // A receiver that hangs: once 10 attempts in a row timed out (2 at a time), the endpoint gets
