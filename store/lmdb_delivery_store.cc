@@ -1,5 +1,6 @@
 #include "store/lmdb_delivery_store.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "common/crypto.h"
@@ -153,7 +154,7 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::GetDelivery(std::string_view deliver
   return out;
 }
 
-absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
+absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, uint64_t seq) {
   // attempt.attempt == 0: the delivery changes state without an attempt (e.g. cancelled).
   // Its due entry (if any) must go before the new one is written.
   if (absl::Status st = RemoveDueEntry(txn, o); !st.ok()) return st;
@@ -165,11 +166,9 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o) {
   }
   if (absl::Status st = PutDelivery(txn, deliveries_, due_, o.delivery); !st.ok()) return st;
   if (o.attempt.attempt == 0) return absl::OkStatus();
-  absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, kAttemptSeqKey, 1);
-  if (!seq.ok()) return seq.status();
-  o.attempt.seq = *seq;
+  o.attempt.seq = seq;
   std::string akey = WebhookPrefix(o.attempt.internal_id, o.attempt.webhook_id) +
-                     keys::EncodeU64(std::numeric_limits<uint64_t>::max() - *seq);
+                     keys::EncodeU64(std::numeric_limits<uint64_t>::max() - seq);
   if (absl::Status st = lmdb::Put(txn, attempts_, akey, EncodeAttempt(o.attempt)); !st.ok()) {
     return st;
   }
@@ -221,9 +220,20 @@ absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, const AttemptOu
 }
 
 absl::Status LmdbDeliveryStore::RecordOutcomes(std::vector<AttemptOutcome>& outcomes) {
+  const auto attempts =
+      std::count_if(outcomes.begin(), outcomes.end(),
+                    [](const AttemptOutcome& o) { return o.attempt.attempt != 0; });
   return env_.Write([&](MDB_txn* txn) -> absl::Status {
+    // The batch's attempt sequence numbers, taken at once: (last - attempts, last].
+    uint64_t seq = 0;
+    if (attempts > 0) {
+      absl::StatusOr<uint64_t> last = lmdb::AddCounter(txn, meta_, kAttemptSeqKey, attempts);
+      if (!last.ok()) return last.status();
+      seq = *last - static_cast<uint64_t>(attempts);
+    }
     for (AttemptOutcome& o : outcomes) {
-      if (absl::Status st = ApplyOutcome(txn, o); !st.ok()) return st;
+      if (o.attempt.attempt != 0) ++seq;
+      if (absl::Status st = ApplyOutcome(txn, o, seq); !st.ok()) return st;
     }
     return absl::OkStatus();
   });

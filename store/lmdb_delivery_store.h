@@ -39,7 +39,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<uint64_t> PendingCount() override;
 
  private:
-  absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o);
+  // `seq`: the attempt's sequence number (ignored when no attempt was made).
+  absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, uint64_t seq);
   // Deletes the due entry the delivery had (o.taken_due_ms, or read from the stored record).
   absl::Status RemoveDueEntry(MDB_txn* txn, const AttemptOutcome& o);
   // Applies o's last_error / disabled-channel changes; writes only when something changes.

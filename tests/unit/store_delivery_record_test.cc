@@ -130,6 +130,29 @@ TEST_F(DeliveryOutcomeTest, TheDispatchersCopyStandsInForTheStoredRecord) {
   EXPECT_TRUE(absl::IsDataLoss(deliveries_->RecordOutcomes(outcomes)));
 }
 
+// A batch takes its attempts' sequence numbers at once: every attempt gets its own, in batch
+// order, continuing across batches; a cancellation (no attempt) takes none.
+TEST_F(DeliveryOutcomeTest, AttemptsAreNumberedInOrderAcrossBatches) {
+  AttemptOutcome retry = Outcome(DeliveryState::kPending);
+  retry.delivery.next_attempt_ms += 1000;
+  AttemptOutcome cancel = Outcome(DeliveryState::kCancelled);
+  cancel.attempt.attempt = 0;
+  cancel.taken_due_ms = retry.delivery.next_attempt_ms;
+  AttemptOutcome again = Outcome(DeliveryState::kPending);
+  again.taken_due_ms.reset();  // read from the store: it is cancelled by then
+  std::vector<AttemptOutcome> first = {retry, cancel, again};
+  ASSERT_OK(deliveries_->RecordOutcomes(first));
+  std::vector<AttemptOutcome> second = {Outcome(DeliveryState::kSucceeded),
+                                        Outcome(DeliveryState::kSucceeded)};
+  ASSERT_OK(deliveries_->RecordOutcomes(second));
+  absl::StatusOr<AttemptPage> page =
+      deliveries_->ListAttempts(kOrg, Sample().webhook_id, AttemptQuery{});
+  ASSERT_OK(page.status());
+  std::vector<uint64_t> seqs;
+  for (const Attempt& a : page->items) seqs.push_back(a.seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{4, 3, 2, 1}));  // newest first
+}
+
 TEST_F(DeliveryOutcomeTest, AFailedDeliveryKeepsItsEnvelopeForARetry) {
   std::vector<AttemptOutcome> outcomes = {Outcome(DeliveryState::kFailed)};
   ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
