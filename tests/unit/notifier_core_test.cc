@@ -1,5 +1,5 @@
-// Retry schedule, outcome decisions, fan-out and dispatch isolation, on an in-memory webhook
-// store, an in-memory event log, an LMDB delivery store in a temp dir, and a fake transport.
+// Fan-out, the dispatcher's caches and dispatch isolation (caps, the endpoint breaker, slow
+// DNS), on an LMDB store in a temp dir, an in-memory event log and a fake transport.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -22,79 +22,6 @@ namespace webhooks {
 namespace {
 
 using testing::TempDir;
-
-TEST(RetryScheduleTest, ParsesUnitsAndRejectsGarbage) {
-  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse("0,5s,5m,30m,2h,250ms");
-  ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ(s->delays_ms(), (std::vector<int64_t>{0, 5000, 300000, 1800000, 7200000, 250}));
-  EXPECT_EQ(s->attempts(), 6u);
-  for (const char* bad : {"", "5", "5x", "1,,2", "-1s", "s"}) {
-    EXPECT_FALSE(RetrySchedule::Parse(bad).ok()) << bad;
-  }
-}
-
-TEST(RetryScheduleTest, JitterStaysWithinTwentyPercent) {
-  RetrySchedule s = *RetrySchedule::Parse("0,10s");
-  EXPECT_EQ(s.DelayMs(1, 0.0), 8000);
-  EXPECT_EQ(s.DelayMs(1, 0.5), 10000);
-  EXPECT_EQ(s.DelayMs(1, 0.999999), 12000);
-  EXPECT_EQ(s.DelayMs(2, 0.5), std::nullopt);
-}
-
-TEST(RetryScheduleTest, RetryAfterSecondsAndDates) {
-  EXPECT_EQ(ParseRetryAfterMs("3", 0), 3000);
-  EXPECT_EQ(ParseRetryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 4), 6000);
-  EXPECT_EQ(ParseRetryAfterMs("soon", 0), std::nullopt);
-}
-
-Delivery SampleDelivery() {
-  Delivery d;
-  d.delivery_id = "msg_1";
-  d.internal_id = NewOrganizationId();
-  d.webhook_id = NewWebhookId();
-  d.envelope_json = "{}";
-  return d;
-}
-
-TEST(DecideOutcomeTest, RetriesPerScheduleThenGivesUp) {
-  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
-  Channel ch = HttpChannel{};
-  TimePoint now = std::chrono::system_clock::from_time_t(1000);
-  TransportResult r;
-  r.status_code = 500;
-  Verdict retry{Verdict::Outcome::kRetry, "HTTP 500", std::nullopt};
-  Delivery d = SampleDelivery();
-  AttemptOutcome o1 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
-  EXPECT_EQ(o1.delivery.state, DeliveryState::kPending);
-  EXPECT_EQ(o1.delivery.attempts, 1u);
-  EXPECT_EQ(o1.delivery.next_attempt_ms, 1000 * 1000 + 1000);
-  ASSERT_TRUE(o1.set_last_error.has_value());
-  EXPECT_EQ(o1.set_last_error->status_code, 500);
-  d.attempts = 2;
-  AttemptOutcome o3 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
-  EXPECT_EQ(o3.delivery.state, DeliveryState::kFailed);
-  EXPECT_EQ(o3.attempt.attempt, 3u);
-  EXPECT_NE(o3.attempt.error.find("gave up"), std::string::npos);
-}
-
-TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
-  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
-  TimePoint now = std::chrono::system_clock::from_time_t(1000);
-  TransportResult r;
-  AttemptOutcome o =
-      DecideOutcome(SampleDelivery(), HttpChannel{}, r,
-                    Verdict{Verdict::Outcome::kRetry, "HTTP 429", 7000}, s, now, 0.5);
-  EXPECT_EQ(o.delivery.next_attempt_ms, 1000 * 1000 + 7000);
-  AttemptOutcome gone = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
-                                      Verdict{Verdict::Outcome::kDisable, "410", {}}, s, now, 0.5);
-  EXPECT_EQ(gone.delivery.state, DeliveryState::kFailed);
-  ASSERT_TRUE(gone.disable_channel.has_value());
-  AttemptOutcome ok = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
-                                    Verdict{Verdict::Outcome::kSuccess, "", {}}, s, now, 0.5);
-  EXPECT_EQ(ok.delivery.state, DeliveryState::kSucceeded);
-  EXPECT_TRUE(ok.clear_last_error);
-  EXPECT_EQ(ok.attempt.status, "succeeded");
-}
 
 // A transport that holds requests until the test answers them.
 class FakeTransport final : public Transport {
@@ -212,6 +139,22 @@ class NotifierCoreTest : public ::testing::Test {
     while (*fanout.Step() > 0) {
     }
   }
+  void EmitAndFanOut(int events) {
+    for (int i = 0; i < events; ++i) Emit("object.created");
+    FanOutAll();
+  }
+  // The isolation tests' caps: 4 attempts in flight and 16 waiting per endpoint.
+  static DispatcherOptions SmallCaps() {
+    DispatcherOptions options;
+    options.per_endpoint_concurrency = 4;
+    options.max_waiting_per_endpoint = 16;
+    return options;
+  }
+  std::unique_ptr<Dispatcher> NewDispatcher(const DispatcherOptions& options, Transport& transport,
+                                            Outcomes& outcomes) {
+    return std::make_unique<Dispatcher>(options, schedule_, *store_, *deliveries_, transport,
+                                        SystemClock(), outcomes.Sink());
+  }
   TempDir dir_;
   std::unique_ptr<LmdbStore> store_;
   std::unique_ptr<LmdbDeliveryStore> deliveries_;
@@ -266,16 +209,13 @@ TEST_F(NotifierCoreTest, FanoutSeesWebhookChangesMadeAfterItCachedTheOrganizatio
 TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   AddWebhook("https://8.8.8.8/x", {"*"});
   AddWebhook("https://1.1.1.1/x", {"*"});
-  for (int i = 0; i < 200; ++i) Emit("object.created");
-  FanOutAll();
+  EmitAndFanOut(200);
   FakeTransport transport;
-  DispatcherOptions options;
-  options.per_endpoint_concurrency = 4;
-  options.max_waiting_per_endpoint = 16;
+  DispatcherOptions options = SmallCaps();
   options.max_known = 64;
   Outcomes outcomes;
-  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
-                        outcomes.Sink());
+  auto dispatcher_ptr = NewDispatcher(options, transport, outcomes);
+  Dispatcher& dispatcher = *dispatcher_ptr;
   int good = 0;
   for (int round = 0; round < 200 && good < 200; ++round) {
     ASSERT_TRUE(dispatcher.Step().ok());
@@ -291,16 +231,13 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
 // holds two deliveries in memory instead of its share; one answer gives it its concurrency back.
 TEST_F(NotifierCoreTest, AnEndpointThatStopsAnsweringIsProbedOneAtATime) {
   AddWebhook("https://8.8.8.8/x", {"*"});
-  for (int i = 0; i < 60; ++i) Emit("object.created");
-  FanOutAll();
+  EmitAndFanOut(60);
   FakeTransport transport;
-  DispatcherOptions options;
-  options.per_endpoint_concurrency = 4;
-  options.max_waiting_per_endpoint = 16;
+  DispatcherOptions options = SmallCaps();
   options.open_circuit_after = 4;
   Outcomes outcomes;
-  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
-                        outcomes.Sink());
+  auto dispatcher_ptr = NewDispatcher(options, transport, outcomes);
+  Dispatcher& dispatcher = *dispatcher_ptr;
   ASSERT_TRUE(dispatcher.Step().ok());
   ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
   EXPECT_EQ(dispatcher.known(), 16u);                      // taken: 4 in flight, 12 waiting

@@ -1,0 +1,86 @@
+// The retry schedule (delays, jitter, Retry-After) and what an attempt's answer does to its
+// delivery (DecideOutcome): pure functions, no store.
+#include <gtest/gtest.h>
+
+#include "common/ids.h"
+#include "notifier/dispatcher.h"
+#include "notifier/retry_schedule.h"
+
+namespace webhooks {
+namespace {
+
+TEST(RetryScheduleTest, ParsesUnitsAndRejectsGarbage) {
+  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse("0,5s,5m,30m,2h,250ms");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->delays_ms(), (std::vector<int64_t>{0, 5000, 300000, 1800000, 7200000, 250}));
+  EXPECT_EQ(s->attempts(), 6u);
+  for (const char* bad : {"", "5", "5x", "1,,2", "-1s", "s"}) {
+    EXPECT_FALSE(RetrySchedule::Parse(bad).ok()) << bad;
+  }
+}
+
+TEST(RetryScheduleTest, JitterStaysWithinTwentyPercent) {
+  RetrySchedule s = *RetrySchedule::Parse("0,10s");
+  EXPECT_EQ(s.DelayMs(1, 0.0), 8000);
+  EXPECT_EQ(s.DelayMs(1, 0.5), 10000);
+  EXPECT_EQ(s.DelayMs(1, 0.999999), 12000);
+  EXPECT_EQ(s.DelayMs(2, 0.5), std::nullopt);
+}
+
+TEST(RetryScheduleTest, RetryAfterSecondsAndDates) {
+  EXPECT_EQ(ParseRetryAfterMs("3", 0), 3000);
+  EXPECT_EQ(ParseRetryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 4), 6000);
+  EXPECT_EQ(ParseRetryAfterMs("soon", 0), std::nullopt);
+}
+
+Delivery SampleDelivery() {
+  Delivery d;
+  d.delivery_id = "msg_1";
+  d.internal_id = NewOrganizationId();
+  d.webhook_id = NewWebhookId();
+  d.envelope_json = "{}";
+  return d;
+}
+
+TEST(DecideOutcomeTest, RetriesPerScheduleThenGivesUp) {
+  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
+  Channel ch = HttpChannel{};
+  TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  r.status_code = 500;
+  Verdict retry{Verdict::Outcome::kRetry, "HTTP 500", std::nullopt};
+  Delivery d = SampleDelivery();
+  AttemptOutcome o1 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
+  EXPECT_EQ(o1.delivery.state, DeliveryState::kPending);
+  EXPECT_EQ(o1.delivery.attempts, 1u);
+  EXPECT_EQ(o1.delivery.next_attempt_ms, 1000 * 1000 + 1000);
+  ASSERT_TRUE(o1.set_last_error.has_value());
+  EXPECT_EQ(o1.set_last_error->status_code, 500);
+  d.attempts = 2;
+  AttemptOutcome o3 = DecideOutcome(d, ch, r, retry, s, now, 0.5);
+  EXPECT_EQ(o3.delivery.state, DeliveryState::kFailed);
+  EXPECT_EQ(o3.attempt.attempt, 3u);
+  EXPECT_NE(o3.attempt.error.find("gave up"), std::string::npos);
+}
+
+TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
+  RetrySchedule s = *RetrySchedule::Parse("0,1s,2s");
+  TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  AttemptOutcome o =
+      DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                    Verdict{Verdict::Outcome::kRetry, "HTTP 429", 7000}, s, now, 0.5);
+  EXPECT_EQ(o.delivery.next_attempt_ms, 1000 * 1000 + 7000);
+  AttemptOutcome gone = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                                      Verdict{Verdict::Outcome::kDisable, "410", {}}, s, now, 0.5);
+  EXPECT_EQ(gone.delivery.state, DeliveryState::kFailed);
+  ASSERT_TRUE(gone.disable_channel.has_value());
+  AttemptOutcome ok = DecideOutcome(SampleDelivery(), HttpChannel{}, r,
+                                    Verdict{Verdict::Outcome::kSuccess, "", {}}, s, now, 0.5);
+  EXPECT_EQ(ok.delivery.state, DeliveryState::kSucceeded);
+  EXPECT_TRUE(ok.clear_last_error);
+  EXPECT_EQ(ok.attempt.status, "succeeded");
+}
+
+}  // namespace
+}  // namespace webhooks
