@@ -11,6 +11,7 @@
 #ifndef WEBHOOKS_NOTIFIER_ENDPOINT_BREAKER_H_
 #define WEBHOOKS_NOTIFIER_ENDPOINT_BREAKER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -44,6 +45,9 @@ class EndpointBreaker {
   const size_t max_tracked_;
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, size_t> failures_;  // GUARDED_BY(mu_); > 0 only
+  // Endpoints open now (written under mu_): IsOpen answers without the lock while it is 0,
+  // the usual case, since the dispatcher asks for every endpoint it starts or admits.
+  std::atomic<size_t> open_{0};
 };
 
 }  // namespace webhooks
