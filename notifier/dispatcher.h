@@ -90,6 +90,8 @@ class Dispatcher {
   // Deliveries currently known (queued here or in flight) and in flight.
   size_t known();
   size_t in_flight();
+  // Endpoints whose breaker is open (EndpointBreaker).
+  size_t not_answering() const { return breaker_.open_count(); }
 
  private:
   struct Job {

@@ -37,6 +37,8 @@ class EndpointBreaker {
   Change Record(const std::string& endpoint, bool answered);
   // Whether `endpoint` is open now. Thread-safe.
   bool IsOpen(std::string_view endpoint) const;
+  // How many endpoints are open now. Thread-safe.
+  size_t open_count() const { return open_.load(std::memory_order_relaxed); }
 
  private:
   static bool Subject(std::string_view endpoint);

@@ -148,9 +148,11 @@ struct Control {
 std::string StatusLine(const webhooks::Notifier::Stats& s) {
   const uint64_t lag = s.log_end > s.cursor ? s.log_end - s.cursor : 0;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight",
+  std::snprintf(buf, sizeof buf,
+                "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight, %zu endpoints "
+                "not answering",
                 static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
-                s.in_flight);
+                s.in_flight, s.not_answering);
   return buf;
 }
 

@@ -139,6 +139,7 @@ Notifier::Stats Notifier::GetStats() {
   s.log_end = log_.EndPosition().value_or(0);
   s.pending = deliveries_.PendingCount().value_or(0);
   s.in_flight = dispatcher_.in_flight();
+  s.not_answering = dispatcher_.not_answering();
   return s;
 }
 

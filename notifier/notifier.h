@@ -41,6 +41,7 @@ class Notifier {
     uint64_t log_end = 0;
     uint64_t pending = 0;
     size_t in_flight = 0;
+    size_t not_answering = 0;  // endpoints the breaker holds to one attempt at a time
   };
   Stats GetStats();
 

@@ -330,7 +330,9 @@ TEST_F(SystemdSignals, NotifierReadyWatchdogReloadAndStop) {
                     {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=400000"}, log_);
   std::string ready = notify.WaitFor("READY=1", std::chrono::seconds(10));
   ASSERT_NE(ready, "") << ReadFile(log_);
-  EXPECT_NE(ready.find("STATUS=lag 0 bytes, 0 deliveries pending, 0 in flight"), std::string::npos)
+  EXPECT_NE(ready.find("STATUS=lag 0 bytes, 0 deliveries pending, 0 in flight, 0 endpoints not "
+                       "answering"),
+            std::string::npos)
       << ready;
   EXPECT_NE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(2)), "");
   EXPECT_NE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(2)), "");

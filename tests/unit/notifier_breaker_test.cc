@@ -38,13 +38,16 @@ TEST(EndpointBreakerTest, OpensAfterConsecutiveFailuresAndClosesOnAnAnswer) {
   EXPECT_EQ(breaker.Record(e, false), Change::kNone);
   EXPECT_EQ(breaker.Record(e, false), Change::kNone);
   EXPECT_FALSE(breaker.IsOpen(e));
+  EXPECT_EQ(breaker.open_count(), 0u);
   EXPECT_EQ(breaker.Record(e, false), Change::kOpened);
   EXPECT_TRUE(breaker.IsOpen(e));
+  EXPECT_EQ(breaker.open_count(), 1u);
   EXPECT_EQ(breaker.Record(e, false), Change::kNone);  // reported once
   EXPECT_TRUE(breaker.IsOpen(e));
   EXPECT_FALSE(breaker.IsOpen("https://other.example:443"));
   EXPECT_EQ(breaker.Record(e, true), Change::kClosed);
   EXPECT_FALSE(breaker.IsOpen(e));
+  EXPECT_EQ(breaker.open_count(), 0u);
 }
 
 TEST(EndpointBreakerTest, OperatorServicesAndAZeroThresholdNeverOpen) {
@@ -65,6 +68,7 @@ TEST(EndpointBreakerTest, ForgetsEveryoneBeyondItsBound) {
   EXPECT_EQ(breaker.Record("https://c:443", false), Change::kOpened);  // a and b forgotten
   EXPECT_FALSE(breaker.IsOpen("https://a:443"));
   EXPECT_TRUE(breaker.IsOpen("https://c:443"));
+  EXPECT_EQ(breaker.open_count(), 1u);
 }
 
 }  // namespace
