@@ -223,12 +223,15 @@ void Dispatcher::Admit(Delivery d) {
 }
 
 // Debian's absl::string_view is its own type, hence the conversions.
-bool Dispatcher::GroupFullLocked(std::string_view group) {
-  if (group.empty()) return false;
+std::string Dispatcher::GroupEndpointLocked(std::string_view group) const {
+  if (group.empty()) return "";
   auto g = group_endpoint_.find(absl::string_view(group.data(), group.size()));
-  if (g == group_endpoint_.end()) return false;
-  auto q = waiting_.find(g->second);
-  return q != waiting_.end() && q->second.size() >= WaitingCap(g->second);
+  return g == group_endpoint_.end() ? "" : g->second;
+}
+
+size_t Dispatcher::WaitingLocked(const std::string& endpoint) const {
+  auto q = waiting_.find(endpoint);
+  return q == waiting_.end() ? 0 : q->second.size();
 }
 
 size_t Dispatcher::WaitingCap(std::string_view endpoint) const {
@@ -252,19 +255,28 @@ void Dispatcher::ShedWaiting(const std::string& endpoint) {
 absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* scan) {
   absl::StatusOr<std::vector<Delivery>> due;
   {
-    // One lock for the whole scan (its entries are checked back to back), and the answer for
+    // One lock for the whole scan (its entries are checked back to back). An endpoint's room
+    // counts what this scan took for it already: a delivery read beyond its waiting cap would
+    // only be dropped again by Admit (the scan's entries are admitted after it). The answer for
     // a group is reused while the entries of one group follow each other.
     std::lock_guard<std::mutex> lock(mu_);
-    std::string last_group;
-    bool last_full = false;
+    absl::flat_hash_map<std::string, size_t> taken;  // endpoint -> taken by this scan
+    std::string last_group, endpoint;
+    bool full = false;
     due = deliveries_.Due(
         NowMs(), room,
         [&](std::string_view id, std::string_view group) {
           if (group.empty() || group != last_group) {
             last_group.assign(group);
-            last_full = GroupFullLocked(group);
+            endpoint = GroupEndpointLocked(group);
+            full = false;
           }
-          return last_full || known_.contains(absl::string_view(id.data(), id.size()));
+          if (full || known_.contains(absl::string_view(id.data(), id.size()))) return true;
+          if (endpoint.empty()) return false;  // not learned yet: Admit decides
+          size_t& n = taken[endpoint];
+          full = WaitingLocked(endpoint) + n >= WaitingCap(endpoint);
+          n += full ? 0 : 1;
+          return full;
         },
         scan);
   }

@@ -41,9 +41,9 @@ struct DispatcherOptions {
   size_t max_admit_per_step = 512;  // deliveries taken from the durable queue per Step
   // Deliveries waiting here per endpoint at most; 0: twice per_endpoint_concurrency, at least
   // 16 (enough to keep a fast endpoint busy between two scans, little for a dead one to hold).
-  // While an endpoint has that many, the scans pass over its deliveries (known from the due
-  // entry's DueGroup, without reading them), so one slow endpoint can neither fill memory nor
-  // make every Step re-read its backlog.
+  // Once an endpoint has that many (counting those the scan in progress took), the scans pass
+  // over its deliveries (known from the due entry's DueGroup, without reading them), so one
+  // slow endpoint can neither fill memory nor make every Step re-read its backlog.
   size_t max_waiting_per_endpoint = 0;
   // Consecutive unanswered attempts (no response, timeout, 429, 5xx) after which an http(s)
   // endpoint gets one attempt at a time and one waiting until it answers (EndpointBreaker);
@@ -132,9 +132,10 @@ class Dispatcher {
   // holds mu_ throughout.
   std::mutex mu_;
   std::mutex slots_mu_;
-  // True when the group's (DueGroup) endpoint has a full waiting queue: its due entries are
-  // passed over without being read. REQUIRES: mu_ held.
-  bool GroupFullLocked(std::string_view group);
+  // The endpoint of a group (DueGroup) as learned at Admit, "" when unknown. REQUIRES: mu_.
+  std::string GroupEndpointLocked(std::string_view group) const;
+  // Deliveries waiting here for `endpoint`. REQUIRES: mu_ held.
+  size_t WaitingLocked(const std::string& endpoint) const;
   // How many deliveries may wait here, and be in flight, for `endpoint` now.
   size_t WaitingCap(std::string_view endpoint) const;
   size_t ConcurrencyCap(std::string_view endpoint) const;

@@ -17,85 +17,12 @@
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 #include "tests/test_util.h"
+#include "tests/unit/notifier_fakes.h"
 
 namespace webhooks {
 namespace {
 
 using testing::TempDir;
-
-// A transport that holds requests until the test answers them.
-class FakeTransport final : public Transport {
- public:
-  void Submit(Outbound request, std::string, Callback done) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.emplace_back(std::get<OutboundHttp>(request).url, std::move(done));
-  }
-  void Drain(std::chrono::milliseconds) override {}
-  // Answers every pending request to a URL starting with `prefix` with `status`.
-  int Answer(const std::string& prefix, int status) {
-    std::vector<Callback> done;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto it = pending_.begin(); it != pending_.end();) {
-        if (it->first.rfind(prefix, 0) == 0) {
-          done.push_back(std::move(it->second));
-          it = pending_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (Callback& cb : done) {
-      TransportResult r;
-      r.status_code = status;
-      cb(r);
-    }
-    return static_cast<int>(done.size());
-  }
-  // Waits (at most 5 s) until `n` requests to `prefix` are pending: the first request to an
-  // endpoint arrives once the guard's resolver answered, on its thread.
-  bool WaitPending(const std::string& prefix, size_t n) {
-    for (int i = 0; i < 500 && Pending(prefix) < n; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return Pending(prefix) >= n;
-  }
-  size_t Pending(const std::string& prefix) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::count_if(pending_.begin(), pending_.end(),
-                         [&](auto& p) { return p.first.rfind(prefix, 0) == 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::pair<std::string, Callback>> pending_;
-};
-
-// Collects the dispatcher's outcomes (on any thread) and commits them as the recorder would.
-class Outcomes {
- public:
-  Dispatcher::OutcomeSink Sink() {
-    return [this](AttemptOutcome o) {
-      std::lock_guard<std::mutex> lock(mu_);
-      pending_.push_back(std::move(o));
-    };
-  }
-  // Records what arrived so far and lets the dispatcher take those deliveries again.
-  std::vector<AttemptOutcome> Record(DeliveryStore& store, Dispatcher& dispatcher) {
-    std::vector<AttemptOutcome> done;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done.swap(pending_);
-    }
-    EXPECT_OK(store.RecordOutcomes(done));
-    for (const AttemptOutcome& o : done) dispatcher.Forget(o.delivery.delivery_id);
-    return done;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<AttemptOutcome> pending_;
-};
 
 class NotifierCoreTest : public ::testing::Test {
  protected:
@@ -225,6 +152,26 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   }
   EXPECT_EQ(good, 200);  // every delivery to the good endpoint went out
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
+}
+
+// A scan reads no more of an endpoint's deliveries than its waiting queue has room for (read
+// beyond it, they would be dropped again at once and read again by a later scan).
+TEST_F(NotifierCoreTest, AScanReadsOnlyWhatTheEndpointHasRoomFor) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  EmitAndFanOut(200);
+  FakeTransport transport;
+  Outcomes outcomes;
+  CountingStore counting(*deliveries_);
+  Dispatcher dispatcher(SmallCaps(), schedule_, *store_, counting, transport, SystemClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());  // learns the endpoint: 4 in flight, 12 waiting
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
+  const size_t first = counting.read();
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(counting.read() - first, 4u);  // room for 4 more waiting
+  EXPECT_EQ(dispatcher.known(), 20u);
+  ASSERT_TRUE(dispatcher.Step().ok());
+  EXPECT_EQ(counting.read() - first, 4u);  // full: nothing read
 }
 
 // An endpoint that stops answering gets one attempt at a time and one delivery waiting, so it
