@@ -7,7 +7,7 @@ absl::Status GroupCommit::Submit(const std::function<absl::Status(MDB_txn*)>& fn
   queue_.Submit(
       self,
       [this](const std::vector<Item*>& batch, const Item&) { return batch.size() < max_batch_; },
-      [this](std::vector<Item*>& batch) { runner_(batch); });
+      runner_);
   return self.result;
 }
 

@@ -77,11 +77,6 @@ class NotifierCoreTest : public ::testing::Test {
     options.max_waiting_per_endpoint = 16;
     return options;
   }
-  std::unique_ptr<Dispatcher> NewDispatcher(const DispatcherOptions& options, Transport& transport,
-                                            Outcomes& outcomes) {
-    return std::make_unique<Dispatcher>(options, schedule_, *store_, *deliveries_, transport,
-                                        SystemClock(), outcomes.Sink());
-  }
   TempDir dir_;
   std::unique_ptr<LmdbStore> store_;
   std::unique_ptr<LmdbDeliveryStore> deliveries_;
@@ -141,8 +136,8 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   DispatcherOptions options = SmallCaps();
   options.max_known = 64;
   Outcomes outcomes;
-  auto dispatcher_ptr = NewDispatcher(options, transport, outcomes);
-  Dispatcher& dispatcher = *dispatcher_ptr;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
   int good = 0;
   for (int round = 0; round < 200 && good < 200; ++round) {
     ASSERT_TRUE(dispatcher.Step().ok());
@@ -183,8 +178,8 @@ TEST_F(NotifierCoreTest, AnEndpointThatStopsAnsweringIsProbedOneAtATime) {
   DispatcherOptions options = SmallCaps();
   options.open_circuit_after = 4;
   Outcomes outcomes;
-  auto dispatcher_ptr = NewDispatcher(options, transport, outcomes);
-  Dispatcher& dispatcher = *dispatcher_ptr;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
   ASSERT_TRUE(dispatcher.Step().ok());
   ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
   EXPECT_EQ(dispatcher.known(), 16u);                      // taken: 4 in flight, 12 waiting
