@@ -113,7 +113,7 @@ void WriteAttempt(const Attempt& a, JsonWriter& w) {
 }
 
 std::string EncodeAttempt(const Attempt& a) {
-  rapidjson::StringBuffer buf;
+  rapidjson::StringBuffer buf(nullptr, 1024);  // most records fit: no regrowth
   JsonWriter w(buf);
   WriteAttempt(a, w);
   return BufferText(buf);

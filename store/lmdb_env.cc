@@ -51,10 +51,9 @@ size_t MappedFileBytes() {
 }  // namespace
 
 absl::Status LmdbStatus(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return absl::OkStatus();  // the hot path: no message to build
   std::string msg = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
-    case MDB_SUCCESS:
-      return absl::OkStatus();
     case MDB_NOTFOUND:
       return absl::NotFoundError(msg);
     case MDB_KEYEXIST:
