@@ -60,6 +60,67 @@ void WriteEnvelopeFields(const Event& e, JsonWriter& w) {
   WriteOptionalRaw(w, "cache_scope", e.cache_scope);
 }
 
+// "YYYY-MM-DDTHH:MM:SSZ", the only form FormatTimestamp writes.
+bool IsCanonicalTimestamp(std::string_view t) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (t.size() != kShape.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(t[i])) : t[i] != kShape[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A log record as EncodeEventRecord writes it, read without ParseEventBody: its fields were
+// validated before the append, and the log checksums every record. Checks what is cheap (types,
+// the event type, the event id, the timestamp's canonical form, subject's two strings) and
+// returns nullopt for anything else, which the validating path then decodes or refuses.
+std::optional<Event> ReadWrittenRecord(const rapidjson::Document& doc) {
+  auto member = [&](const char* key) -> const rapidjson::Value* {
+    auto it = doc.FindMember(key);
+    return it == doc.MemberEnd() ? nullptr : &it->value;
+  };
+  auto text = [](const rapidjson::Value* v, std::string& out) {
+    if (v == nullptr || !v->IsString() || v->GetStringLength() == 0) return false;
+    out.assign(v->GetString(), v->GetStringLength());
+    return true;
+  };
+  // Absent or null: nullopt; an object: its compact JSON. False for anything else.
+  auto object = [](const rapidjson::Value* v, std::optional<std::string>& out) {
+    if (v != nullptr && v->IsObject()) out = ToJson(*v);
+    return v == nullptr || v->IsNull() || v->IsObject();
+  };
+  Event e;
+  const rapidjson::Value* client = member("client_event_id");
+  const rapidjson::Value* ns = member("namespace_id");
+  const rapidjson::Value* subject = member("subject");
+  if (!text(member("internal_id"), e.internal_id) || !text(member("event_id"), e.event_id) ||
+      !text(member("event_type"), e.event_type) || !text(member("occurred_at"), e.occurred_at) ||
+      client == nullptr || !client->IsBool() || !EventTypeIndex(e.event_type) ||
+      !IsEventId(e.event_id) || !IsCanonicalTimestamp(e.occurred_at)) {
+    return std::nullopt;
+  }
+  e.client_event_id = client->IsTrue();
+  if (ns != nullptr && !ns->IsNull()) {
+    if (!text(ns, e.namespace_id.emplace())) return std::nullopt;
+  }
+  if (subject != nullptr && subject->IsObject()) {
+    std::string type, id;
+    auto t = subject->FindMember("type");
+    auto i = subject->FindMember("id");
+    if (t == subject->MemberEnd() || i == subject->MemberEnd() || !text(&t->value, type) ||
+        !text(&i->value, id)) {
+      return std::nullopt;
+    }
+  }
+  if (!object(subject, e.subject) || !object(member("metadata"), e.metadata) ||
+      !object(member("cache_scope"), e.cache_scope)) {
+    return std::nullopt;
+  }
+  return e;
+}
+
 }  // namespace
 
 absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
@@ -117,9 +178,10 @@ std::string EncodeEventRecord(const Event& e) {
 
 absl::StatusOr<Event> DecodeEventRecord(std::string_view record) {
   rapidjson::Document doc;
-  if (!ParseJson(record, &doc).ok() || !doc.IsObject()) {
+  if (!ParseWrittenJson(record, &doc).ok() || !doc.IsObject()) {
     return absl::DataLossError("event record is not a JSON object");
   }
+  if (std::optional<Event> e = ReadWrittenRecord(doc)) return *std::move(e);
   auto internal_id = doc.FindMember("internal_id");
   if (internal_id == doc.MemberEnd() || !internal_id->value.IsString()) {
     return absl::DataLossError("event record has no internal_id");

@@ -32,7 +32,10 @@ size_t FindExcessiveNesting(std::string_view text) {
 
 }  // namespace
 
-absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
+namespace {
+
+template <unsigned kEncodingFlag>
+absl::Status Parse(std::string_view text, rapidjson::Document* doc) {
   // A raw NUL can only appear outside strings (JSON escapes control characters), where it is
   // invalid; RapidJSON would stop reading at it, so refuse it here.
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -43,9 +46,8 @@ absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
                                       std::to_string(kMaxJsonDepth) + " levels at offset " +
                                       std::to_string(at));
   }
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | kEncodingFlag | rapidjson::kParseFullPrecisionFlag;
   doc->Parse<kFlags>(text.data(), text.size());
   if (doc->HasParseError()) {
     return absl::InvalidArgumentError(std::string("Malformed JSON: ") +
@@ -53,6 +55,16 @@ absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
                                       " at offset " + std::to_string(doc->GetErrorOffset()));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
+  return Parse<rapidjson::kParseValidateEncodingFlag>(text, doc);
+}
+
+absl::Status ParseWrittenJson(std::string_view text, rapidjson::Document* doc) {
+  return Parse<0>(text, doc);
 }
 
 std::string StringMember(const rapidjson::Value& obj, const char* key) {

@@ -10,11 +10,11 @@
 
 namespace webhooks {
 
-std::vector<Delivery> DeliveriesFor(const Event& event, uint64_t position, const Webhook& webhook,
+std::vector<Delivery> DeliveriesFor(const Event& event, const std::string& envelope,
+                                    uint64_t position, const Webhook& webhook,
                                     const std::vector<uint32_t>& disabled, int64_t due_ms,
                                     const std::string& created_at) {
   std::vector<Delivery> out;
-  const std::string envelope = EnvelopeJson(event);
   for (uint32_t ch = 0; ch < webhook.spec.channels.size(); ++ch) {
     if (std::find(disabled.begin(), disabled.end(), ch) != disabled.end()) continue;
     size_t targets = TargetCount(webhook.spec.channels[ch]);
@@ -73,13 +73,15 @@ absl::StatusOr<std::shared_ptr<const Fanout::Matching>> Fanout::Find(const Event
 }
 
 absl::Status Fanout::Collect(const Event& event, uint64_t position, int64_t now_ms,
-                             std::vector<Delivery>& out) {
+                             const std::string& created_at, std::vector<Delivery>& out) {
   absl::StatusOr<std::shared_ptr<const Matching>> matching = Find(event);
   if (!matching.ok()) return matching.status();
-  std::string created_at = FormatTimestamp(clock_());
+  if ((*matching)->empty()) return absl::OkStatus();
+  const std::string envelope = EnvelopeJson(event);
   for (const auto& [webhook, disabled] : **matching) {
     int64_t due = now_ms + schedule_.DelayMs(0, 0.5).value_or(0);
-    std::vector<Delivery> ds = DeliveriesFor(event, position, webhook, disabled, due, created_at);
+    std::vector<Delivery> ds =
+        DeliveriesFor(event, envelope, position, webhook, disabled, due, created_at);
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }
   return absl::OkStatus();
@@ -99,8 +101,10 @@ absl::StatusOr<size_t> Fanout::Step() {
     cached_webhooks_ = 0;
     cache_version_ = *std::move(version);
   }
+  const TimePoint now = clock_();
   const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::string created_at = FormatTimestamp(now);
   std::vector<Delivery> out;
   std::vector<std::pair<std::string, std::string>> seen;
   std::set<std::pair<std::string, std::string>> seen_here;
@@ -121,7 +125,9 @@ absl::StatusOr<size_t> Fanout::Step() {
       if (*dup || !seen_here.insert(key).second) continue;  // acknowledged, delivered once
       seen.push_back(key);
     }
-    if (absl::Status st = Collect(*event, rec.position, now_ms, out); !st.ok()) return st;
+    if (absl::Status st = Collect(*event, rec.position, now_ms, created_at, out); !st.ok()) {
+      return st;
+    }
   }
   absl::Status st = deliveries_.Enqueue(out, seen, records->back().next_position);
   if (!st.ok()) return st;

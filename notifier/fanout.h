@@ -24,9 +24,10 @@
 
 namespace webhooks {
 
-// The deliveries `event` (at log position `position`) produces for `webhook` (skipping
-// `disabled` channel indexes), due at `due_ms`.
-std::vector<Delivery> DeliveriesFor(const Event& event, uint64_t position, const Webhook& webhook,
+// The deliveries `event` (at log position `position`, `envelope` = EnvelopeJson(event))
+// produces for `webhook` (skipping `disabled` channel indexes), due at `due_ms`.
+std::vector<Delivery> DeliveriesFor(const Event& event, const std::string& envelope,
+                                    uint64_t position, const Webhook& webhook,
                                     const std::vector<uint32_t>& disabled, int64_t due_ms,
                                     const std::string& created_at);
 
@@ -57,8 +58,9 @@ class Fanout {
                                         std::optional<int> type_index);
   // The cached (or freshly loaded) Matching for the event's organization and type.
   absl::StatusOr<std::shared_ptr<const Matching>> Find(const Event& event);
+  // Appends the event's deliveries to `out` (created at `created_at`, due from `now_ms`).
   absl::Status Collect(const Event& event, uint64_t position, int64_t now_ms,
-                       std::vector<Delivery>& out);
+                       const std::string& created_at, std::vector<Delivery>& out);
 
   WebhookStore& webhooks_;
   DeliveryStore& deliveries_;
