@@ -81,10 +81,12 @@ std::optional<Event> ReadWrittenRecord(const rapidjson::Document& doc) {
     auto it = doc.FindMember(key);
     return it == doc.MemberEnd() ? nullptr : &it->value;
   };
-  auto text = [](const rapidjson::Value* v, std::string& out) {
-    if (v == nullptr || !v->IsString() || v->GetStringLength() == 0) return false;
-    out.assign(v->GetString(), v->GetStringLength());
-    return true;
+  auto is_text = [](const rapidjson::Value* v) {
+    return v != nullptr && v->IsString() && v->GetStringLength() > 0;
+  };
+  auto text = [&](const rapidjson::Value* v, std::string& out) {
+    if (is_text(v)) out.assign(v->GetString(), v->GetStringLength());
+    return is_text(v);
   };
   // Absent or null: nullopt; an object: its compact JSON. False for anything else.
   auto object = [](const rapidjson::Value* v, std::optional<std::string>& out) {
@@ -106,11 +108,10 @@ std::optional<Event> ReadWrittenRecord(const rapidjson::Document& doc) {
     if (!text(ns, e.namespace_id.emplace())) return std::nullopt;
   }
   if (subject != nullptr && subject->IsObject()) {
-    std::string type, id;
-    auto t = subject->FindMember("type");
-    auto i = subject->FindMember("id");
-    if (t == subject->MemberEnd() || i == subject->MemberEnd() || !text(&t->value, type) ||
-        !text(&i->value, id)) {
+    auto type = subject->FindMember("type");
+    auto id = subject->FindMember("id");
+    if (type == subject->MemberEnd() || id == subject->MemberEnd() || !is_text(&type->value) ||
+        !is_text(&id->value)) {
       return std::nullopt;
     }
   }

@@ -30,10 +30,6 @@ size_t FindExcessiveNesting(std::string_view text) {
   return std::string_view::npos;
 }
 
-}  // namespace
-
-namespace {
-
 template <unsigned kEncodingFlag>
 absl::Status Parse(std::string_view text, rapidjson::Document* doc) {
   // A raw NUL can only appear outside strings (JSON escapes control characters), where it is
