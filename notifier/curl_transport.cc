@@ -1,5 +1,5 @@
+// libcurl multi transport: one thread per shard, each driving its own multi handle.
 #include <curl/curl.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <atomic>
@@ -7,193 +7,22 @@
 #include <deque>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "notifier/curl_transfer.h"
 #include "notifier/transport.h"
 
 namespace webhooks {
 namespace {
 
-struct Transfer {
-  Outbound request;
-  Transport::Callback done;
-  TransportResult result;
-  // The request headers as a libcurl list, built in place (libcurl only reads the list): the
-  // lines, NUL-separated, in one buffer, and one node per line. One allocation each instead of
-  // two per header with curl_slist_append, freed on another thread than they were made on.
-  std::string header_lines;
-  std::vector<curl_slist> header_nodes;
-  curl_slist* recipients = nullptr;
-  curl_slist* resolve = nullptr;
-  size_t upload_offset = 0;
-  std::chrono::steady_clock::time_point started;
-  ~Transfer() {
-    curl_slist_free_all(recipients);
-    curl_slist_free_all(resolve);
-  }
-};
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t room = kMaxResponseExcerpt - std::min(kMaxResponseExcerpt, t->result.body.size());
-  t->result.body.append(data, std::min(room, size * n));
-  return size * n;
-}
-
-// Keeps only the response headers a verdict reads (Retry-After), without allocating for the
-// others: this runs for every header line of every response.
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  constexpr std::string_view kRetryAfter = "retry-after:";
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view line(data, size * n);
-  if (line.size() > kRetryAfter.size() &&
-      strncasecmp(line.data(), kRetryAfter.data(), kRetryAfter.size()) == 0) {
-    std::string_view value = line.substr(kRetryAfter.size());
-    value.remove_prefix(std::min(value.size(), value.find_first_not_of(" \t")));
-    value = value.substr(0, value.find_last_not_of(" \t\r\n") + 1);
-    t->result.headers["retry-after"] = std::string(value.substr(0, 1024));
-  }
-  return size * n;
-}
-
-size_t OnUpload(char* buf, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::string& msg = std::get<OutboundMail>(t->request).message;
-  size_t len = std::min(size * n, msg.size() - t->upload_offset);
-  std::copy_n(msg.data() + t->upload_offset, len, buf);
-  t->upload_offset += len;
-  return len;
-}
-
-// "host:port:address" for CURLOPT_RESOLVE, from the URL and the vetted address; "" when the
-// URL's host is that address already (an IP literal needs no pinning: nothing is resolved).
-std::string ResolveEntry(const std::string& url, const std::string& address) {
-  CURLU* u = curl_url();
-  std::string entry;
-  char* host = nullptr;
-  char* port = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-    std::string h = host;
-    if (!h.empty() && h.front() == '[') h = h.substr(1, h.size() - 2);
-    bool v6 = address.find(':') != std::string::npos;
-    if (h != address) entry = h + ":" + port + ":" + (v6 ? "[" + address + "]" : address);
-  }
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  return entry;
-}
-
-// ResolveEntry's answers, remembered by (URL, address): parsing the URL was about a quarter of
-// the dispatch thread's work per delivery. Thread-safe (Submit runs on the dispatcher's thread
-// and on the guard resolver's).
-class ResolveEntryCache {
- public:
-  std::string Get(const std::string& url, const std::string& address) {
-    std::string key = url;
-    key.push_back('\0');  // in neither a URL nor an address
-    key.append(address);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (auto it = entries_.find(key); it != entries_.end()) return it->second;
-    }
-    std::string entry = ResolveEntry(url, address);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (entries_.size() >= kMaxEntries) entries_.clear();
-    entries_.emplace(std::move(key), entry);
-    return entry;
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 4096;
-  std::mutex mu_;
-  absl::flat_hash_map<std::string, std::string> entries_;  // GUARDED_BY(mu_)
-};
-
-// The request headers, the SSRF pin and the recipients as libcurl lists. Runs on the caller's
-// thread (Submit), so the transport's thread only hands the transfer to libcurl.
-void Prepare(Transfer* t, const std::string& pinned, ResolveEntryCache& pins) {
-  if (const auto* r = std::get_if<OutboundHttp>(&t->request)) {
-    constexpr std::string_view kNoExpect = "Expect:";  // no "Expect: 100-continue" round trip
-    size_t size = kNoExpect.size() + 1;
-    for (const auto& [name, value] : r->headers) size += name.size() + value.size() + 3;
-    std::string& lines = t->header_lines;
-    lines.reserve(size);
-    std::vector<size_t> starts;
-    starts.reserve(r->headers.size() + 1);
-    for (const auto& [name, value] : r->headers) {
-      starts.push_back(lines.size());
-      lines.append(name).append(": ").append(value).push_back('\0');
-    }
-    starts.push_back(lines.size());
-    lines.append(kNoExpect).push_back('\0');
-    t->header_nodes.resize(starts.size());  // the buffer is complete: its address is final
-    for (size_t i = 0; i < starts.size(); ++i) {
-      t->header_nodes[i].data = lines.data() + starts[i];
-      t->header_nodes[i].next = i + 1 < starts.size() ? &t->header_nodes[i + 1] : nullptr;
-    }
-    std::string entry = pinned.empty() ? "" : pins.Get(r->url, pinned);
-    // empty: no pin, or the URL's host is the vetted address itself
-    if (!entry.empty()) t->resolve = curl_slist_append(t->resolve, entry.c_str());
-    return;
-  }
-  for (const std::string& rcpt : std::get<OutboundMail>(t->request).recipients) {
-    t->recipients = curl_slist_append(t->recipients, ("<" + rcpt + ">").c_str());
-  }
-}
-
-// Options every HTTP transfer shares: set once per easy handle, which keeps them while it is
-// reused for HTTP (ConfigureHttp sets the rest, all of it, every time).
-void ConfigureHttpHandle(CURL* e) {
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  // No proxy, whatever http_proxy / https_proxy / all_proxy say: a proxy would connect to the
-  // host itself and bypass the SSRF guard's pinned address.
-  curl_easy_setopt(e, CURLOPT_PROXY, "");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_POST, 1L);
-  curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-}
-
-// The per-request options of an HTTP transfer on a handle set up by ConfigureHttpHandle.
-void ConfigureHttp(CURL* e, Transfer* t, const OutboundHttp& r) {
-  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_nodes.data());
-  curl_easy_setopt(e, CURLOPT_USERNAME, r.basic_auth ? r.basic_auth->first.c_str() : nullptr);
-  curl_easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth ? r.basic_auth->second.c_str() : nullptr);
-  curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);  // nullptr: no pin for this transfer
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_seconds * 1000));
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-}
-
-// A mail transfer, on a fresh or reset handle (reset again once it is done).
-void ConfigureMail(CURL* e, Transfer* t, const OutboundMail& m) {
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_PROXY, "");
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(e, CURLOPT_URL, m.smtp_url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(e, CURLOPT_MAIL_FROM, ("<" + m.from + ">").c_str());
-  curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->recipients);
-  curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(e, CURLOPT_READFUNCTION, OnUpload);
-  curl_easy_setopt(e, CURLOPT_READDATA, t);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(m.timeout_seconds * 1000));
-}
+using curl_transfer::ConfigureHttp;
+using curl_transfer::ConfigureHttpHandle;
+using curl_transfer::ConfigureMail;
+using curl_transfer::Prepare;
+using curl_transfer::ResolveEntryCache;
+using curl_transfer::Transfer;
 
 // Idle connections kept open for reuse, and finished easy handles kept for the next transfer.
 // libcurl's default cache holds 4 connections per easy handle currently added, so it closed
