@@ -179,7 +179,7 @@ std::string EncodeEventRecord(const Event& e) {
 
 absl::StatusOr<Event> DecodeEventRecord(std::string_view record) {
   rapidjson::Document doc;
-  if (!ParseWrittenJson(record, &doc).ok() || !doc.IsObject()) {
+  if (!ParseJson(record, &doc).ok() || !doc.IsObject()) {
     return absl::DataLossError("event record is not a JSON object");
   }
   if (std::optional<Event> e = ReadWrittenRecord(doc)) return *std::move(e);

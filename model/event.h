@@ -39,9 +39,8 @@ absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string i
 
 // The log record: everything, internal_id included.
 std::string EncodeEventRecord(const Event& event);
-// DataLoss when malformed. Trusts the writer, which validated the event: UTF-8 is not checked
-// again, and a record in EncodeEventRecord's shape skips ParseEventBody's field checks (other
-// shapes go through them).
+// DataLoss when malformed. Trusts the writer, which validated the event: a record in
+// EncodeEventRecord's shape skips ParseEventBody's field checks (other shapes go through them).
 absl::StatusOr<Event> DecodeEventRecord(std::string_view record);
 
 // The envelope delivered to channels: {event_id, event_type, occurred_at, namespace_id, subject,

@@ -30,8 +30,9 @@ size_t FindExcessiveNesting(std::string_view text) {
   return std::string_view::npos;
 }
 
-template <unsigned kEncodingFlag>
-absl::Status Parse(std::string_view text, rapidjson::Document* doc) {
+}  // namespace
+
+absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
   // A raw NUL can only appear outside strings (JSON escapes control characters), where it is
   // invalid; RapidJSON would stop reading at it, so refuse it here.
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -42,8 +43,9 @@ absl::Status Parse(std::string_view text, rapidjson::Document* doc) {
                                       std::to_string(kMaxJsonDepth) + " levels at offset " +
                                       std::to_string(at));
   }
-  constexpr unsigned kFlags =
-      rapidjson::kParseIterativeFlag | kEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseFullPrecisionFlag;
   doc->Parse<kFlags>(text.data(), text.size());
   if (doc->HasParseError()) {
     return absl::InvalidArgumentError(std::string("Malformed JSON: ") +
@@ -51,16 +53,6 @@ absl::Status Parse(std::string_view text, rapidjson::Document* doc) {
                                       " at offset " + std::to_string(doc->GetErrorOffset()));
   }
   return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status ParseJson(std::string_view text, rapidjson::Document* doc) {
-  return Parse<rapidjson::kParseValidateEncodingFlag>(text, doc);
-}
-
-absl::Status ParseWrittenJson(std::string_view text, rapidjson::Document* doc) {
-  return Parse<0>(text, doc);
 }
 
 std::string StringMember(const rapidjson::Value& obj, const char* key) {

@@ -24,11 +24,6 @@ inline constexpr int kMaxJsonDepth = 64;
 // iterative, so hostile nesting cannot exhaust the stack.
 absl::Status ParseJson(std::string_view text, rapidjson::Document* doc);
 
-// ParseJson for text this service wrote from parsed (hence valid UTF-8) input and checksummed,
-// such as event log records: the same checks but for UTF-8 validation, about a third of the
-// parse's cost.
-absl::Status ParseWrittenJson(std::string_view text, rapidjson::Document* doc);
-
 // The string member `key` of object `obj`, or "" when it is absent or not a string. For
 // records this service wrote itself; client input goes through FieldReader instead.
 std::string StringMember(const rapidjson::Value& obj, const char* key);
