@@ -4,7 +4,9 @@
 # keep-alive, access log of $msec per request) and webhook-notifier, and measures in one run:
 #
 #   1. ceiling for deliveries: bench/curl_multi_ceiling (plain libcurl multi, keep-alive,
-#      CONCURRENCY in flight) POSTing N copies of a ~300-byte envelope-shaped body to the receiver
+#      CONCURRENCY in flight) POSTing N copies of a ~300-byte envelope-shaped body to the receiver;
+#      also, for comparison, the same client sending the notifier's request headers too
+#      (measured in each round of 5./6., just before its deliveries)
 #   2. ceiling for appends: wrk GET of one webhook through the API (the API's GET rate)
 #   3. appends via the API: wrk POST /v1/events (durable appends), events/s
 #   4. appends via webhookctl: a loop of CTL_EVENTS `webhookctl event emit` (one process start
@@ -13,6 +15,7 @@
 #      then the notifier is started and the rate between the first and the last delivery in the
 #      receiver's log is measured once all E arrived
 #   6. deliveries/s, fan-out 10: E/10 events to an org with 10 webhooks (E deliveries)
+#      (1., 5. and 6. run ROUNDS times; the round with the median fan-out-1 ratio is reported)
 #   7. latency append -> first attempt: bench/receiver.py posts events at half the sustained
 #      delivery rate (at most LAT_RATE_MAX/s) for LAT_SECONDS with client event_ids, to an org
 #      whose webhook points at bench/receiver.py serve; p50/p99 of (arrival - send)
@@ -21,8 +24,8 @@
 #      bench/append_events fill the store and the log); also the highest VmHWM of the runs above
 #
 # Environment (all optional):
-#   QUICK=1            smaller run (E=5000, ceiling N=20000, wrk 3 s, 100 webhookctl emits)
-#   BUILD_DIR=build-bench-notifier   EVENTS=20000   CEILING_N=100000   DURATION=5
+#   QUICK=1            smaller run (E=5000, ceiling N=20000, 1 round, wrk 3 s, 100 webhookctl emits)
+#   BUILD_DIR=build-bench-notifier   EVENTS=20000   CEILING_N=40000   ROUNDS=5   DURATION=5
 #   SIZE_WEBHOOKS=100000 (0 skips step 8; QUICK=1 skips it unless set)   SIZE_EVENTS=1000000
 #   SIZE_SECONDS=180   SIZE_DRAIN_SECONDS=20 (step 8 keeps delivering this long after the
 #   fan-out caught up)   API_THREADS=64 (webhook-api --threads)   CONCURRENCY=64
@@ -40,11 +43,13 @@ QUICK="${QUICK:-0}"
 if [[ "$QUICK" == 1 ]]; then
   EVENTS="${EVENTS:-5000}"
   CEILING_N="${CEILING_N:-20000}"
+  ROUNDS="${ROUNDS:-1}"
   DURATION="${DURATION:-3}"
   CTL_EVENTS="${CTL_EVENTS:-100}"
 fi
 EVENTS="${EVENTS:-20000}"
-CEILING_N="${CEILING_N:-100000}"
+CEILING_N="${CEILING_N:-40000}"
+ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-5}"
 CTL_EVENTS="${CTL_EVENTS:-300}"
 CONCURRENCY="${CONCURRENCY:-64}"
@@ -61,7 +66,7 @@ KEEP="${KEEP:-0}"
 STRICT="${STRICT:-0}"
 BUILD_DIR="${BUILD_DIR:-build-bench-notifier}"
 [[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$REPO_ROOT/$BUILD_DIR"
-for v in EVENTS CEILING_N DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS SIZE_EVENTS \
+for v in EVENTS CEILING_N ROUNDS DURATION CTL_EVENTS CONCURRENCY LAT_RATE_MAX LAT_SECONDS SIZE_EVENTS \
   SIZE_SECONDS SIZE_DRAIN_SECONDS API_THREADS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "notifier_bench: $v must be a positive integer" >&2; exit 2; }
 done
@@ -236,7 +241,22 @@ EOF
 nginx -t -q -c "$RRUN/nginx.conf" -e "$RRUN/error.log" || die "receiver nginx -t failed"
 nginx -c "$RRUN/nginx.conf" -e "$RRUN/error.log" >>"$ROOT/recv-nginx.log" 2>&1 &
 PIDS+=($!)
+RECV_NGINX_PID=$!
 wait_http "$RECV_URL" "${PIDS[-1]}" receiver-nginx
+# Starts a fresh receiver access log (the old one is kept as access.log.N): the wait for
+# deliveries counts its lines every 0.1 s, which should cost next to nothing.
+ROTATIONS=0
+rotate_receiver_log() {
+  local i
+  ROTATIONS=$((ROTATIONS + 1))
+  mv "$RLOG" "$RLOG.$ROTATIONS"
+  kill -USR1 "$RECV_NGINX_PID"
+  for ((i = 0; i < 100; i++)); do
+    [[ -f "$RLOG" ]] && return 0
+    sleep 0.05
+  done
+  die "the receiver nginx did not reopen its access log"
+}
 
 # --- python latency receiver ----------------------------------------------------------------
 LPORT="$(free_port)" || die "no free port"
@@ -326,15 +346,6 @@ stop_notifier() {
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A VAL
 
-# --- 1. delivery ceiling --------------------------------------------------------------------
-log "ceiling: curl_multi_ceiling $CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL"
-run_child "$ROOT/ceiling.out" /usr/bin/time -f 'cpu_seconds %U %S' -a -o "$ROOT/ceiling.out" \
-  timeout -k 5 300 "$CEIL_BIN" --url "$RECV_URL" --count "$CEILING_N" \
-  --concurrency "$CONCURRENCY" || die "curl_multi_ceiling failed (see $ROOT/ceiling.out)"
-VAL[ceiling]="$(awk '$1 == "requests_per_sec" {print $2}' "$ROOT/ceiling.out")"
-log "  ${VAL[ceiling]} req/s, client CPU $(awk -v n="$CEILING_N" '$1 == "cpu_seconds" {
-  printf "%.2f s (%.0f us per request)", $2 + $3, ($2 + $3) * 1e6 / n}' "$ROOT/ceiling.out")"
-
 # --- 2./3. API GET ceiling and API appends -----------------------------------------------------
 # Results come back in RESULT (not through $(...): a subshell would hide started processes from
 # the cleanup).
@@ -385,6 +396,7 @@ append_backlog() {  # append_backlog KEY COUNT: COUNT events through the API, 64
 # reached the receiver's log, stops the notifier; rate between the first and last of them.
 delivery_rate() {
   local name="$1" want="$2" base got i limit
+  rotate_receiver_log
   base="$(lines_of "$RLOG")"
   start_notifier
   limit=$((60 + want / 100))
@@ -403,16 +415,56 @@ delivery_rate() {
   RESULT="$(sort -n "$ROOT/deliveries-$name.txt" | awk 'NR == 1 {f = $1} {l = $1; n++}
     END { if (n > 1 && l > f) printf "%.0f", (n - 1) / (l - f); else print "nan" }')"
 }
-log "deliveries, fan-out 1: $EVENTS events appended, then the notifier started"
-append_backlog "$KEY_1" "$EVENTS"
-delivery_rate fanout1 "$EVENTS"
-VAL[deliv1]="$RESULT"
-log "  ${VAL[deliv1]} deliveries/s"
-log "deliveries, fan-out 10: $((EVENTS / 10)) events x 10 webhooks"
-append_backlog "$KEY_10" $((EVENTS / 10))
-delivery_rate fanout10 $((EVENTS / 10 * 10))
-VAL[deliv10]="$RESULT"
-log "  ${VAL[deliv10]} deliveries/s"
+# ceiling KIND [HEADER...]: curl_multi_ceiling, CEILING_N posts to the receiver -> RESULT (req/s)
+ceiling() {
+  local kind="$1" out="$ROOT/ceiling-$1.out" h
+  local -a args=(--url "$RECV_URL" --count "$CEILING_N" --concurrency "$CONCURRENCY")
+  shift
+  for h in "$@"; do args+=(--header "$h"); done
+  run_child "$out" /usr/bin/time -f 'cpu_seconds %U %S' -a -o "$out" \
+    timeout -k 5 300 "$CEIL_BIN" "${args[@]}" || die "curl_multi_ceiling failed (see $out)"
+  RESULT="$(awk '$1 == "requests_per_sec" {print $2}' "$out")"
+  log "  ceiling ($kind): $RESULT req/s, client CPU $(awk -v n="$CEILING_N" '$1 == "cpu_seconds" {
+    printf "%.2f s (%.0f us per request)", $2 + $3, ($2 + $3) * 1e6 / n}' "$out")"
+}
+# The request headers the notifier sends with a webhook delivery (same names, same lengths).
+SAME_HEADERS=("Content-Type: application/json" "User-Agent: webhooks-notifier/1"
+  "webhook-id: msg_0123456789abcdef0123456789ab" "webhook-timestamp: 1764258282"
+  "webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=")
+# Each round measures both ceilings and then both delivery rates, so that a ratio compares runs
+# minutes apart at most (this machine's speed drifts by up to 2x over a run). The reported round
+# is the one with the median fan-out-1 ratio.
+declare -a R_CEIL R_SAME R_D1 R_D10
+for ((round = 1; round <= ROUNDS; round++)); do
+  log "round $round of $ROUNDS: ceilings ($CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL)"
+  ceiling plain
+  R_CEIL+=("$RESULT")
+  ceiling same-headers "${SAME_HEADERS[@]}"
+  R_SAME+=("$RESULT")
+  log "deliveries, fan-out 1: $EVENTS events appended, then the notifier started"
+  append_backlog "$KEY_1" "$EVENTS"
+  delivery_rate fanout1 "$EVENTS"
+  R_D1+=("$RESULT")
+  log "  $RESULT deliveries/s"
+  log "deliveries, fan-out 10: $((EVENTS / 10)) events x 10 webhooks"
+  append_backlog "$KEY_10" $((EVENTS / 10))
+  delivery_rate fanout10 $((EVENTS / 10 * 10))
+  R_D10+=("$RESULT")
+  log "  $RESULT deliveries/s"
+done
+ROUNDS_TABLE="$(for ((i = 0; i < ROUNDS; i++)); do
+  echo "${R_CEIL[i]} ${R_SAME[i]} ${R_D1[i]} ${R_D10[i]}"
+done | awk 'function r(a, b) { return (b + 0 > 0) ? sprintf("%.2f", a / b) : "nan" }
+  { printf "  round %d: ceiling %s, with headers %s; fan-out 1 %s (%s, %s); fan-out 10 %s (%s, %s)\n",
+    NR, $1, $2, $3, r($3, $1), r($3, $2), $4, r($4, $1), r($4, $2) }')"
+MEDIAN_ROUND="$(for ((i = 0; i < ROUNDS; i++)); do
+  awk -v i="$i" -v d="${R_D1[i]}" -v c="${R_CEIL[i]}" \
+    'BEGIN { printf "%.6f %d\n", (c + 0 > 0 && d != "nan") ? d / c : 0, i }'
+done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }')"
+VAL[ceiling]="${R_CEIL[MEDIAN_ROUND]}"
+VAL[ceiling_same]="${R_SAME[MEDIAN_ROUND]}"
+VAL[deliv1]="${R_D1[MEDIAN_ROUND]}"
+VAL[deliv10]="${R_D10[MEDIAN_ROUND]}"
 
 # --- 7. latency append -> first attempt --------------------------------------------------------
 SUSTAINED="$(awk -v a="${VAL[deliv1]}" -v b="${VAL[deliv10]}" 'BEGIN {
@@ -478,12 +530,13 @@ fi
 # --- table ---------------------------------------------------------------------------------
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 MISSED=0
-row() {  # row METRIC VALUE CEILING TARGET_RATIO|"" TARGET_TEXT [cmp: ge|le] [limit]
+row() {  # row METRIC VALUE CEILING TARGET_RATIO|-|"" TARGET_TEXT [cmp: ge|le] [limit]
   local metric="$1" value="$2" ceil="$3" tr="$4" ttext="$5" cmp="${6:-}" limit="${7:-}"
   local ratio="-" met="-"
   if [[ -n "$tr" && "$ceil" != "-" ]]; then
     ratio="$(awk -v v="$value" -v c="$ceil" 'BEGIN { if (c > 0) printf "%.2f", v / c; else print "nan" }')"
-    met="$(awk -v r="$ratio" -v t="$tr" 'BEGIN { print (r != "nan" && r + 0 >= t) ? "yes" : "NO" }')"
+    [[ "$tr" == - ]] ||  # "-": the ratio is shown, but there is no target
+      met="$(awk -v r="$ratio" -v t="$tr" 'BEGIN { print (r != "nan" && r + 0 >= t) ? "yes" : "NO" }')"
   elif [[ -n "$cmp" ]]; then
     met="$(awk -v v="$value" -v l="$limit" -v c="$cmp" 'BEGIN {
       if (v == "nan" || v == "") { print "NO"; exit }
@@ -504,6 +557,9 @@ row() {  # row METRIC VALUE CEILING TARGET_RATIO|"" TARGET_TEXT [cmp: ge|le] [li
   row "ceiling: libcurl multi, req/s" "${VAL[ceiling]}" - "" "-"
   row "deliveries/s, fan-out 1 ($EVENTS ev)" "${VAL[deliv1]}" "${VAL[ceiling]}" 0.7 ">= 0.7 x ceiling"
   row "deliveries/s, fan-out 10 ($((EVENTS / 10)) ev)" "${VAL[deliv10]}" "${VAL[ceiling]}" 0.7 ">= 0.7 x ceiling"
+  row "ceiling with the notifier's headers, req/s" "${VAL[ceiling_same]}" - "" "-"
+  row "  fan-out 1 against it" "${VAL[deliv1]}" "${VAL[ceiling_same]}" - "(informative)"
+  row "  fan-out 10 against it" "${VAL[deliv10]}" "${VAL[ceiling_same]}" - "(informative)"
   row "append->1st attempt p50 ms @ $LAT_RATE/s" "$LAT_P50" - "" "-"
   row "append->1st attempt p99 ms @ $LAT_RATE/s" "$LAT_P99" - "" "<= 50 ms" le 50
   row "  same, from the 202 (no API time) p50 ms" "$ACK_P50" - "" "-"
@@ -517,7 +573,11 @@ row() {  # row METRIC VALUE CEILING TARGET_RATIO|"" TARGET_TEXT [cmp: ge|le] [li
   echo "  start of the POST /v1/events (send time is in the client event_id) to the first attempt's"
   echo "  arrival at bench/receiver.py; the 'from the 202' rows leave out the API's append time"
   echo "deliveries/s: backlog appended with the notifier stopped, then the drain rate from the first"
-  echo "  to the last delivery in the receiver nginx's \$msec access log"
+  echo "  to the last delivery in the receiver nginx's \$msec access log; $ROUNDS round(s) of both"
+  echo "  ceilings then both drains, the round with the median fan-out-1 ratio shown above:"
+  echo "$ROUNDS_TABLE"
+  echo "ceiling with the notifier's headers: the same client also sending Content-Type, User-Agent"
+  echo "  and the three Standard Webhooks headers (libcurl formats custom headers byte by byte)"
 }
 if [[ "$STRICT" == 1 && "$MISSED" == 1 ]]; then exit 1; fi
 exit 0
