@@ -1,0 +1,92 @@
+// Valid bodies with a "webhook" (or "http") channel: its configs as parsed, and the API form of
+// the defaults.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/ids.h"
+#include "model/channel_codec.h"
+#include "model/webhook.h"
+#include "model/webhook_codec.h"
+#include "tests/unit/model_webhook_fixture.h"
+
+namespace webhooks {
+namespace {
+
+TEST(WebhookSpecTest, WebhookChannelWithAllFields) {
+  absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(R"({
+      "channel": "webhook",
+      "configs": {
+        "url": "https://hooks.example.com/in?x=1",
+        "headers": {"X-Team": "core", "Authorization": "Bearer abc", "x_trace-id.1": "v"},
+        "payload_template": {"text": "{{event_type}}", "nested": {"a": [1, 2, null]}},
+        "timeout": 2.5
+      }})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->channels.size(), 1u);
+  const auto* http = std::get_if<HttpChannel>(&spec->channels[0]);
+  ASSERT_NE(http, nullptr);
+  EXPECT_EQ(http->url, "https://hooks.example.com/in?x=1");
+  EXPECT_EQ(http->headers,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"X-Team", "core"}, {"Authorization", "Bearer abc"}, {"x_trace-id.1", "v"}}));
+  EXPECT_EQ(http->payload_template, R"({"text":"{{event_type}}","nested":{"a":[1,2,null]}})");
+  EXPECT_DOUBLE_EQ(http->timeout_seconds, 2.5);
+}
+
+TEST(WebhookSpecTest, HttpAliasBecomesWebhookWithDefaults) {
+  absl::StatusOr<WebhookSpec> spec = ParseBody(
+      WithChannel(R"({"channel": "http", "configs": {"url": "http://10.0.0.1:8080/x"}})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->channels.size(), 1u);
+  EXPECT_EQ(ChannelName(spec->channels[0]), "webhook");
+  const auto* http = std::get_if<HttpChannel>(&spec->channels[0]);
+  ASSERT_NE(http, nullptr);
+  EXPECT_EQ(http->url, "http://10.0.0.1:8080/x");
+  EXPECT_TRUE(http->headers.empty());
+  EXPECT_FALSE(http->payload_template.has_value());
+  EXPECT_DOUBLE_EQ(http->timeout_seconds, 10.0);
+
+  // The API form names it "webhook" and fills in headers {} and timeout 10.
+  Webhook w;
+  w.webhook_id = NewWebhookId();
+  w.internal_id = NewOrganizationId();
+  w.spec = *spec;
+  w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+  rapidjson::Document out;
+  std::string json = EncodeWebhook(w, Audience::kApi);
+  out.Parse(json.c_str());
+  ASSERT_FALSE(out.HasParseError()) << json;
+  const rapidjson::Value& channel = out["channels"][0];
+  EXPECT_STREQ(channel["channel"].GetString(), "webhook") << json;
+  const rapidjson::Value& configs = channel["configs"];
+  EXPECT_STREQ(configs["url"].GetString(), "http://10.0.0.1:8080/x");
+  ASSERT_TRUE(configs["headers"].IsObject()) << json;
+  EXPECT_EQ(configs["headers"].MemberCount(), 0u);
+  ASSERT_TRUE(configs["timeout"].IsNumber()) << json;
+  EXPECT_DOUBLE_EQ(configs["timeout"].GetDouble(), 10.0);
+  EXPECT_FALSE(configs.HasMember("payload_template")) << json;
+}
+
+TEST(WebhookSpecTest, WebhookChannelTimeoutBoundariesAndNullTemplate) {
+  for (std::string_view timeout : {"300", "0.001", "1", "299.5"}) {
+    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
+        R"({"channel": "webhook", "configs": {"url": "https://a.example", "payload_template": null,
+            "headers": null, "timeout": )" +
+        std::string(timeout) + "}}"));
+    ASSERT_TRUE(spec.ok()) << timeout << ": " << spec.status();
+    const auto& http = std::get<HttpChannel>(spec->channels[0]);
+    EXPECT_DOUBLE_EQ(http.timeout_seconds, std::stod(std::string(timeout)));
+    EXPECT_FALSE(http.payload_template.has_value());
+    EXPECT_TRUE(http.headers.empty());
+  }
+}
+
+}  // namespace
+}  // namespace webhooks
