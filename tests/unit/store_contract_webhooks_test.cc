@@ -1,0 +1,205 @@
+// The store contract for single webhooks: create (seq, duplicates, missing organization), get,
+// find by name, replace and delete.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/event_types.h"
+#include "model/webhook.h"
+#include "store/store.h"
+#include "tests/test_util.h"
+#include "tests/unit/store_contract_fixture.h"
+
+namespace webhooks {
+namespace {
+
+TYPED_TEST(StoreContractTest, CreateWebhookAssignsIncreasingSeq) {
+  this->CreateOrgs();
+  uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    // Alternate organizations: seq grows store-wide.
+    Webhook w = this->Create(MakeWebhook(i % 2 ? kOrgB : kOrgA, WebhookId(i), "n"));
+    EXPECT_GT(w.seq, last);
+    last = w.seq;
+  }
+}
+
+TYPED_TEST(StoreContractTest, CreateWebhookDuplicateAndMissingOrg) {
+  this->CreateOrgs();
+  Webhook first = this->Create(MakeWebhook(kOrgA, WebhookId(1), "first"));
+
+  Webhook dup = MakeWebhook(kOrgA, WebhookId(1), "second");
+  EXPECT_TRUE(absl::IsAlreadyExists(this->store().CreateWebhook(&dup)));
+  absl::StatusOr<Webhook> got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, first);
+  EXPECT_EQ(this->Total(kOrgA), 1u);
+  absl::StatusOr<std::vector<Webhook>> named =
+      this->store().FindWebhooksByName(kOrgA, "second", 10);
+  ASSERT_TRUE(named.ok());
+  EXPECT_TRUE(named->empty());
+
+  Webhook orphan = MakeWebhook(kNoOrg, WebhookId(2), "orphan");
+  EXPECT_TRUE(absl::IsNotFound(this->store().CreateWebhook(&orphan)));
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kNoOrg, WebhookId(2)).status()));
+
+  // The key is (internal_id, webhook_id): the same id in another organization is separate.
+  Webhook other = this->Create(MakeWebhook(kOrgB, WebhookId(1), "other"));
+  EXPECT_GT(other.seq, first.seq);
+  got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spec.webhook_name, "first");
+}
+
+TYPED_TEST(StoreContractTest, GetWebhookRoundTripsAndIsScopedToItsOrganization) {
+  this->CreateOrgs();
+  Webhook w = MakeWebhook(kOrgA, WebhookId(7), "full", {"*", "alert.triggered"}, false);
+  w.spec.description = "a description";
+  SlackChannel slack;
+  slack.webhook_url = "https://hooks.slack.com/services/T/B/X";
+  slack.channel = "#alerts";
+  w.spec.channels.push_back(slack);
+  EmailChannel email;
+  email.to_addresses = {"ops@example.com"};
+  w.spec.channels.push_back(email);
+  w.created_at = "2025-03-04T05:06:07Z";
+  w.updated_at = "2025-03-05T05:06:07Z";
+  w = this->Create(w);
+
+  absl::StatusOr<Webhook> got = this->store().GetWebhook(kOrgA, WebhookId(7));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, w);
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kOrgB, WebhookId(7)).status()));
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kOrgA, WebhookId(8)).status()));
+}
+
+TYPED_TEST(StoreContractTest, FindWebhooksByName) {
+  this->CreateOrgs();
+  // Ids deliberately sort in the reverse of creation order.
+  Webhook a1 = this->Create(MakeWebhook(kOrgA, "wh_c000000000", "alpha"));
+  this->Create(MakeWebhook(kOrgA, "wh_x000000000", "beta"));
+  Webhook a2 = this->Create(MakeWebhook(kOrgA, "wh_b000000000", "alpha"));
+  Webhook a3 = this->Create(MakeWebhook(kOrgA, "wh_a000000000", "alpha"));
+  this->Create(MakeWebhook(kOrgB, "wh_0000000000", "alpha"));
+  this->Create(MakeWebhook(kOrgA, "wh_d000000000", "Alpha"));  // names are case-sensitive
+
+  absl::StatusOr<std::vector<Webhook>> found = this->store().FindWebhooksByName(kOrgA, "alpha", 10);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, (std::vector<Webhook>{a1, a2, a3}));
+
+  // `max` is honoured and keeps the first webhooks in creation order.
+  // Regression: LmdbStore used to stop after the first `max` entries of the webhook_names
+  // index, which are in webhook_id order (MDB_DUPSORT), and only then sort by seq (fixed in
+  // 4ea0084).
+  found = this->store().FindWebhooksByName(kOrgA, "alpha", 2);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), (std::vector<std::string>{a1.webhook_id, a2.webhook_id}));
+  found = this->store().FindWebhooksByName(kOrgA, "alpha", 1);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().webhook_id, a1.webhook_id);
+
+  found = this->store().FindWebhooksByName(kOrgA, "alph", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->empty());
+  found = this->store().FindWebhooksByName(kOrgB, "alpha", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), std::vector<std::string>{"wh_0000000000"});
+  found = this->store().FindWebhooksByName(kNoOrg, "alpha", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->empty());
+}
+
+TYPED_TEST(StoreContractTest, ReplaceWebhookKeepsSeqAndMovesTheNameIndex) {
+  this->CreateOrgs();
+  this->Create(MakeWebhook(kOrgA, WebhookId(1), "before"));
+  Webhook w = this->Create(MakeWebhook(kOrgA, WebhookId(2), "before"));
+  this->Create(MakeWebhook(kOrgA, WebhookId(3), "other"));
+
+  Webhook next = MakeWebhook(kOrgA, WebhookId(2), "after", {"alert.created"}, false);
+  next.spec.description = "changed";
+  next.updated_at = "2025-06-01T00:00:00Z";
+  next.seq = 999;  // ignored: the stored seq is kept
+  ASSERT_OK(this->store().ReplaceWebhook(next));
+
+  absl::StatusOr<Webhook> got = this->store().GetWebhook(kOrgA, WebhookId(2));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->seq, w.seq);
+  EXPECT_EQ(got->spec, next.spec);
+  EXPECT_EQ(got->updated_at, "2025-06-01T00:00:00Z");
+
+  absl::StatusOr<std::vector<Webhook>> found =
+      this->store().FindWebhooksByName(kOrgA, "before", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), std::vector<std::string>{WebhookId(1)});
+  found = this->store().FindWebhooksByName(kOrgA, "after", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), std::vector<std::string>{WebhookId(2)});
+
+  // Its position in creation order and the list filters follow the new contents.
+  WebhookPage page = this->List(kOrgA, ListQuery{});
+  EXPECT_EQ(Ids(page.items), (std::vector<std::string>{WebhookId(1), WebhookId(2), WebhookId(3)}));
+  ListQuery inactive;
+  inactive.is_active = false;
+  page = this->List(kOrgA, inactive);
+  EXPECT_EQ(Ids(page.items), std::vector<std::string>{WebhookId(2)});
+  ListQuery alert;
+  alert.event_type_index = EventTypeIndex("alert.created");
+  page = this->List(kOrgA, alert);
+  EXPECT_EQ(Ids(page.items), std::vector<std::string>{WebhookId(2)});
+
+  // Replacing with the same name keeps it findable exactly once.
+  next.spec.description = "again";
+  ASSERT_OK(this->store().ReplaceWebhook(next));
+  found = this->store().FindWebhooksByName(kOrgA, "after", 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().spec.description, "again");
+
+  ASSERT_OK(this->store().DeleteWebhook(kOrgA, WebhookId(2)));
+  EXPECT_TRUE(absl::IsNotFound(this->store().ReplaceWebhook(next)));
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kOrgA, WebhookId(2)).status()));
+  Webhook never = MakeWebhook(kOrgA, WebhookId(50), "never");
+  EXPECT_TRUE(absl::IsNotFound(this->store().ReplaceWebhook(never)));
+  Webhook wrong_org = MakeWebhook(kOrgB, WebhookId(1), "hijack");
+  EXPECT_TRUE(absl::IsNotFound(this->store().ReplaceWebhook(wrong_org)));
+  got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spec.webhook_name, "before");
+  EXPECT_EQ(this->Total(kOrgA), 2u);
+}
+
+TYPED_TEST(StoreContractTest, DeleteWebhook) {
+  this->CreateOrgs();
+  this->Create(MakeWebhook(kOrgA, WebhookId(1), "keep"));
+  this->Create(MakeWebhook(kOrgA, WebhookId(2), "gone"));
+  this->Create(MakeWebhook(kOrgB, WebhookId(2), "gone"));
+
+  EXPECT_TRUE(absl::IsNotFound(this->store().DeleteWebhook(kOrgA, WebhookId(3))));
+  ASSERT_OK(this->store().DeleteWebhook(kOrgA, WebhookId(2)));
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kOrgA, WebhookId(2)).status()));
+  EXPECT_TRUE(absl::IsNotFound(this->store().DeleteWebhook(kOrgA, WebhookId(2))));
+  absl::StatusOr<std::vector<Webhook>> found = this->store().FindWebhooksByName(kOrgA, "gone", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->empty());
+
+  WebhookPage page = this->List(kOrgA, ListQuery{});
+  EXPECT_EQ(page.total, 1u);
+  EXPECT_EQ(Ids(page.items), std::vector<std::string>{WebhookId(1)});
+  // The other organization's webhook with the same id is untouched.
+  EXPECT_TRUE(this->store().GetWebhook(kOrgB, WebhookId(2)).ok());
+  EXPECT_EQ(this->Total(kOrgB), 1u);
+
+  // A new webhook may reuse the deleted id, and comes last in creation order.
+  Webhook again = this->Create(MakeWebhook(kOrgA, WebhookId(2), "again"));
+  page = this->List(kOrgA, ListQuery{});
+  EXPECT_EQ(Ids(page.items), (std::vector<std::string>{WebhookId(1), WebhookId(2)}));
+  EXPECT_EQ(page.items.back(), again);
+}
+
+}  // namespace
+}  // namespace webhooks
