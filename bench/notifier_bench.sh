@@ -432,8 +432,8 @@ SAME_HEADERS=("Content-Type: application/json" "User-Agent: webhooks-notifier/1"
   "webhook-id: msg_0123456789abcdef0123456789ab" "webhook-timestamp: 1764258282"
   "webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=")
 # Each round measures both ceilings and then both delivery rates, so that a ratio compares runs
-# minutes apart at most (this machine's speed drifts by up to 2x over a run). The reported round
-# is the one with the median fan-out-1 ratio.
+# seconds apart (this machine's speed drifts by up to about 1.7x within one run). The reported
+# round is the one with the median fan-out-1 ratio.
 declare -a R_CEIL R_SAME R_D1 R_D10
 for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round of $ROUNDS: ceilings ($CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL)"
