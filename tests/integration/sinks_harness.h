@@ -1,6 +1,7 @@
 // Delivery sinks for the notifier integration tests: child processes that stand in for the
 // places the notifier delivers to (an HTTP receiver scripted per path, a real SMTP server), the
-// webhook-notifier process itself, and a fixture that runs them next to the Stack.
+// webhook-notifier process itself, and a fixture that runs them next to the Stack (the last two
+// in notifier_harness.cc).
 //
 // Every child gets PR_SET_PDEATHSIG(SIGKILL), so nothing outlives a crashed test binary; normal
 // teardown sends SIGTERM and waits (SIGKILL after a bound). All files live under the stack's
@@ -31,6 +32,11 @@ namespace webhooks::testing {
 std::string ReceiversDir();
 // The webhook-notifier binary built next to webhook-api.
 std::string NotifierBin();
+
+// The bytes of the file at `path` from `offset` on; "" when it cannot be read.
+std::string ReadFileFrom(const std::string& path, size_t offset);
+// The size of the file at `path`; 0 when it does not exist.
+size_t FileSize(const std::string& path);
 
 // Polls `done` every `poll` until it is true or `timeout` passed; returns its last value.
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout,
