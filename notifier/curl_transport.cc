@@ -30,6 +30,10 @@ using curl_transfer::Transfer;
 constexpr long kMaxIdleConnections = 256;
 constexpr size_t kMaxSpareHandles = 256;
 
+class CurlTransport;
+// The transport whose loop runs on this thread (its callbacks run here), if any.
+thread_local const CurlTransport* t_loop = nullptr;
+
 class CurlTransport final : public Transport {
  public:
   CurlTransport() : multi_(curl_multi_init()) {
@@ -54,8 +58,9 @@ class CurlTransport final : public Transport {
       incoming_.push_back(std::move(t));
       first = incoming_.size() == 1;
     }
-    // One wake-up per batch: the loop takes everything queued when it wakes.
-    if (first) curl_multi_wakeup(multi_);
+    // One wake-up per batch: the loop takes everything queued when it wakes. A callback of
+    // this loop submitting needs none: the loop looks at the queue before it sleeps.
+    if (first && t_loop != this) curl_multi_wakeup(multi_);
   }
 
   void Drain(std::chrono::milliseconds grace) override {
@@ -153,6 +158,7 @@ class CurlTransport final : public Transport {
   }
 
   void Loop() {
+    t_loop = this;
     std::deque<std::unique_ptr<Transfer>> batch;
     for (;;) {
       bool stopping;
@@ -173,8 +179,15 @@ class CurlTransport final : public Transport {
         Abandon();
         return;
       }
-      curl_multi_poll(multi_, nullptr, 0, 100, nullptr);
+      if (!SubmittedHere()) curl_multi_poll(multi_, nullptr, 0, 100, nullptr);
     }
+  }
+
+  // Whether callbacks of this loop submitted requests it has not started yet (they did not
+  // wake it).
+  bool SubmittedHere() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !stopping_ && !incoming_.empty();
   }
 
   CURLM* multi_;
@@ -198,7 +211,15 @@ class ShardedTransport final : public Transport {
   explicit ShardedTransport(size_t n) {
     for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<CurlTransport>());
   }
+  // A request submitted from a shard's own callback (the next delivery of an endpoint that
+  // just answered) stays on that shard: no other loop needs waking.
   void Submit(Outbound request, std::string pinned_address, Callback done) override {
+    for (auto& shard : shards_) {
+      if (t_loop == shard.get()) {
+        shard->Submit(std::move(request), std::move(pinned_address), std::move(done));
+        return;
+      }
+    }
     size_t i = next_.fetch_add(1, std::memory_order_relaxed) % shards_.size();
     shards_[i]->Submit(std::move(request), std::move(pinned_address), std::move(done));
   }

@@ -307,19 +307,47 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
     std::lock_guard<std::mutex> lock(mu_);
     std::lock_guard<std::mutex> slots(slots_mu_);
     for (auto it = waiting_.begin(); it != waiting_.end();) {
-      size_t& busy = busy_[it->first];
-      const size_t cap = ConcurrencyCap(it->first);
-      while (busy < cap && !it->second.empty()) {
-        start.push_back(std::move(it->second.front()));
-        it->second.pop_front();
-        ++busy;
-        ++in_flight_;
-      }
+      TakeStartableLocked(it, start);
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }
   }
   for (Job& job : start) Send(std::move(job));
   return start.size();
+}
+
+void Dispatcher::TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
+                                     std::vector<Job>& start) {
+  size_t& busy = busy_[it->first];
+  const size_t cap = ConcurrencyCap(it->first);
+  while (busy < cap && !it->second.empty()) {
+    start.push_back(std::move(it->second.front()));
+    it->second.pop_front();
+    ++busy;
+    ++in_flight_;
+  }
+}
+
+void Dispatcher::StartNext(const std::string& endpoint) {
+  // Set while this thread sends what it took: an attempt failing at once (a refused target)
+  // completes inside that send, and leaves its start to the dispatch loop instead of recursing.
+  thread_local bool starting = false;
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  if (starting || !lock.owns_lock()) {
+    options_.wake();
+    return;
+  }
+  std::vector<Job> start;
+  {
+    std::lock_guard<std::mutex> slots(slots_mu_);
+    if (auto it = waiting_.find(endpoint); it != waiting_.end()) {
+      TakeStartableLocked(it, start);
+      if (it->second.empty()) waiting_.erase(it);
+    }
+  }
+  lock.unlock();
+  starting = true;
+  for (Job& job : start) Send(std::move(job));
+  starting = false;
 }
 
 void Dispatcher::Send(Job job) {
@@ -389,6 +417,7 @@ void Dispatcher::Complete(Job job, const TransportResult& result, bool sent) {
   }
   sink_(DecideOutcome(std::move(job.delivery), *job.channel, result, verdict, schedule_, clock_(),
                       unit));
+  if (options_.wake) StartNext(job.endpoint);
 }
 
 }  // namespace webhooks

@@ -65,6 +65,11 @@ struct DispatcherOptions {
   // GuardResolver off the dispatch thread.
   GuardResolver::ResolveFn resolve;
   GuardResolver::Options resolver;
+  // When set, an answered attempt starts the next waiting deliveries of its endpoint itself, on
+  // the thread that reported the answer (the transport's), and calls `wake` only when it could
+  // not: a scan held the queues, or the start was nested in another. The caller then runs a
+  // Step(false) soon. Unset: waiting deliveries start in Step only.
+  std::function<void()> wake;
 };
 
 // What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
@@ -117,6 +122,13 @@ class Dispatcher {
   // `sent`: the result came from the endpoint (or the transport trying to reach it), not from
   // building the request or the SSRF guard; only those count for the endpoint's breaker.
   void Complete(Job job, const TransportResult& result, bool sent = true);
+  // Moves the deliveries of `it` that its endpoint's cap lets start now into `start`, counted
+  // in flight. REQUIRES: mu_ and slots_mu_ held.
+  void TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
+                           std::vector<Job>& start);
+  // After an answer freed a slot of `endpoint` (options_.wake set): starts what may start now
+  // on this thread, or calls options_.wake.
+  void StartNext(const std::string& endpoint);
   int64_t NowMs() const;
 
   DispatcherOptions options_;

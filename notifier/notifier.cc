@@ -13,6 +13,13 @@ constexpr size_t kFullBatch = 1024;
 // Scans of the due queue are at least this far apart: requests in between are merged.
 constexpr auto kMinScanGap = std::chrono::milliseconds(2);
 
+// The dispatcher starts an endpoint's next delivery when an answer frees its slot; when it
+// cannot there and then, the dispatch loop's next Step does.
+DispatcherOptions WithWake(DispatcherOptions options, std::function<void()> wake) {
+  options.wake = std::move(wake);
+  return options;
+}
+
 void LogError(const char* what, const absl::Status& st) {
   std::fprintf(stderr, "level=error msg=\"%s\" error=\"%s\"\n", what,
                std::string(st.message()).c_str());
@@ -27,7 +34,8 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       log_(log),
       transport_(transport),
       fanout_(webhooks, deliveries, log, options_.schedule, clock, options_.fanout_batch),
-      dispatcher_(options_.dispatch, options_.schedule, webhooks, deliveries, transport, clock,
+      dispatcher_(WithWake(options_.dispatch, [this] { Wake(false); }), options_.schedule, webhooks,
+                  deliveries, transport, clock,
                   [this](AttemptOutcome o) { Record(std::move(o)); }) {}
 
 void Notifier::Wake(bool scan) {
@@ -56,7 +64,6 @@ void Notifier::Record(AttemptOutcome outcome) {
     wake = to_record_.size() == 1 || to_record_.size() == kFullBatch;
   }
   if (wake) record_cv_.notify_one();
-  Wake(false);  // the attempt freed its endpoint's slot: the next waiting one may start now
 }
 
 void Notifier::RecorderLoop() {

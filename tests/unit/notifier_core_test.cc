@@ -149,6 +149,63 @@ TEST_F(NotifierCoreTest, ABlackHoleEndpointHoldsOnlyItsOwnSlots) {
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
 }
 
+// With `wake` set (as the notifier runs it), an answer starts its endpoint's next waiting
+// delivery on the answering thread: no Step, and no wake-up of the dispatch loop.
+TEST_F(NotifierCoreTest, AnAnswerStartsItsEndpointsNextDeliveryAtOnce) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  EmitAndFanOut(10);
+  FakeTransport transport;
+  DispatcherOptions options = SmallCaps();
+  std::atomic<int> wakes{0};
+  options.wake = [&] { ++wakes; };
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());  // 4 in flight, 6 waiting
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 4);
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 4u);
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 4);
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 2);
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 0u);
+  EXPECT_EQ(outcomes.Record(*deliveries_, dispatcher).size(), 10u);
+  EXPECT_EQ(wakes, 0);
+  EXPECT_EQ(dispatcher.in_flight(), 0u);
+}
+
+// A delivery started that way which fails at once (its target refused) leaves the next start to
+// the dispatch loop (`wake`) instead of starting it inside the failed one: no recursion.
+TEST_F(NotifierCoreTest, AStartThatFailsAtOnceWakesTheDispatchLoop) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  EmitAndFanOut(10);
+  FakeTransport transport;
+  DispatcherOptions options = SmallCaps();
+  std::promise<void> resolving;
+  std::shared_future<void> answer = resolving.get_future().share();
+  options.resolve = [answer](const std::string&) -> absl::StatusOr<std::string> {
+    answer.wait();
+    return absl::PermissionDeniedError("refused for the test");
+  };
+  std::atomic<int> wakes{0};
+  options.wake = [&] { ++wakes; };
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());  // 4 started (waiting for the resolver), 6 waiting
+  resolving.set_value();
+  // The 4 refusals, on the resolver's thread, start the 6 waiting deliveries without a Step;
+  // each of those is refused inside its start and wakes the loop instead of starting more.
+  size_t recorded = 0;
+  for (int i = 0; i < 500 && recorded < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    recorded += outcomes.Record(*deliveries_, dispatcher).size();
+  }
+  EXPECT_EQ(recorded, 10u);
+  EXPECT_EQ(wakes, 6);
+  EXPECT_EQ(dispatcher.in_flight(), 0u);
+  EXPECT_EQ(transport.Pending("https://8.8.8.8"), 0u);
+}
+
 // A scan reads no more of an endpoint's deliveries than its waiting queue has room for (read
 // beyond it, they would be dropped again at once and read again by a later scan).
 TEST_F(NotifierCoreTest, AScanReadsOnlyWhatTheEndpointHasRoomFor) {
