@@ -1,6 +1,7 @@
-// CurlTransport's SSRF pin: a request for a host name goes to the address the guard vetted,
-// never to what libcurl would resolve by itself. The host name here resolves nowhere (.invalid,
-// RFC 6761), so only the pin can reach the loopback server this test runs.
+// CurlTransport against a loopback server. The SSRF pin: a request for a host name goes to the
+// address the guard vetted, never to what libcurl would resolve by itself (the host name here
+// resolves nowhere: .invalid, RFC 6761, so only the pin can reach the server). And the request
+// head: no "Expect: 100-continue" round trip, whatever the body's size.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -57,7 +58,7 @@ class TinyServer {
       char chunk[4096];
       while (static_cast<int>(heads_.size()) < n) {
         size_t end = buf.find("\r\n\r\n");
-        if (end != std::string::npos) {  // the bodies here are small and carry Content-Length
+        if (end != std::string::npos) {  // the bodies here carry Content-Length
           size_t cl = buf.find("Content-Length: ");
           size_t body = cl == std::string::npos ? 0 : std::stoul(buf.substr(cl + 16));
           if (buf.size() >= end + 4 + body) {
@@ -81,10 +82,11 @@ class TinyServer {
   std::vector<std::string> heads_;
 };
 
-TransportResult Send(Transport& transport, const std::string& url, const std::string& pinned) {
+TransportResult Send(Transport& transport, const std::string& url, const std::string& pinned,
+                     std::string body = R"({"pinned":true})") {
   OutboundHttp r;
   r.url = url;
-  r.body = R"({"pinned":true})";
+  r.body = std::move(body);
   r.headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_pin"}};
   r.timeout_seconds = 5;
   std::promise<TransportResult> done;
@@ -110,6 +112,24 @@ TEST(CurlPinTest, AHostNameGoesToTheVettedAddressEveryTime) {
               std::string::npos)
         << head;
     EXPECT_NE(head.find("webhook-id: msg_pin"), std::string::npos) << head;
+  }
+}
+
+// libcurl would otherwise send "Expect: 100-continue" before a large body and wait up to a
+// second for an answer this server never sends.
+TEST(CurlPinTest, NoBodyWaitsForA100Continue) {
+  TinyServer server(2);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/hook";
+  std::unique_ptr<Transport> transport = NewCurlTransport(1);
+  for (size_t size : {size_t{16}, size_t{2} << 20}) {  // 16 bytes, 2 MiB
+    TransportResult result = Send(*transport, url, "", std::string(size, 'x'));
+    EXPECT_EQ(result.status_code, 200) << size << ": " << result.error;
+  }
+  transport->Drain(std::chrono::milliseconds(1000));
+  server.Stop();
+  ASSERT_EQ(server.heads().size(), 2u);
+  for (const std::string& head : server.heads()) {
+    EXPECT_EQ(head.find("Expect"), std::string::npos) << head;
   }
 }
 
