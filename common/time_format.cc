@@ -24,12 +24,20 @@ Clock SystemClock() {
 }
 
 std::string FormatTimestamp(TimePoint t) {
+  // The notifier formats "now" for every attempt: the last second formatted is kept per thread
+  // (gmtime_r and strftime cost more than the rest of recording an attempt's times).
+  thread_local bool cached = false;
+  thread_local std::time_t cached_secs = 0;
+  thread_local char cached_text[32];
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  if (!cached || secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached_text, sizeof(cached_text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cached_secs = secs;
+    cached = true;
+  }
+  return cached_text;
 }
 
 std::optional<TimePoint> ParseTimestamp(std::string_view s) {

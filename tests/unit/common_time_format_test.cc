@@ -25,6 +25,17 @@ TEST(TimeFormatTest, FormatsWholeSecondsUtc) {
             "2025-01-01T00:00:00Z");
 }
 
+// FormatTimestamp keeps the last second it formatted (per thread): going back and forth between
+// seconds must still give each its own text.
+TEST(TimeFormatTest, AlternatingSecondsFormatEachTheirOwn) {
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(FormatTimestamp(At(1735689600)), "2025-01-01T00:00:00Z");
+    EXPECT_EQ(FormatTimestamp(At(1735689600)), "2025-01-01T00:00:00Z");
+    EXPECT_EQ(FormatTimestamp(At(1735689599)), "2024-12-31T23:59:59Z");
+    EXPECT_EQ(FormatTimestamp(At(0)), "1970-01-01T00:00:00Z");
+  }
+}
+
 TEST(TimeFormatTest, ParseFormatRoundTrip) {
   for (std::string_view s : {"1970-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "2000-02-29T12:34:56Z",
                              "2024-02-29T23:59:59Z", "1999-12-31T23:59:59Z", "2038-01-19T03:14:08Z",
