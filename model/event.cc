@@ -1,6 +1,10 @@
 #include "model/event.h"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "common/crypto.h"
@@ -122,6 +126,108 @@ std::optional<Event> ReadWrittenRecord(const rapidjson::Document& doc) {
   return e;
 }
 
+// Reads a record in EncodeEventRecord's shape as a stream (rapidjson SAX): the top-level keys in
+// the encoder's order, with the value types ReadWrittenRecord accepts. Any other shape stops
+// the parse (the caller then decodes the record the general way).
+class RouteReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RouteReader> {
+ public:
+  using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+  explicit RouteReader(const Stream& in) : in_(in) {}
+
+  // After a successful parse: whether the record had every key, and the checks that need the
+  // whole value (event type, event id, timestamp) pass.
+  bool Complete() const {
+    return next_key_ == kKeys.size() && subject_ok_ && EventTypeIndex(route.event_type) &&
+           IsEventId(route.event_id) && IsCanonicalTimestamp(occurred_at_);
+  }
+  EventRoute route;
+  size_t after_internal = 0;  // offset just past client_event_id's value
+
+  bool StartObject() { return Open(/*object=*/true); }
+  bool StartArray() { return Open(/*object=*/false); }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (depth_ == 1) {
+      if (next_key_ == kKeys.size() || kKeys[next_key_] != std::string_view(s, n)) return false;
+      key_ = next_key_++;
+    } else if (depth_ == 2 && key_ == kSubject) {
+      const std::string_view key(s, n);
+      subject_field_ = key == "type" ? 1 : key == "id" ? 2 : 0;
+    }
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (InSubjectField()) {
+      subject_fields_ |= subject_field_;
+      return n > 0;
+    }
+    if (depth_ > 1) return true;
+    if (depth_ == 0 || n == 0) return false;
+    std::string* field = Field();
+    if (field != nullptr) field->assign(s, n);
+    return field != nullptr;
+  }
+  bool Bool(bool b) {
+    if (depth_ != 1) return Scalar();
+    if (key_ != kClientEventId) return false;
+    route.client_event_id = b;
+    after_internal = in_.Tell();
+    return true;
+  }
+  bool Null() { return depth_ == 1 ? key_ >= kNamespaceId : Scalar(); }
+  bool Default() { return Scalar(); }  // numbers
+
+ private:
+  static constexpr std::array<std::string_view, 9> kKeys = {
+      "internal_id",  "client_event_id", "event_id", "event_type", "occurred_at",
+      "namespace_id", "subject",         "metadata", "cache_scope"};
+  static constexpr size_t kClientEventId = 1, kNamespaceId = 5, kSubject = 6;
+
+  // The value of subject's type or id is next.
+  bool InSubjectField() const { return depth_ == 2 && key_ == kSubject && subject_field_ != 0; }
+  // A value nested in subject, metadata or cache_scope; subject's type and id must be strings.
+  bool Scalar() const { return depth_ > 1 && !InSubjectField(); }
+  bool Open(bool object) {
+    if (depth_ == 0 && !object) return false;
+    if (depth_ == 1 && (!object || key_ < kSubject)) return false;  // only the three objects
+    if (InSubjectField()) return false;
+    if (depth_ == 1) subject_fields_ = 0;
+    subject_field_ = 0;
+    return ++depth_ <= kMaxJsonDepth;
+  }
+  bool Close() {
+    if (--depth_ == 1 && key_ == kSubject) subject_ok_ = subject_fields_ == 3;  // type and id
+    return true;
+  }
+  std::string* Field() {
+    switch (key_) {
+      case 0:
+        return &route.internal_id;
+      case 2:
+        return &route.event_id;
+      case 3:
+        return &route.event_type;
+      case 4:
+        return &occurred_at_;
+      case 5:
+        return &namespace_id_;
+      default:
+        return nullptr;
+    }
+  }
+
+  const Stream& in_;
+  int depth_ = 0;
+  size_t next_key_ = 0;
+  size_t key_ = 0;
+  int subject_field_ = 0;   // the subject key just read: 1 type, 2 id, 0 another
+  int subject_fields_ = 0;  // the subject fields seen: bits 1 type, 2 id
+  bool subject_ok_ = true;  // a null subject is fine
+  std::string occurred_at_;
+  std::string namespace_id_;
+};
+
 }  // namespace
 
 absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
@@ -202,6 +308,29 @@ std::string EnvelopeJson(const Event& e) {
   WriteEnvelopeFields(e, w);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+absl::StatusOr<EventRoute> DecodeEventRoute(std::string_view record) {
+  // A NUL would end the stream early (RapidJSON reads it as the end of the text).
+  if (record.find('\0') == std::string_view::npos && !record.empty() && record.back() == '}') {
+    rapidjson::MemoryStream memory(record.data(), record.size());
+    RouteReader::Stream in(memory);
+    RouteReader reader(in);
+    rapidjson::Reader parser;
+    constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                                rapidjson::kParseValidateEncodingFlag |
+                                rapidjson::kParseFullPrecisionFlag;
+    if (!parser.Parse<kFlags>(in, reader).IsError() && reader.Complete() &&
+        record[reader.after_internal] == ',') {
+      reader.route.envelope_json = "{" + std::string(record.substr(reader.after_internal + 1));
+      return std::move(reader.route);
+    }
+  }
+  absl::StatusOr<Event> e = DecodeEventRecord(record);
+  if (!e.ok()) return e.status();
+  EventRoute route{e->internal_id, e->event_id, e->client_event_id, e->event_type,
+                   EnvelopeJson(*e)};
+  return route;
 }
 
 }  // namespace webhooks

@@ -47,6 +47,22 @@ absl::StatusOr<Event> DecodeEventRecord(std::string_view record);
 // metadata, cache_scope}; absent optional fields are null. No internal_id.
 std::string EnvelopeJson(const Event& event);
 
+// What the notifier's fan-out reads of a log record: the fields that route it, and its envelope.
+struct EventRoute {
+  std::string internal_id;
+  std::string event_id;
+  bool client_event_id = false;
+  std::string event_type;
+  std::string envelope_json;
+};
+
+// DecodeEventRecord's answer in the fan-out's terms: the same fields, and EnvelopeJson of the
+// same event (the same JSON value; the same text for records EncodeEventRecord wrote). A record
+// in EncodeEventRecord's shape, with the fields DecodeEventRecord would accept without
+// ParseEventBody, is read in one pass without building a document, and its envelope is the
+// record's own text after the two internal fields; any other goes through DecodeEventRecord.
+absl::StatusOr<EventRoute> DecodeEventRoute(std::string_view record);
+
 }  // namespace webhooks
 
 #endif  // WEBHOOKS_MODEL_EVENT_H_

@@ -10,10 +10,9 @@
 
 namespace webhooks {
 
-std::vector<Delivery> DeliveriesFor(const Event& event, const std::string& envelope,
-                                    uint64_t position, const Webhook& webhook,
-                                    const std::vector<uint32_t>& disabled, int64_t due_ms,
-                                    const std::string& created_at) {
+std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
+                                    const Webhook& webhook, const std::vector<uint32_t>& disabled,
+                                    int64_t due_ms, const std::string& created_at) {
   std::vector<Delivery> out;
   for (uint32_t ch = 0; ch < webhook.spec.channels.size(); ++ch) {
     if (std::find(disabled.begin(), disabled.end(), ch) != disabled.end()) continue;
@@ -28,7 +27,7 @@ std::vector<Delivery> DeliveriesFor(const Event& event, const std::string& envel
       d.target_index = t;
       d.event_id = event.event_id;
       d.event_type = event.event_type;
-      d.envelope_json = envelope;
+      d.envelope_json = event.envelope_json;
       d.next_attempt_ms = due_ms;
       d.created_at = created_at;
       out.push_back(std::move(d));
@@ -57,7 +56,7 @@ absl::StatusOr<Fanout::Matching> Fanout::LoadMatching(const std::string& interna
   return out;
 }
 
-absl::StatusOr<std::shared_ptr<const Fanout::Matching>> Fanout::Find(const Event& event) {
+absl::StatusOr<std::shared_ptr<const Fanout::Matching>> Fanout::Find(const EventRoute& event) {
   const std::optional<int> type_index = EventTypeIndex(event.event_type);
   std::string key = event.internal_id + "/" + std::to_string(type_index.value_or(-1));
   auto it = cache_.find(key);
@@ -72,16 +71,13 @@ absl::StatusOr<std::shared_ptr<const Fanout::Matching>> Fanout::Find(const Event
   return matching;
 }
 
-absl::Status Fanout::Collect(const Event& event, uint64_t position, int64_t now_ms,
+absl::Status Fanout::Collect(const EventRoute& event, uint64_t position, int64_t now_ms,
                              const std::string& created_at, std::vector<Delivery>& out) {
   absl::StatusOr<std::shared_ptr<const Matching>> matching = Find(event);
   if (!matching.ok()) return matching.status();
-  if ((*matching)->empty()) return absl::OkStatus();
-  const std::string envelope = EnvelopeJson(event);
   for (const auto& [webhook, disabled] : **matching) {
     int64_t due = now_ms + schedule_.DelayMs(0, 0.5).value_or(0);
-    std::vector<Delivery> ds =
-        DeliveriesFor(event, envelope, position, webhook, disabled, due, created_at);
+    std::vector<Delivery> ds = DeliveriesFor(event, position, webhook, disabled, due, created_at);
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }
   return absl::OkStatus();
@@ -109,7 +105,7 @@ absl::StatusOr<size_t> Fanout::Step() {
   std::vector<std::pair<std::string, std::string>> seen;
   std::set<std::pair<std::string, std::string>> seen_here;
   for (const LogRecord& rec : *records) {
-    absl::StatusOr<Event> event = DecodeEventRecord(rec.payload);
+    absl::StatusOr<EventRoute> event = DecodeEventRoute(rec.payload);
     if (!event.ok()) {
       // Intact on disk (its checksum matched) but not an event: a producer bug, not damage.
       std::fprintf(stderr,

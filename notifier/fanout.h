@@ -24,12 +24,11 @@
 
 namespace webhooks {
 
-// The deliveries `event` (at log position `position`, `envelope` = EnvelopeJson(event))
-// produces for `webhook` (skipping `disabled` channel indexes), due at `due_ms`.
-std::vector<Delivery> DeliveriesFor(const Event& event, const std::string& envelope,
-                                    uint64_t position, const Webhook& webhook,
-                                    const std::vector<uint32_t>& disabled, int64_t due_ms,
-                                    const std::string& created_at);
+// The deliveries `event` (at log position `position`) produces for `webhook` (skipping
+// `disabled` channel indexes), due at `due_ms`.
+std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
+                                    const Webhook& webhook, const std::vector<uint32_t>& disabled,
+                                    int64_t due_ms, const std::string& created_at);
 
 class Fanout {
  public:
@@ -57,9 +56,9 @@ class Fanout {
   absl::StatusOr<Matching> LoadMatching(const std::string& internal_id,
                                         std::optional<int> type_index);
   // The cached (or freshly loaded) Matching for the event's organization and type.
-  absl::StatusOr<std::shared_ptr<const Matching>> Find(const Event& event);
+  absl::StatusOr<std::shared_ptr<const Matching>> Find(const EventRoute& event);
   // Appends the event's deliveries to `out` (created at `created_at`, due from `now_ms`).
-  absl::Status Collect(const Event& event, uint64_t position, int64_t now_ms,
+  absl::Status Collect(const EventRoute& event, uint64_t position, int64_t now_ms,
                        const std::string& created_at, std::vector<Delivery>& out);
 
   WebhookStore& webhooks_;
