@@ -98,4 +98,48 @@ absl::StatusOr<Delivery> DecodeDeliveryRecord(std::string_view record) {
   return d;
 }
 
+std::string EncodeAttemptRecord(const Attempt& a) {
+  std::string out;
+  out.reserve(64 + a.delivery_id.size() + a.webhook_id.size() + a.event_id.size() +
+              a.event_type.size() + a.error.size() + a.response_excerpt.size() + 64);
+  out.push_back(kFormat);
+  for (const std::string* s :
+       {&a.delivery_id, &a.webhook_id, &a.event_id, &a.event_type, &a.channel, &a.status, &a.error,
+        &a.response_excerpt, &a.attempted_at}) {
+    PutString(out, *s);
+  }
+  PutFixed<uint64_t>(out, a.seq);
+  PutFixed<uint32_t>(out, a.channel_index);
+  PutFixed<uint32_t>(out, a.attempt);
+  PutFixed<uint32_t>(out, static_cast<uint32_t>(a.status_code));
+  PutFixed<uint64_t>(out, static_cast<uint64_t>(a.duration_ms));
+  PutFixed<uint8_t>(out, a.next_attempt_at ? 1 : 0);
+  if (a.next_attempt_at) PutString(out, *a.next_attempt_at);
+  return out;
+}
+
+absl::StatusOr<Attempt> DecodeAttemptRecord(std::string_view record) {
+  if (!record.empty() && record.front() == '{') return DecodeAttempt(record);
+  if (record.empty() || record.front() != kFormat) {
+    return absl::DataLossError("attempt record of unknown format");
+  }
+  Reader r(record.substr(1));
+  Attempt a;
+  for (std::string* s : {&a.delivery_id, &a.webhook_id, &a.event_id, &a.event_type, &a.channel,
+                         &a.status, &a.error, &a.response_excerpt, &a.attempted_at}) {
+    *s = r.String();
+  }
+  a.seq = r.Fixed<uint64_t>();
+  a.channel_index = r.Fixed<uint32_t>();
+  a.attempt = r.Fixed<uint32_t>();
+  a.status_code = static_cast<int32_t>(r.Fixed<uint32_t>());
+  a.duration_ms = static_cast<int64_t>(r.Fixed<uint64_t>());
+  const uint8_t has_next = r.Fixed<uint8_t>();
+  if (has_next == 1) a.next_attempt_at = r.String();
+  if (!r.ok() || !r.done() || has_next > 1) {
+    return absl::DataLossError("truncated attempt record");
+  }
+  return a;
+}
+
 }  // namespace webhooks

@@ -71,6 +71,7 @@ struct Attempt {
   std::string response_excerpt;  // at most 4 KiB
   std::string attempted_at;
   std::optional<std::string> next_attempt_at;  // when a retry is scheduled
+  bool operator==(const Attempt&) const = default;
 };
 
 struct LastError {

@@ -169,7 +169,7 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, ui
   o.attempt.seq = seq;
   std::string akey = WebhookPrefix(o.attempt.internal_id, o.attempt.webhook_id) +
                      keys::EncodeU64(std::numeric_limits<uint64_t>::max() - seq);
-  if (absl::Status st = lmdb::Put(txn, attempts_, akey, EncodeAttempt(o.attempt)); !st.ok()) {
+  if (absl::Status st = lmdb::Put(txn, attempts_, akey, EncodeAttemptRecord(o.attempt)); !st.ok()) {
     return st;
   }
   return UpdateWebhookState(txn, o);
@@ -251,7 +251,7 @@ absl::StatusOr<AttemptPage> LmdbDeliveryStore::ListAttempts(std::string_view int
     lmdb::Cursor c(txn, attempts_);
     for (bool ok = c.Seek(MDB_SET_RANGE, prefix + keys::EncodeU64(start));
          ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Seek(MDB_NEXT)) {
-      absl::StatusOr<Attempt> a = DecodeAttempt(c.value());
+      absl::StatusOr<Attempt> a = DecodeAttemptRecord(c.value());
       if (!a.ok()) return a.status();
       if (query.status && a->status != *query.status) continue;
       if (page.items.size() == query.limit) {

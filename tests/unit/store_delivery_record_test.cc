@@ -1,6 +1,6 @@
-// The binary storage form of deliveries (store/delivery_record.h), how RecordOutcomes uses the
-// dispatcher's copy of a delivery, and the configuration version (store/config_version.h) that
-// lets the notifier keep webhooks decoded between steps.
+// The binary storage forms of deliveries and attempts (store/delivery_record.h), how RecordOutcomes
+// uses the dispatcher's copy of a delivery, and the configuration version (store/config_version.h)
+// that lets the notifier keep webhooks decoded between steps.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -63,6 +63,57 @@ TEST(DeliveryRecordTest, DamageIsDataLoss) {
   std::string bad_state = record;
   bad_state[bad_state.size() - 8 - 4 - 1] = 9;  // the state byte precedes attempts and due ms
   EXPECT_TRUE(absl::IsDataLoss(DecodeDeliveryRecord(bad_state).status()));
+}
+
+Attempt SampleAttempt() {
+  Attempt a;
+  a.seq = 77;
+  a.delivery_id = Sample().delivery_id;
+  a.webhook_id = "wh_aaaaaaaaaa";
+  a.event_id = "evt_1";
+  a.event_type = "object.created";
+  a.channel = "webhook";
+  a.channel_index = 2;
+  a.attempt = 3;
+  a.status = "failed";
+  a.status_code = 503;
+  a.duration_ms = 1234;
+  a.error = "HTTP 503";
+  a.response_excerpt = std::string("busy \"now\"\n\0!", 13);
+  a.attempted_at = "2026-01-01T00:00:05Z";
+  a.next_attempt_at = "2026-01-01T00:05:05Z";
+  return a;
+}
+
+TEST(AttemptRecordTest, RoundTripsEveryField) {
+  Attempt a = SampleAttempt();
+  for (int i = 0; i < 2; ++i) {
+    std::string record = EncodeAttemptRecord(a);
+    EXPECT_EQ(record.front(), '\x01');
+    absl::StatusOr<Attempt> back = DecodeAttemptRecord(record);
+    ASSERT_OK(back.status());
+    EXPECT_EQ(*back, a);
+    a.next_attempt_at.reset();  // the second round: none, a negative code, no error
+    a.status_code = -1;
+    a.error.clear();
+  }
+}
+
+TEST(AttemptRecordTest, ReadsTheJsonFormOfOlderStores) {
+  Attempt a = SampleAttempt();
+  a.response_excerpt = "busy \"now\"\n";  // the JSON form read strings up to a NUL
+  absl::StatusOr<Attempt> back = DecodeAttemptRecord(EncodeAttempt(a));
+  ASSERT_OK(back.status());
+  EXPECT_EQ(*back, a);
+}
+
+TEST(AttemptRecordTest, DamageIsDataLoss) {
+  const std::string record = EncodeAttemptRecord(SampleAttempt());
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{5}, record.size() / 2, record.size() - 1}) {
+    EXPECT_TRUE(absl::IsDataLoss(DecodeAttemptRecord(record.substr(0, cut)).status())) << cut;
+  }
+  EXPECT_TRUE(absl::IsDataLoss(DecodeAttemptRecord(record + "x").status()));
+  EXPECT_TRUE(absl::IsDataLoss(DecodeAttemptRecord("\x02" + record.substr(1)).status()));
 }
 
 TEST(DeliveryIdTest, LedByTheOrderSoSuccessiveEventsAreStoredTogether) {
