@@ -1,4 +1,4 @@
-// JSON encodings of deliveries, attempts and per-webhook delivery state (storage and API).
+// JSON encodings of deliveries, attempts and per-webhook delivery state (API, dumps, storage).
 #ifndef WEBHOOKS_STORE_DELIVERY_CODEC_H_
 #define WEBHOOKS_STORE_DELIVERY_CODEC_H_
 
@@ -14,7 +14,8 @@ namespace webhooks {
 std::string EncodeDelivery(const Delivery& d);
 absl::StatusOr<Delivery> DecodeDelivery(std::string_view json);  // DataLoss when malformed
 
-// Writes the attempt as the API shows it (also the storage form).
+// Writes the attempt as the API shows it. EncodeAttempt / DecodeAttempt: that JSON as stores
+// kept it before the binary record (delivery_record.h), which still reads it.
 void WriteAttempt(const Attempt& a, JsonWriter& w);
 std::string EncodeAttempt(const Attempt& a);
 absl::StatusOr<Attempt> DecodeAttempt(std::string_view json);
