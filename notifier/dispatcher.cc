@@ -5,12 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "model/channel_codec.h"
-
 namespace webhooks {
 namespace {
-
-constexpr int64_t kMaxRetryAfterMs = int64_t{24} * 3600 * 1000;
 
 // scheme://host:port of an http(s) URL ("" when unparseable).
 std::string Origin(const std::string& url) {
@@ -44,60 +40,7 @@ std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoint
 int64_t ToMs(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-
-LastError ErrorOf(const Attempt& a, const TimePoint now) {
-  return LastError{a.channel, a.channel_index, a.error, a.status_code, FormatTimestamp(now)};
-}
-
 }  // namespace
-
-AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
-                             const TransportResult& result, const Verdict& verdict,
-                             const RetrySchedule& schedule, TimePoint now, double unit_random) {
-  AttemptOutcome o;
-  o.taken_due_ms = delivery.next_attempt_ms;
-  o.delivery = std::move(delivery);
-  o.delivery.attempts = o.delivery.attempts + 1;
-  const Delivery& d = o.delivery;
-  Attempt& a = o.attempt;
-  a.delivery_id = d.delivery_id;
-  a.internal_id = d.internal_id;
-  a.webhook_id = d.webhook_id;
-  a.event_id = d.event_id;
-  a.event_type = d.event_type;
-  a.channel = std::string(ChannelName(channel));
-  a.channel_index = d.channel_index;
-  a.attempt = o.delivery.attempts;
-  a.status_code = result.status_code;
-  a.duration_ms = result.duration_ms;
-  a.error = verdict.error;
-  a.response_excerpt = result.body.substr(0, kMaxResponseExcerpt);
-  a.attempted_at = FormatTimestamp(now);
-  if (verdict.outcome == Verdict::Outcome::kSuccess) {
-    a.status = "succeeded";
-    o.delivery.state = DeliveryState::kSucceeded;
-    o.clear_last_error = true;
-    return o;
-  }
-  a.status = "failed";
-  o.delivery.state = DeliveryState::kFailed;
-  if (verdict.outcome == Verdict::Outcome::kDisable) {
-    o.disable_channel = std::make_pair(d.channel_index, verdict.error);
-  } else if (verdict.outcome == Verdict::Outcome::kRetry) {
-    std::optional<int64_t> delay = schedule.DelayMs(o.delivery.attempts, unit_random);
-    if (!delay) {
-      a.error += " (gave up after " + std::to_string(o.delivery.attempts) + " attempts)";
-    } else {
-      if (verdict.retry_after_ms)
-        delay = std::clamp<int64_t>(*verdict.retry_after_ms, 0, kMaxRetryAfterMs);
-      o.delivery.state = DeliveryState::kPending;
-      o.delivery.next_attempt_ms = ToMs(now) + *delay;
-      a.next_attempt_at = FormatTimestamp(now + std::chrono::milliseconds(*delay));
-    }
-  }
-  o.set_last_error = ErrorOf(a, now);
-  return o;
-}
 
 Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
                        WebhookStore& webhooks, DeliveryStore& deliveries, Transport& transport,

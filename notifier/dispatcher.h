@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
+#include "notifier/attempt_outcome.h"
 #include "notifier/channel_format.h"
 #include "notifier/endpoint_breaker.h"
 #include "notifier/guard_resolver.h"
@@ -71,11 +72,6 @@ struct DispatcherOptions {
   // Step(false) soon. Unset: waiting deliveries start in Step only.
   std::function<void()> wake;
 };
-
-// What an attempt's answer does to its delivery. Pure; `unit_random` in [0, 1) drives jitter.
-AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
-                             const TransportResult& result, const Verdict& verdict,
-                             const RetrySchedule& schedule, TimePoint now, double unit_random);
 
 class Dispatcher {
  public:

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/ids.h"
-#include "notifier/dispatcher.h"
+#include "notifier/attempt_outcome.h"
 #include "notifier/retry_schedule.h"
 
 namespace webhooks {
