@@ -99,15 +99,16 @@ absl::StatusOr<Delivery> DecodeDeliveryRecord(std::string_view record) {
 }
 
 std::string EncodeAttemptRecord(const Attempt& a) {
+  const std::string* strings[] = {&a.delivery_id, &a.webhook_id,       &a.event_id,
+                                  &a.event_type,  &a.channel,          &a.status,
+                                  &a.error,       &a.response_excerpt, &a.attempted_at};
+  // The format byte, the fixed fields and next_attempt_at's length, then the strings.
+  size_t size = 1 + 29 + 4 + (a.next_attempt_at ? a.next_attempt_at->size() : 0);
+  for (const std::string* s : strings) size += 4 + s->size();
   std::string out;
-  out.reserve(64 + a.delivery_id.size() + a.webhook_id.size() + a.event_id.size() +
-              a.event_type.size() + a.error.size() + a.response_excerpt.size() + 64);
+  out.reserve(size);
   out.push_back(kFormat);
-  for (const std::string* s :
-       {&a.delivery_id, &a.webhook_id, &a.event_id, &a.event_type, &a.channel, &a.status, &a.error,
-        &a.response_excerpt, &a.attempted_at}) {
-    PutString(out, *s);
-  }
+  for (const std::string* s : strings) PutString(out, *s);
   PutFixed<uint64_t>(out, a.seq);
   PutFixed<uint32_t>(out, a.channel_index);
   PutFixed<uint32_t>(out, a.attempt);
