@@ -183,19 +183,15 @@ chmod 0755 "$DATA" "$RUN" "$RRUN"
 ((${#SOCK} < 108)) || die "socket path too long: $SOCK"
 log "working directory $ROOT"
 
-port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  return 1
-}
-wait_http() {  # wait_http URL PID NAME: until URL answers anything (10 s)
+# wait_http URL PID NAME LOG: until URL answers anything (10 s). If the process dies first, the
+# end of LOG goes to stderr: the working directory, and LOG with it, is deleted on exit.
+wait_http() {
   local i
   for ((i = 0; i < 100; i++)); do
-    alive "$2" || die "$3 exited at start (see $ROOT)"
+    if ! alive "$2"; then
+      [[ -f "$4" ]] && tail -n 20 "$4" | sed "s/^/$3: /" >&2
+      die "$3 exited at start"
+    fi
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true)" =~ ^[1-5] ]] &&
       return 0
     sleep 0.1
@@ -207,7 +203,7 @@ lines_of() { if [[ -f "$1" ]]; then wc -l <"$1"; else echo 0; fi; }
 vmhwm_mb() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo nan; }
 
 # --- receiver nginx -------------------------------------------------------------------------
-RPORT="$(free_port)" || die "no free port"
+RPORT="$(wh_free_port)" || die "no free port"
 RECV_URL="http://127.0.0.1:$RPORT/hook"
 RLOG="$RRUN/access.log"
 cat >"$RRUN/nginx.conf" <<EOF
@@ -242,7 +238,7 @@ nginx -t -q -c "$RRUN/nginx.conf" -e "$RRUN/error.log" || die "receiver nginx -t
 nginx -c "$RRUN/nginx.conf" -e "$RRUN/error.log" >>"$ROOT/recv-nginx.log" 2>&1 &
 PIDS+=($!)
 RECV_NGINX_PID=$!
-wait_http "$RECV_URL" "${PIDS[-1]}" receiver-nginx
+wait_http "$RECV_URL" "${PIDS[-1]}" receiver-nginx "$RRUN/error.log"
 # Starts a fresh receiver access log (the old one is kept as access.log.N): the wait for
 # deliveries counts its lines every 0.1 s, which should cost next to nothing.
 ROTATIONS=0
@@ -259,12 +255,12 @@ rotate_receiver_log() {
 }
 
 # --- python latency receiver ----------------------------------------------------------------
-LPORT="$(free_port)" || die "no free port"
+LPORT="$(wh_free_port)" || die "no free port"
 LAT_URL="http://127.0.0.1:$LPORT/hook"
 python3 "$RECV_PY" serve --port "$LPORT" --log "$ROOT/lat-received.log" \
   >>"$ROOT/receiver-py.log" 2>&1 &
 PIDS+=($!)
-wait_http "$LAT_URL" "${PIDS[-1]}" receiver.py
+wait_http "$LAT_URL" "${PIDS[-1]}" receiver.py "$ROOT/receiver-py.log"
 
 # --- store, API, nginx ---------------------------------------------------------------------
 ctl() { "$CTL_BIN" --data-dir "$DATA" "$@"; }
@@ -281,7 +277,7 @@ read -r _ KEY_1 <<<"$(new_org bench-fanout-1)"
 read -r _ KEY_10 <<<"$(new_org bench-fanout-10)"
 read -r _ KEY_L <<<"$(new_org bench-latency)"
 
-PORT="$(free_port)" || die "no free port"
+PORT="$(wh_free_port)" || die "no free port"
 BASE="http://127.0.0.1:$PORT"
 wh_render_nginx_conf "$REPO_ROOT/nginx/nginx.conf.template" "$RUN/nginx.conf" "$PORT" "$SOCK" \
   "$RUN" 2
@@ -299,7 +295,7 @@ done
 [[ -S "$SOCK" ]] || die "webhook-api did not create $SOCK"
 nginx -c "$RUN/nginx.conf" -e "$RUN/error.log" >>"$ROOT/nginx.log" 2>&1 &
 PIDS+=($!)
-wait_http "$BASE/healthz" "${PIDS[-1]}" api-nginx
+wait_http "$BASE/healthz" "${PIDS[-1]}" api-nginx "$RUN/error.log"
 
 # create_webhook KEY URL NAME -> webhook id
 create_webhook() {

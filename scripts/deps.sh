@@ -6,6 +6,8 @@
 #       apt-get installs whatever of the build/runtime set (plus the extras) is missing.
 #   wh_render_nginx_conf TEMPLATE OUT PORT SOCKET RUNDIR WORKERS
 #       renders nginx/nginx.conf.template by replacing @PORT@ @SOCKET@ @RUNDIR@ @WORKERS@.
+#   wh_free_port
+#       prints a loopback TCP port no one listens on, outside the ephemeral range (benchmarks).
 
 # The build and runtime set for a fresh Debian 12 machine.
 WH_DEPS=(
@@ -105,4 +107,18 @@ wh_render_nginx_conf() {
     return 1
   fi
   mv -f "$out.tmp" "$out"
+}
+
+# A port that an outgoing connection holds as its local port cannot be bound by a listener, so
+# the pick avoids the kernel's ephemeral range (ip_local_port_range), where clients' ports are.
+wh_free_port() {
+  local lo=32768 hi=60999 from=10000 to p i
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  to=$((lo - 1))
+  if ((to - from < 1000)); then from=$((hi + 1)) to=65535; fi
+  for ((i = 0; i < 200; i++)); do
+    p=$((from + RANDOM % (to - from + 1)))
+    ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
 }
