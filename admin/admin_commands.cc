@@ -237,9 +237,7 @@ int DeliveriesRetry(Context& ctx, const Args& args) {
       return 2;
     }
   }
-  int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock()().time_since_epoch())
-          .count();
+  int64_t now_ms = UnixMillis(SystemClock()());
   absl::StatusOr<uint64_t> n = RetryFailedDeliveries(
       ctx.store, webhook, org.empty() ? std::nullopt : std::optional(org), since_time, now_ms);
   if (!n.ok()) return Fail(n.status(), "cannot re-queue deliveries");

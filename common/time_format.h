@@ -3,6 +3,7 @@
 #define WEBHOOKS_COMMON_TIME_FORMAT_H_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,6 +16,11 @@ using TimePoint = std::chrono::system_clock::time_point;
 // A source of the current time; tests pass a fixed or stepping one.
 using Clock = std::function<TimePoint()>;
 Clock SystemClock();
+
+// Milliseconds since the Unix epoch (negative before it), as the stores keep times.
+inline int64_t UnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 // "2025-01-01T00:00:00Z" (whole seconds, UTC), the seed's format.
 std::string FormatTimestamp(TimePoint t);

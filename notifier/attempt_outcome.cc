@@ -9,10 +9,6 @@ namespace {
 
 constexpr int64_t kMaxRetryAfterMs = int64_t{24} * 3600 * 1000;
 
-int64_t ToMs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 LastError ErrorOf(const Attempt& a, const TimePoint now) {
   return LastError{a.channel, a.channel_index, a.error, a.status_code, FormatTimestamp(now)};
 }
@@ -59,7 +55,7 @@ AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
       if (verdict.retry_after_ms)
         delay = std::clamp<int64_t>(*verdict.retry_after_ms, 0, kMaxRetryAfterMs);
       o.delivery.state = DeliveryState::kPending;
-      o.delivery.next_attempt_ms = ToMs(now) + *delay;
+      o.delivery.next_attempt_ms = UnixMillis(now) + *delay;
       a.next_attempt_at = FormatTimestamp(now + std::chrono::milliseconds(*delay));
     }
   }

@@ -37,9 +37,6 @@ std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoint
   return "twilio:" + endpoints.twilio_api_url;
 }
 
-int64_t ToMs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 }  // namespace
 
 Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
@@ -66,7 +63,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
   }
 }
 
-int64_t Dispatcher::NowMs() const { return ToMs(clock_()); }
+int64_t Dispatcher::NowMs() const { return UnixMillis(clock_()); }
 
 size_t Dispatcher::known() {
   std::lock_guard<std::mutex> lock(mu_);

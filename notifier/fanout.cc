@@ -98,8 +98,7 @@ absl::StatusOr<size_t> Fanout::Step() {
     cache_version_ = *std::move(version);
   }
   const TimePoint now = clock_();
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t now_ms = UnixMillis(now);
   const std::string created_at = FormatTimestamp(now);
   std::vector<Delivery> out;
   std::vector<std::pair<std::string, std::string>> seen;

@@ -21,6 +21,14 @@
     EXPECT_TRUE(_st.ok()) << #expr << ": " << _st; \
   } while (0)
 
+namespace webhooks {
+
+// Two organizations' internal ids, for tests of per-organization separation.
+inline constexpr char kOrgA[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
+inline constexpr char kOrgB[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
+
+}  // namespace webhooks
+
 namespace webhooks::testing {
 
 // A fresh directory under $TMPDIR (or /tmp), removed when the object dies.

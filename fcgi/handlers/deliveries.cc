@@ -1,6 +1,7 @@
 // /v1/organizations/webhooks/{identifier}/deliveries and /test: the attempt log, and a test
 // event sent to one webhook only.
 #include "common/crypto.h"
+#include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
 #include "model/cursor.h"
@@ -91,8 +92,7 @@ absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx)
   Event e = TestEvent(*w, now);
   std::vector<Delivery> deliveries;
   const std::string envelope = EnvelopeJson(e);
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t now_ms = UnixMillis(now);
   for (uint32_t ch = 0; ch < w->spec.channels.size(); ++ch) {
     // One delivery per channel (for SMS, to its first number): a test, not a broadcast.
     Delivery d;

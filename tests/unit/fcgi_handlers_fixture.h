@@ -24,8 +24,6 @@
 
 namespace webhooks {
 
-inline constexpr char kOrgA[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
-inline constexpr char kOrgB[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
 inline constexpr char kKeyA[] = "sk_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 inline constexpr char kKeyB[] = "sk_live_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 inline constexpr char kWebhooks[] = "/v1/organizations/webhooks";

@@ -22,8 +22,6 @@
 
 namespace webhooks {
 
-inline constexpr char kOrgA[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
-inline constexpr char kOrgB[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
 inline constexpr char kNoOrg[] = "int_ZZZZZZZZZZZZZZZZZZZZZZZZ";
 
 // "wh_" + 10 alphanumerics, distinct for distinct n.
