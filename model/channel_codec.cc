@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <memory>
 
 #include "common/crypto.h"
+#include "common/time_format.h"
 #include "model/json_fields.h"
 
 namespace webhooks {
@@ -82,6 +84,22 @@ void ParseHeaders(FieldReader& r, HttpChannel& http) {
   }
 }
 
+// The service writes the previous secret and its expiry (ParseHttp reads stored channels too); a
+// request's values for them are ignored, valid or not, as read-only fields.
+void ParsePreviousSecret(FieldReader& r, HttpChannel& http) {
+  const rapidjson::Value* secret = r.Find("previous_signing_secret");
+  const rapidjson::Value* expires = r.Find("previous_signing_secret_expires_at");
+  if (secret == nullptr || expires == nullptr || !secret->IsString() || !expires->IsString()) {
+    return;
+  }
+  std::string_view text(secret->GetString(), secret->GetStringLength());
+  std::optional<TimePoint> at =
+      ParseTimestamp(std::string_view(expires->GetString(), expires->GetStringLength()));
+  if (!IsSigningSecret(text) || !at) return;
+  http.previous_signing_secret = std::string(text);
+  http.previous_secret_expires_ms = UnixMillis(*at);
+}
+
 HttpChannel ParseHttp(FieldReader& r) {
   HttpChannel http;
   if (auto url = r.String("url", true, kMaxUrl)) {
@@ -102,6 +120,7 @@ HttpChannel ParseHttp(FieldReader& r) {
     }
     http.signing_secret = *secret;
   }
+  ParsePreviousSecret(r, http);
   if (auto timeout = r.Number("timeout")) {
     if (*timeout <= 0 || *timeout > 300) {
       r.Error("timeout", "value_error", "timeout should be greater than 0 and at most 300 seconds");
@@ -322,6 +341,12 @@ struct ConfigWriter {
     if (!c.signing_secret.empty()) {
       w.Key("signing_secret");
       w.String(c.signing_secret);
+    }
+    if (!c.previous_signing_secret.empty()) {
+      w.Key("previous_signing_secret");
+      w.String(c.previous_signing_secret);
+      w.Key("previous_signing_secret_expires_at");
+      w.String(FormatTimestamp(TimePoint(std::chrono::milliseconds(c.previous_secret_expires_ms))));
     }
   }
   void operator()(const SlackChannel& c) const {

@@ -20,6 +20,12 @@ struct HttpChannel {
   // Standard Webhooks key, "whsec_" + base64 of 24-64 random bytes; the server generates one
   // when a client gives none.
   std::string signing_secret;
+  // The secret that an update replaced. Deliveries carry a signature with it too, next to the
+  // new one, until previous_secret_expires_ms (unix ms, whole seconds), so a receiver can move
+  // to the new secret without rejecting a delivery. Set by the service when an update changes
+  // signing_secret, never taken from a request; empty when there is none.
+  std::string previous_signing_secret;
+  int64_t previous_secret_expires_ms = 0;
   bool operator==(const HttpChannel&) const = default;
 };
 

@@ -60,9 +60,17 @@ absl::StatusOr<Outbound> BuildHttp(const HttpChannel& channel, const DeliveryCon
   out.headers.emplace_back("webhook-id", ctx.delivery_id);
   out.headers.emplace_back("webhook-timestamp", std::to_string(ctx.timestamp_s));
   if (!channel.signing_secret.empty()) {
-    out.headers.emplace_back(
-        "webhook-signature",
-        SignatureHeader(channel.signing_secret, ctx.delivery_id, ctx.timestamp_s, out.body));
+    std::string signature =
+        SignatureHeader(channel.signing_secret, ctx.delivery_id, ctx.timestamp_s, out.body);
+    // During a rotation, a signature with the replaced secret too: Standard Webhooks receivers
+    // accept a header when any of its space-separated signatures verifies.
+    if (!channel.previous_signing_secret.empty() &&
+        ctx.timestamp_s * 1000 < channel.previous_secret_expires_ms) {
+      signature.push_back(' ');
+      signature += SignatureHeader(channel.previous_signing_secret, ctx.delivery_id,
+                                   ctx.timestamp_s, out.body);
+    }
+    out.headers.emplace_back("webhook-signature", std::move(signature));
   }
   return Outbound(std::move(out));
 }

@@ -1,7 +1,9 @@
 // /v1/organizations/webhooks: create, list, get, update (PUT), delete.
 #include <charconv>
+#include <chrono>
 
 #include "common/ids.h"
+#include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
 #include "model/channel_codec.h"
@@ -25,17 +27,41 @@ absl::StatusOr<WebhookSpec> ParseSpecBody(const HttpRequest& req) {
   return ParseWebhookSpec(doc);
 }
 
+// How long a replaced signing secret keeps signing next to the new one (Svix's overlap).
+constexpr auto kSecretOverlap = std::chrono::hours(24);
+
 // Gives every HTTP channel without a signing_secret one: the secret of the previous version's
 // HTTP channel at the same index when there is one (a PUT must not silently rotate the key
-// receivers verify with), else a new random one.
-void AssignSigningSecrets(WebhookSpec& spec, const WebhookSpec* previous) {
+// receivers verify with), else a new random one. A new secret given for such a channel keeps
+// the old one signing for kSecretOverlap from `now` (previous_signing_secret); an unchanged one
+// keeps the rotation in progress, if any, until it expires.
+void AssignSigningSecrets(WebhookSpec& spec, const WebhookSpec* previous, TimePoint now) {
+  const int64_t now_ms = UnixMillis(now);
   for (size_t i = 0; i < spec.channels.size(); ++i) {
     auto* http = std::get_if<HttpChannel>(&spec.channels[i]);
-    if (http == nullptr || !http->signing_secret.empty()) continue;
+    if (http == nullptr) continue;
+    http->previous_signing_secret.clear();  // read-only: never from the request
+    http->previous_secret_expires_ms = 0;
     const HttpChannel* old = previous != nullptr && i < previous->channels.size()
                                  ? std::get_if<HttpChannel>(&previous->channels[i])
                                  : nullptr;
-    http->signing_secret = old != nullptr ? old->signing_secret : NewSigningSecret();
+    if (old == nullptr) {
+      if (http->signing_secret.empty()) http->signing_secret = NewSigningSecret();
+      continue;
+    }
+    if (http->signing_secret.empty() && old->signing_secret.empty()) {
+      http->signing_secret = NewSigningSecret();
+    } else if (http->signing_secret.empty() || http->signing_secret == old->signing_secret) {
+      http->signing_secret = old->signing_secret;
+      if (old->previous_secret_expires_ms > now_ms) {
+        http->previous_signing_secret = old->previous_signing_secret;
+        http->previous_secret_expires_ms = old->previous_secret_expires_ms;
+      }
+    } else if (!old->signing_secret.empty()) {
+      http->previous_signing_secret = old->signing_secret;
+      http->previous_secret_expires_ms =
+          UnixMillis(std::chrono::time_point_cast<std::chrono::seconds>(now + kSecretOverlap));
+    }
   }
 }
 
@@ -132,8 +158,9 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
   Webhook w;
   w.internal_id = ctx.internal_id;
   w.spec = *std::move(spec);
-  AssignSigningSecrets(w.spec, nullptr);
-  w.created_at = w.updated_at = FormatTimestamp(s.clock());
+  const TimePoint now = s.clock();
+  AssignSigningSecrets(w.spec, nullptr, now);
+  w.created_at = w.updated_at = FormatTimestamp(now);
   absl::Status st;
   for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
     w.webhook_id = NewWebhookId();
@@ -187,9 +214,10 @@ absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ct
   if (!spec.ok()) return spec.status();
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
-  AssignSigningSecrets(*spec, &w->spec);
+  const TimePoint now = s.clock();
+  AssignSigningSecrets(*spec, &w->spec, now);
   w->spec = *std::move(spec);
-  w->updated_at = FormatTimestamp(s.clock());
+  w->updated_at = FormatTimestamp(now);
   if (absl::Status st = s.webhooks.ReplaceWebhook(*w); !st.ok()) return st;
   if (s.deliveries != nullptr) {  // the new configuration is the owner's fix for a 410
     absl::StatusOr<bool> enabled = s.deliveries->EnableChannels(ctx.internal_id, w->webhook_id);

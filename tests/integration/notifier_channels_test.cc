@@ -315,6 +315,43 @@ TEST_F(NotifierIntegrationChannels, SignaturesVerifyWithStandardWebhooksLibrary)
   EXPECT_NE(rc, 0) << out;
 }
 
+// A PUT with a new signing_secret rotates it: deliveries carry signatures with both secrets for
+// 24 hours, so receivers on either secret accept them, through the real API and notifier.
+TEST_F(NotifierIntegrationChannels, RotatedSecretSignsWithTheOldAndTheNewSecret) {
+  ASSERT_TRUE(EnsureNodeModules());
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
+  const std::string body_head = R"({"webhook_name": "rotated", "event_types": ["*"],
+    "channels": [{"channel": "webhook", "configs": {"url": ")" +
+                                http_->Url("/rotated") + "\"";
+  rapidjson::Document w = CreateWebhook(body_head + "}}]}");
+  const std::string id = StringMember(w, "webhook_id");
+  const std::string old_secret = StringMember(w["channels"][0]["configs"], "signing_secret");
+  ASSERT_FALSE(id.empty());
+  const std::string new_secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+  HttpResult put =
+      stack_->Request("PUT", "/v1/organizations/webhooks/" + id,
+                      body_head + R"(, "signing_secret": ")" + new_secret + "\"}}]}", key_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  rapidjson::Document updated = ParseJsonText(put.body);
+  EXPECT_EQ(StringMember(updated["channels"][0]["configs"], "previous_signing_secret"), old_secret);
+
+  Emit("object.created", R"("metadata": {"note": "after the rotation"})");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/rotated") == 1; }, seconds(15)));
+  const std::string verify = ReceiversDir() + "/verify_standardwebhooks.js";
+  for (const std::string& secret : {old_secret, new_secret}) {
+    int rc = -1;
+    std::string out = RunCommand({"node", verify, http_->log_path(), secret, "/rotated"}, &rc);
+    EXPECT_EQ(rc, 0) << secret << ": " << out;
+    EXPECT_EQ(out, "verified 1");
+  }
+  int rc = -1;
+  std::string out = RunCommand(
+      {"node", verify, http_->log_path(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "/rotated"},
+      &rc);
+  EXPECT_NE(rc, 0) << "an unrelated secret verified: " << out;
+}
+
 TEST_F(NotifierIntegrationChannels, TestEndpointSendsToThatWebhookOnly) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));

@@ -46,6 +46,26 @@ TEST(NotifierFormatHttpTest, SvixVectorThroughTheChannel) {
                            std::string("v1,rAvfW3dJ/X/qxhsaXPOyyCGmRKsaKWcsNccKXlIktD0=")));
 }
 
+TEST(NotifierFormatHttpTest, RotationSignsWithBothSecretsUntilThePreviousExpires) {
+  constexpr char kOld[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  HttpChannel c = Http();
+  c.previous_signing_secret = kOld;
+  c.previous_secret_expires_ms = (kNow + 1) * 1000;
+  OutboundHttp during = BuildHttpRequest(c);
+  const std::string& header = during.headers.back().second;
+  EXPECT_EQ(header, SignatureHeader(kSecret, "dlv_abc", kNow, kEnvelope) + " " +
+                        SignatureHeader(kOld, "dlv_abc", kNow, kEnvelope));
+  // A receiver still on the old secret and one already on the new one both accept it.
+  EXPECT_TRUE(VerifySignatureHeader(kSecret, "dlv_abc", kNow, during.body, header));
+  EXPECT_TRUE(VerifySignatureHeader(kOld, "dlv_abc", kNow, during.body, header));
+
+  c.previous_secret_expires_ms = kNow * 1000;  // expired at the signing second
+  OutboundHttp after = BuildHttpRequest(c);
+  EXPECT_EQ(after.headers.back().second, SignatureHeader(kSecret, "dlv_abc", kNow, kEnvelope));
+  EXPECT_FALSE(
+      VerifySignatureHeader(kOld, "dlv_abc", kNow, after.body, after.headers.back().second));
+}
+
 TEST(NotifierFormatHttpTest, UnsignedWithoutSecret) {
   HttpChannel c = Http();
   c.signing_secret.clear();
