@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/time_format.h"
 
 namespace webhooks {
 
@@ -45,8 +46,10 @@ class EventSource {
   virtual absl::StatusOr<std::vector<LogRecord>> Read(uint64_t position, size_t max_records) = 0;
   // The position after the last complete record (for lag statistics).
   virtual absl::StatusOr<uint64_t> EndPosition() = 0;
-  // Lets the log discard storage holding only records before `position` (already consumed).
-  virtual absl::Status DiscardBefore(uint64_t position) = 0;
+  // Lets the log discard storage holding only records before `position` (already consumed)
+  // and last written before `modified_before` (a retention period). The file log removes whole
+  // segments, oldest first, never the newest.
+  virtual absl::Status DiscardBefore(uint64_t position, TimePoint modified_before) = 0;
 };
 
 }  // namespace webhooks

@@ -1,9 +1,11 @@
 #include "eventlog/file_event_log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -105,7 +107,7 @@ class FileEventSource final : public EventSource {
 
   absl::StatusOr<std::vector<LogRecord>> Read(uint64_t position, size_t max_records) override;
   absl::StatusOr<uint64_t> EndPosition() override;
-  absl::Status DiscardBefore(uint64_t position) override;
+  absl::Status DiscardBefore(uint64_t position, TimePoint modified_before) override;
 
  private:
   enum class Step { kRetry, kMoved, kEndOfData };
@@ -325,13 +327,20 @@ absl::StatusOr<uint64_t> FileEventSource::EndPosition() {
   return end_base_ + end_good_;
 }
 
-absl::Status FileEventSource::DiscardBefore(uint64_t position) {
+absl::Status FileEventSource::DiscardBefore(uint64_t position, TimePoint modified_before) {
   std::lock_guard<std::mutex> lock(mu_);
   if (absl::Status s = RefreshSegments(); !s.ok()) return s;
   bool removed = false;
-  // A segment ends where the next begins; the newest is never removed.
+  // A segment ends where the next begins; the newest is never removed. Oldest first, so the
+  // segments left stay contiguous.
   for (size_t i = 0; i + 1 < segments_.size() && segments_[i + 1] <= position; ++i) {
     const std::string path = segment::SegmentPath(dir_, segments_[i]);
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 &&
+        TimePoint(std::chrono::seconds(st.st_mtim.tv_sec) +
+                  std::chrono::nanoseconds(st.st_mtim.tv_nsec)) >= modified_before) {
+      break;
+    }
     if (unlink(path.c_str()) != 0 && errno != ENOENT) {
       return segment::PosixError(absl::StrCat("unlink ", path), errno);
     }

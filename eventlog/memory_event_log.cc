@@ -25,6 +25,6 @@ absl::StatusOr<uint64_t> MemoryEventLog::EndPosition() {
   return records_.size();
 }
 
-absl::Status MemoryEventLog::DiscardBefore(uint64_t) { return absl::OkStatus(); }
+absl::Status MemoryEventLog::DiscardBefore(uint64_t, TimePoint) { return absl::OkStatus(); }
 
 }  // namespace webhooks

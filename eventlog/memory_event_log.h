@@ -16,7 +16,7 @@ class MemoryEventLog final : public EventAppender, public EventSource {
   absl::StatusOr<uint64_t> Append(std::string_view payload) override;
   absl::StatusOr<std::vector<LogRecord>> Read(uint64_t position, size_t max_records) override;
   absl::StatusOr<uint64_t> EndPosition() override;
-  absl::Status DiscardBefore(uint64_t position) override;
+  absl::Status DiscardBefore(uint64_t position, TimePoint modified_before) override;
 
  private:
   std::mutex mu_;

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "eventlog/file_event_log.h"
@@ -30,6 +31,7 @@ struct Flags {
   std::string config;
   bool config_optional = false;
   std::string retry_schedule;
+  std::string event_retention;
   std::vector<std::string> allow_cidr;
   size_t transport_threads = 2;
   webhooks::NotifierOptions options;
@@ -59,6 +61,9 @@ po::options_description Describe(Flags& f) {
       "domain of generated Message-IDs")(
       "retry-schedule", po::value(&f.retry_schedule)->default_value("0,5s,5m,30m,2h,5h,10h,10h"),
       "delays before each attempt (ms, s, m, h)")(
+      "event-retention", po::value(&f.event_retention)->default_value("24h"),
+      "how long an event log segment is kept after its last write once every event in it is "
+      "queued for delivery (ms, s, m, h, d; 0: at once)")(
       "allow-cidr", po::value(&f.allow_cidr)->composing(),
       "let the SSRF guard through to this CIDR (repeatable)")(
       "per-endpoint-concurrency",
@@ -98,6 +103,9 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
     auto schedule = webhooks::RetrySchedule::Parse(f->retry_schedule);
     if (!schedule.ok()) throw po::error(std::string(schedule.status().message()));
     f->options.schedule = *schedule;
+    std::optional<int64_t> retention = webhooks::ParseDurationMs(f->event_retention);
+    if (!retention) throw po::error("bad --event-retention " + f->event_retention);
+    f->options.event_retention = std::chrono::milliseconds(*retention);
     for (const std::string& c : f->allow_cidr) {
       auto cidr = webhooks::Cidr::Parse(c);
       if (!cidr.ok()) throw po::error("bad --allow-cidr " + c);

@@ -35,8 +35,8 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       transport_(transport),
       fanout_(webhooks, deliveries, log, options_.schedule, clock, options_.fanout_batch),
       dispatcher_(WithWake(options_.dispatch, [this] { Wake(false); }), options_.schedule, webhooks,
-                  deliveries, transport, clock,
-                  [this](AttemptOutcome o) { Record(std::move(o)); }) {}
+                  deliveries, transport, clock, [this](AttemptOutcome o) { Record(std::move(o)); }),
+      retention_(log, deliveries, clock, options_.event_retention) {}
 
 void Notifier::Wake(bool scan) {
   {
@@ -91,6 +91,9 @@ void Notifier::RecorderLoop() {
 
 void Notifier::FanoutLoop() {
   while (!stopping_) {
+    if (absl::Status st = retention_.MaybeDiscard(); !st.ok()) {
+      LogError("cannot discard consumed event log segments", st);
+    }
     absl::StatusOr<size_t> n = fanout_.Step();
     if (!n.ok()) {
       LogError("fan-out failed; retrying in 1 s", n.status());

@@ -12,6 +12,7 @@
 #include "eventlog/event_log.h"
 #include "notifier/dispatcher.h"
 #include "notifier/fanout.h"
+#include "notifier/log_retention.h"
 
 namespace webhooks {
 
@@ -21,6 +22,9 @@ struct NotifierOptions {
   int poll_interval_ms = 20;
   size_t fanout_batch = 1024;
   std::chrono::milliseconds stop_grace{3000};  // in-flight attempts get this long on Stop()
+  // How long an event log segment is kept after its last write once the cursor passed it
+  // (LogRetention).
+  std::chrono::milliseconds event_retention{std::chrono::hours(24)};
 };
 
 class Notifier {
@@ -58,6 +62,7 @@ class Notifier {
   Transport& transport_;
   Fanout fanout_;
   Dispatcher dispatcher_;
+  LogRetention retention_;  // used by the fan-out thread
 
   std::atomic<bool> stopping_{false};
   std::mutex wake_mu_;

@@ -5,9 +5,8 @@
 #include <ctime>
 
 namespace webhooks {
-namespace {
 
-std::optional<int64_t> ParseDelayMs(std::string_view item) {
+std::optional<int64_t> ParseDurationMs(std::string_view item) {
   while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
   while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
   size_t digits = 0;
@@ -20,11 +19,10 @@ std::optional<int64_t> ParseDelayMs(std::string_view item) {
   if (unit == "s") return n * 1000;
   if (unit == "m") return n * 60'000;
   if (unit == "h") return n * 3'600'000;
+  if (unit == "d") return n * 86'400'000;
   if (unit.empty() && n == 0) return 0;
   return std::nullopt;
 }
-
-}  // namespace
 
 absl::StatusOr<RetrySchedule> RetrySchedule::Parse(std::string_view text) {
   RetrySchedule s;
@@ -32,7 +30,7 @@ absl::StatusOr<RetrySchedule> RetrySchedule::Parse(std::string_view text) {
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    std::optional<int64_t> ms = ParseDelayMs(text.substr(pos, comma - pos));
+    std::optional<int64_t> ms = ParseDurationMs(text.substr(pos, comma - pos));
     if (!ms) {
       return absl::InvalidArgumentError("bad retry schedule entry '" +
                                         std::string(text.substr(pos, comma - pos)) +

@@ -15,9 +15,13 @@ namespace webhooks {
 
 inline constexpr std::string_view kDefaultRetrySchedule = "0,5s,5m,30m,2h,5h,10h,10h";
 
+// One duration: digits and a unit, ms, s, m, h or d ("0" alone is allowed), e.g. "24h".
+// nullopt otherwise.
+std::optional<int64_t> ParseDurationMs(std::string_view text);
+
 class RetrySchedule {
  public:
-  // Parses a comma list of delays with units ms, s, m, h ("0" alone is allowed), e.g.
+  // Parses a comma list of delays (ParseDurationMs), e.g.
   // "0,5s,5m,30m,2h,5h,10h,10h". Entry i is the delay before attempt i+1 (the first entry
   // is the delay of the first attempt after the event is queued). InvalidArgument otherwise.
   static absl::StatusOr<RetrySchedule> Parse(std::string_view text);

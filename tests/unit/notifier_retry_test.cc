@@ -19,6 +19,16 @@ TEST(RetryScheduleTest, ParsesUnitsAndRejectsGarbage) {
   }
 }
 
+TEST(RetryScheduleTest, OneDurationForOtherOptions) {
+  EXPECT_EQ(ParseDurationMs("7d"), int64_t{7} * 86'400'000);
+  EXPECT_EQ(ParseDurationMs(" 24h "), int64_t{24} * 3'600'000);
+  EXPECT_EQ(ParseDurationMs("0"), 0);
+  EXPECT_EQ(ParseDurationMs("1500ms"), 1500);
+  for (const char* bad : {"", "5", "5x", "-1h", "1.5h", "h", "24h,1h"}) {
+    EXPECT_FALSE(ParseDurationMs(bad).has_value()) << bad;
+  }
+}
+
 TEST(RetryScheduleTest, JitterStaysWithinTwentyPercent) {
   RetrySchedule s = *RetrySchedule::Parse("0,10s");
   EXPECT_EQ(s.DelayMs(1, 0.0), 8000);
