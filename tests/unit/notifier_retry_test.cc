@@ -24,7 +24,9 @@ TEST(RetryScheduleTest, OneDurationForOtherOptions) {
   EXPECT_EQ(ParseDurationMs(" 24h "), int64_t{24} * 3'600'000);
   EXPECT_EQ(ParseDurationMs("0"), 0);
   EXPECT_EQ(ParseDurationMs("1500ms"), 1500);
-  for (const char* bad : {"", "5", "5x", "-1h", "1.5h", "h", "24h,1h"}) {
+  EXPECT_EQ(ParseDurationMs("36500d"), kMaxDurationMs);
+  for (const char* bad : {"", "5", "5x", "-1h", "1.5h", "h", "24h,1h", "36501d", "999999999999999d",
+                          "9999999999999999ms"}) {
     EXPECT_FALSE(ParseDurationMs(bad).has_value()) << bad;
   }
 }
