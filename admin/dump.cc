@@ -11,6 +11,8 @@
 #include "admin/commands.h"
 #include "admin/progress.h"
 #include "common/time_format.h"
+#include "eventlog/file_event_log.h"
+#include "eventlog/segment_format.h"
 #include "store/store_dump.h"
 #include "store/store_restore.h"
 
@@ -103,6 +105,28 @@ int RefuseNonEmpty(const std::string& data_dir) {
   return 1;
 }
 
+// The cursor of a dump taken with --include-state is a position in the dumped host's event log.
+// It stays when this data directory's log has a record there (the log was copied along, or
+// this is the same host). Otherwise the notifier would skip this log's events before it, or
+// stop at a position inside a record, so the cursor becomes the start of this log, and stderr
+// says so.
+uint64_t CursorForLocalLog(const std::string& data_dir, uint64_t dumped) {
+  const std::string dir = data_dir + "/events";
+  uint64_t start = 0;  // the first segment kept (earlier ones may have been discarded)
+  if (auto segments = segment::ListSegments(dir); segments.ok() && !segments->empty()) {
+    start = segments->front();
+  }
+  absl::StatusOr<std::unique_ptr<EventSource>> source = OpenFileEventSource(dir);
+  if (!source.ok()) return dumped;  // cannot tell: as dumped
+  absl::StatusOr<uint64_t> end = (*source)->EndPosition();
+  if (!end.ok()) return dumped;  // a damaged log: the notifier reports it at the cursor
+  if (dumped <= *end && !absl::IsOutOfRange((*source)->Read(dumped, 1).status())) return dumped;
+  std::cerr << "restore: the dump's notifier cursor (" << dumped
+            << ") is not a record of this data directory's event log, which ends at " << *end
+            << "; the notifier will read this log from " << start << "\n";
+  return start;
+}
+
 }  // namespace
 
 // The store is opened for writing only once the file was checked and the store found empty
@@ -122,6 +146,9 @@ int Restore(const std::string& data_dir, const Args& args) {
   bool show = ProgressWanted(vm.count("progress") > 0);
   RestoreOptions options;
   options.replace = vm.count("replace") > 0;
+  options.adjust_cursor = [&data_dir](uint64_t dumped) {
+    return CursorForLocalLog(data_dir, dumped);
+  };
   Progress check("restore: checking", show), apply("restore: applying", show);
   options.check_progress = check.Fn();
   options.apply_progress = apply.Fn();

@@ -189,6 +189,11 @@ absl::Status Apply(MDB_txn* txn, LmdbEnv& env, const std::string& path, const Du
   for (auto it = counts.begin(); st.ok() && it != counts.end(); ++it) {
     st = lmdb::Put(txn, dbs.meta, keys::Count(it->first), keys::EncodeU64(it->second));
   }
+  if (st.ok() && summary.header.include_state && options.adjust_cursor) {
+    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, dbs.meta, kCursorKey);
+    if (!cursor.ok()) return cursor.status();
+    st = lmdb::Put(txn, dbs.meta, kCursorKey, keys::EncodeU64(options.adjust_cursor(*cursor)));
+  }
   if (st.ok()) st = BumpConfigVersion(txn, dbs.meta);  // a live notifier re-reads webhooks
   return st;
 }

@@ -11,6 +11,7 @@
 #define WEBHOOKS_STORE_STORE_RESTORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,10 @@ struct RestoreOptions {
   // delivery state (deliveries, due, attempts, webhook_state, seen_events, notifier cursor) is
   // dropped too when the dump carries state (--include-state), and kept otherwise.
   bool replace = false;
+  // Maps the notifier cursor of a dump that carries state to the one written. The cursor is a
+  // position in the dumped host's event log, which the restored store may not have (webhookctl
+  // checks it against the data directory's log). Unset: written as dumped.
+  std::function<uint64_t(uint64_t dumped)> adjust_cursor;
   dump::ProgressFn check_progress;  // pass 1
   dump::ProgressFn apply_progress;  // pass 2
 };

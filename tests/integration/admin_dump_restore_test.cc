@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/integration/sinks_harness.h"
 #include "tests/integration/stack_harness.h"
+#include "tests/test_util.h"
 
 namespace webhooks::testing {
 namespace {
@@ -159,6 +161,52 @@ TEST(AdminDumpRestoreIntegrationTest, OperatorCommands) {
   }
   out = CtlAll(*stack, "key revoke sk_live_zzzzzz", &rc);
   EXPECT_EQ(rc, 1) << out;
+}
+
+// A dump taken with --include-state carries the notifier cursor: a position in the old host's
+// event log. Restored where that log is not, the cursor starts at this host's log (else the
+// notifier would skip the events appended here before that position); restored next to a copy
+// of the log, it is kept.
+TEST(AdminDumpRestoreIntegrationTest, RestoredCursorFollowsTheLocalEventLog) {
+  TempDir old_host, fresh, copied;
+  auto ctl = [](const std::string& dir, std::vector<std::string> args, int* rc) {
+    args.insert(args.begin(), {WH_CTL_BIN, "--data-dir", dir});
+    return RunCommand(args, rc);
+  };
+  auto cursor = [&](const std::string& dir) -> int64_t {
+    int rc = -1;
+    rapidjson::Document doc = ParseJsonText(ctl(dir, {"stats", "--json"}, &rc));
+    EXPECT_EQ(rc, 0);
+    return doc.IsObject() && doc.HasMember("notifier_cursor") ? doc["notifier_cursor"].GetInt64()
+                                                              : -1;
+  };
+  int rc = -1;
+  const std::string org = ctl(old_host.path(), {"org", "create", "--name", "old"}, &rc);
+  ASSERT_EQ(rc, 0) << org;
+  for (int i = 0; i < 3; ++i) {
+    ctl(old_host.path(), {"event", "emit", "--org", org, "--type", "object.created"}, &rc);
+    ASSERT_EQ(rc, 0);
+  }
+  // The old host's notifier fans the three events out: its cursor moves to the log's end.
+  RunCommand({"timeout", "3", NotifierBin(), "--data-dir", old_host.path()}, &rc);
+  const int64_t dumped = cursor(old_host.path());
+  ASSERT_GT(dumped, 0);
+  const std::string dump = old_host.path() + "/state.jsonl";
+  ctl(old_host.path(), {"dump", "--include-state", "--out", dump}, &rc);
+  ASSERT_EQ(rc, 0);
+
+  std::string out = RunCommand(
+      {"sh", "-c",
+       std::string(WH_CTL_BIN) + " --data-dir " + fresh.path() + " restore --in " + dump + " 2>&1"},
+      &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("the notifier will read this log from 0"), std::string::npos) << out;
+  EXPECT_EQ(cursor(fresh.path()), 0);
+
+  std::filesystem::copy(old_host.path() + "/events", copied.path() + "/events");
+  out = ctl(copied.path(), {"restore", "--in", dump}, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(cursor(copied.path()), dumped);
 }
 
 }  // namespace
