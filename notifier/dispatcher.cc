@@ -156,6 +156,7 @@ void Dispatcher::Admit(Delivery d) {
   std::deque<Job>& queue = waiting_[endpoint];
   if (queue.size() >= WaitingCap(endpoint)) {
     known_.erase(d.delivery_id);  // stays in the durable queue, taken once the endpoint drains
+    MarkBackloggedLocked(endpoint);
     return;
   }
   std::shared_ptr<const Channel> channel = loaded.channels[d.channel_index];
@@ -172,6 +173,14 @@ std::string Dispatcher::GroupEndpointLocked(std::string_view group) const {
 size_t Dispatcher::WaitingLocked(const std::string& endpoint) const {
   auto q = waiting_.find(endpoint);
   return q == waiting_.end() ? 0 : q->second.size();
+}
+
+void Dispatcher::MarkBackloggedLocked(const std::string& endpoint) {
+  // Forgetting all of them only delays their refills to the next scan asked for otherwise.
+  if (backlogged_.size() >= options_.max_groups && !backlogged_.contains(endpoint)) {
+    backlogged_.clear();
+  }
+  backlogged_.insert(endpoint);
 }
 
 size_t Dispatcher::WaitingCap(std::string_view endpoint) const {
@@ -215,6 +224,7 @@ absl::StatusOr<size_t> Dispatcher::Take(size_t room, DeliveryStore::DueScan* sca
           if (endpoint.empty()) return false;  // not learned yet: Admit decides
           size_t& n = taken[endpoint];
           full = WaitingLocked(endpoint) + n >= WaitingCap(endpoint);
+          if (full) MarkBackloggedLocked(endpoint);
           n += full ? 0 : 1;
           return full;
         },
@@ -273,7 +283,7 @@ void Dispatcher::StartNext(const std::string& endpoint) {
   thread_local bool starting = false;
   std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
   if (starting || !lock.owns_lock()) {
-    options_.wake();
+    options_.wake(false);
     return;
   }
   std::vector<Job> start;
@@ -284,7 +294,11 @@ void Dispatcher::StartNext(const std::string& endpoint) {
       if (it->second.empty()) waiting_.erase(it);
     }
   }
+  // One request per scan that found the endpoint full: that scan's refill sets it again.
+  const bool refill =
+      WaitingLocked(endpoint) < WaitingCap(endpoint) && backlogged_.erase(endpoint) > 0;
   lock.unlock();
+  if (refill) options_.wake(true);
   starting = true;
   for (Job& job : start) Send(std::move(job));
   starting = false;

@@ -67,10 +67,13 @@ struct DispatcherOptions {
   GuardResolver::ResolveFn resolve;
   GuardResolver::Options resolver;
   // When set, an answered attempt starts the next waiting deliveries of its endpoint itself, on
-  // the thread that reported the answer (the transport's), and calls `wake` only when it could
-  // not: a scan held the queues, or the start was nested in another. The caller then runs a
-  // Step(false) soon. Unset: waiting deliveries start in Step only.
-  std::function<void()> wake;
+  // the thread that reported the answer (the transport's), and calls `wake(false)` only when it
+  // could not: a scan held the queues, or the start was nested in another. The caller then runs
+  // a Step(false) soon. It calls `wake(true)` when that endpoint's waiting deliveries ran below
+  // its cap while the durable queue holds more for it (a scan stopped at the cap): the caller
+  // then runs a Step(true) soon, so a fast endpoint is refilled as it drains, not only when
+  // something else asks for a scan. Unset: waiting deliveries start in Step only.
+  std::function<void(bool scan)> wake;
 };
 
 class Dispatcher {
@@ -144,6 +147,9 @@ class Dispatcher {
   std::string GroupEndpointLocked(std::string_view group) const;
   // Deliveries waiting here for `endpoint`. REQUIRES: mu_ held.
   size_t WaitingLocked(const std::string& endpoint) const;
+  // Notes that the durable queue holds more of `endpoint`'s deliveries than it could take
+  // (forgetting all such notes beyond options_.max_groups). REQUIRES: mu_ held.
+  void MarkBackloggedLocked(const std::string& endpoint);
   // How many deliveries may wait here, and be in flight, for `endpoint` now.
   size_t WaitingCap(std::string_view endpoint) const;
   size_t ConcurrencyCap(std::string_view endpoint) const;
@@ -153,7 +159,10 @@ class Dispatcher {
   // Takes up to `room` due deliveries through `scan` and admits them; how many it took.
   absl::StatusOr<size_t> Take(size_t room, DeliveryStore::DueScan* scan);
 
-  absl::flat_hash_set<std::string> known_;          // GUARDED_BY(mu_)
+  absl::flat_hash_set<std::string> known_;  // GUARDED_BY(mu_)
+  // Endpoints for which a scan (or Admit) stopped at the waiting cap since their last refill
+  // request (StartNext): the durable queue holds more of their deliveries. GUARDED_BY(mu_)
+  absl::flat_hash_set<std::string> backlogged_;
   std::map<std::string, std::deque<Job>> waiting_;  // GUARDED_BY(mu_), by endpoint
   std::map<std::string, size_t> busy_;              // GUARDED_BY(slots_mu_), by endpoint
   // DueGroup -> endpoint, learned at Admit. GUARDED_BY(mu_)

@@ -14,8 +14,9 @@ constexpr size_t kFullBatch = 1024;
 constexpr auto kMinScanGap = std::chrono::milliseconds(2);
 
 // The dispatcher starts an endpoint's next delivery when an answer frees its slot; when it
-// cannot there and then, the dispatch loop's next Step does.
-DispatcherOptions WithWake(DispatcherOptions options, std::function<void()> wake) {
+// cannot there and then, the dispatch loop's next Step does. It asks for a scan when an
+// endpoint drains while the durable queue holds more for it.
+DispatcherOptions WithWake(DispatcherOptions options, std::function<void(bool)> wake) {
   options.wake = std::move(wake);
   return options;
 }
@@ -34,8 +35,9 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       log_(log),
       transport_(transport),
       fanout_(webhooks, deliveries, log, options_.schedule, clock, options_.fanout_batch),
-      dispatcher_(WithWake(options_.dispatch, [this] { Wake(false); }), options_.schedule, webhooks,
-                  deliveries, transport, clock, [this](AttemptOutcome o) { Record(std::move(o)); }),
+      dispatcher_(WithWake(options_.dispatch, [this](bool scan) { Wake(scan); }), options_.schedule,
+                  webhooks, deliveries, transport, clock,
+                  [this](AttemptOutcome o) { Record(std::move(o)); }),
       retention_(log, deliveries, clock, options_.event_retention) {}
 
 void Notifier::Wake(bool scan) {
@@ -112,8 +114,9 @@ void Notifier::Run() {
   std::thread recorder([this] { RecorderLoop(); });
   std::thread fanout([this] { FanoutLoop(); });
   // Scans of the due queue follow new deliveries (fan-out), committed outcomes (retries and
-  // released ids) and the poll interval (retries falling due); a completion alone only starts
-  // the next waiting delivery of its endpoint.
+  // released ids), endpoints draining with more queued (Dispatcher's wake(true)) and the poll
+  // interval (retries falling due); any other completion only starts the next waiting delivery
+  // of its endpoint.
   using Steady = std::chrono::steady_clock;
   const auto poll = std::chrono::milliseconds(options_.poll_interval_ms);
   Steady::time_point last_scan = Steady::now() - poll;

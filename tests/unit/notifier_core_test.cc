@@ -157,7 +157,7 @@ TEST_F(NotifierCoreTest, AnAnswerStartsItsEndpointsNextDeliveryAtOnce) {
   FakeTransport transport;
   DispatcherOptions options = SmallCaps();
   std::atomic<int> wakes{0};
-  options.wake = [&] { ++wakes; };
+  options.wake = [&](bool) { ++wakes; };
   Outcomes outcomes;
   Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
                         outcomes.Sink());
@@ -171,6 +171,45 @@ TEST_F(NotifierCoreTest, AnAnswerStartsItsEndpointsNextDeliveryAtOnce) {
   EXPECT_EQ(outcomes.Record(*deliveries_, dispatcher).size(), 10u);
   EXPECT_EQ(wakes, 0);
   EXPECT_EQ(dispatcher.in_flight(), 0u);
+}
+
+// An endpoint that drains its waiting deliveries while the durable queue holds more of them asks
+// for a scan (`wake(true)`), once per scan that found it full: a fast endpoint is refilled as it
+// drains instead of at the next poll, and an endpoint with nothing more queued never asks.
+TEST_F(NotifierCoreTest, ADrainingEndpointWithMoreQueuedAsksForAScan) {
+  AddWebhook("https://8.8.8.8/x", {"*"});
+  EmitAndFanOut(60);
+  FakeTransport transport;
+  DispatcherOptions options = SmallCaps();
+  std::atomic<int> scans{0}, steps{0};
+  options.wake = [&](bool scan) { ++(scan ? scans : steps); };
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());  // 4 in flight, 12 waiting, 44 left in the queue
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8", 4));
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 4);
+  EXPECT_EQ(scans, 1);  // the first answer asked; the next three had nothing new to ask for
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 4);
+  EXPECT_EQ(scans, 1);
+  size_t recorded = outcomes.Record(*deliveries_, dispatcher).size();
+  ASSERT_TRUE(dispatcher.Step().ok());  // refilled to 16 waiting: full again
+  EXPECT_EQ(transport.Answer("https://8.8.8.8", 200), 4);
+  EXPECT_EQ(scans, 2);
+  EXPECT_EQ(steps, 0);
+  // Drained to the end. Once a scan finds room for all that is left (20: 4 in flight and 16
+  // waiting), the answers after it do not ask again.
+  for (int round = 0; round < 40 && recorded < 60; ++round) {
+    recorded += outcomes.Record(*deliveries_, dispatcher).size();
+    const size_t left = *deliveries_->PendingCount();
+    ASSERT_TRUE(dispatcher.Step().ok());
+    const int before = scans;
+    transport.Answer("https://8.8.8.8", 200);
+    if (left <= 20) {
+      EXPECT_EQ(scans, before) << "round " << round;
+    }
+  }
+  EXPECT_EQ(recorded, 60u);
 }
 
 // A delivery started that way which fails at once (its target refused) leaves the next start to
@@ -187,7 +226,7 @@ TEST_F(NotifierCoreTest, AStartThatFailsAtOnceWakesTheDispatchLoop) {
     return absl::PermissionDeniedError("refused for the test");
   };
   std::atomic<int> wakes{0};
-  options.wake = [&] { ++wakes; };
+  options.wake = [&](bool) { ++wakes; };
   Outcomes outcomes;
   Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, SystemClock(),
                         outcomes.Sink());
