@@ -208,28 +208,51 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
   return out;
 }
 
+absl::Status LmdbStore::PutReplacement(MDB_txn* txn, const Webhook& old, Webhook next) {
+  const std::string& org_id = old.internal_id;
+  next.seq = old.seq;
+  absl::Status st = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, next.webhook_id),
+                              EncodeWebhook(next, Audience::kStorage));
+  if (st.ok()) {
+    st = lmdb::Put(txn, by_seq_, keys::Seq(org_id, next.seq),
+                   keys::EncodeSeqIndexValue(IndexValueOf(next)));
+  }
+  if (st.ok() && old.spec.webhook_name != next.spec.webhook_name) {
+    st = lmdb::Del(txn, names_, keys::Name(org_id, old.spec.webhook_name), next.webhook_id);
+    if (st.ok()) {
+      st = lmdb::Put(txn, names_, keys::Name(org_id, next.spec.webhook_name), next.webhook_id);
+    }
+  }
+  if (st.ok()) st = BumpConfigVersion(txn, meta_);
+  return st;
+}
+
 absl::Status LmdbStore::ReplaceWebhook(const Webhook& webhook) {
   return env_->Write([&](MDB_txn* txn) -> absl::Status {
-    const std::string& org_id = webhook.internal_id;
-    absl::StatusOr<Webhook> old = LoadWebhook(txn, webhooks_, org_id, webhook.webhook_id);
+    absl::StatusOr<Webhook> old =
+        LoadWebhook(txn, webhooks_, webhook.internal_id, webhook.webhook_id);
     if (!old.ok()) return old.status();
-    Webhook next = webhook;
-    next.seq = old->seq;
-    absl::Status st = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, next.webhook_id),
-                                EncodeWebhook(next, Audience::kStorage));
-    if (st.ok()) {
-      st = lmdb::Put(txn, by_seq_, keys::Seq(org_id, next.seq),
-                     keys::EncodeSeqIndexValue(IndexValueOf(next)));
-    }
-    if (st.ok() && old->spec.webhook_name != next.spec.webhook_name) {
-      st = lmdb::Del(txn, names_, keys::Name(org_id, old->spec.webhook_name), next.webhook_id);
-      if (st.ok()) {
-        st = lmdb::Put(txn, names_, keys::Name(org_id, next.spec.webhook_name), next.webhook_id);
-      }
-    }
-    if (st.ok()) st = BumpConfigVersion(txn, meta_);
-    return st;
+    return PutReplacement(txn, *old, webhook);
   });
+}
+
+absl::StatusOr<Webhook> LmdbStore::UpdateWebhook(
+    std::string_view internal_id, std::string_view webhook_id,
+    const std::function<absl::Status(Webhook&)>& update) {
+  Webhook stored;
+  absl::Status st = env_->Write([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<Webhook> old = LoadWebhook(txn, webhooks_, internal_id, webhook_id);
+    if (!old.ok()) return old.status();
+    Webhook next = *old;
+    if (absl::Status changed = update(next); !changed.ok()) return changed;
+    next.internal_id = old->internal_id;
+    next.webhook_id = old->webhook_id;
+    next.seq = old->seq;
+    stored = next;  // each run (a batch may run again) overwrites what the last one left
+    return PutReplacement(txn, *old, std::move(next));
+  });
+  if (!st.ok()) return st;
+  return stored;
 }
 
 absl::Status LmdbStore::DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) {

@@ -30,6 +30,9 @@ class LmdbStore final : public AccountStore, public WebhookStore {
                                                           std::string_view name,
                                                           size_t max) override;
   absl::Status ReplaceWebhook(const Webhook& webhook) override;
+  absl::StatusOr<Webhook> UpdateWebhook(
+      std::string_view internal_id, std::string_view webhook_id,
+      const std::function<absl::Status(Webhook&)>& update) override;
   absl::Status DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) override;
   absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
                                            const ListQuery& query) override;
@@ -40,6 +43,8 @@ class LmdbStore final : public AccountStore, public WebhookStore {
 
  private:
   explicit LmdbStore(std::unique_ptr<LmdbEnv> env);
+  // Stores `next` in place of `old` (same ids) in `txn`, keeping old's seq.
+  absl::Status PutReplacement(MDB_txn* txn, const Webhook& old, Webhook next);
 
   std::unique_ptr<LmdbEnv> env_;
   MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_;

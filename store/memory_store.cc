@@ -89,6 +89,22 @@ absl::Status MemoryStore::ReplaceWebhook(const Webhook& webhook) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<Webhook> MemoryStore::UpdateWebhook(
+    std::string_view internal_id, std::string_view webhook_id,
+    const std::function<absl::Status(Webhook&)>& update) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = webhooks_.find(Key{internal_id, webhook_id});
+  if (it == webhooks_.end()) return absl::NotFoundError("webhook not found");
+  Webhook next = it->second;
+  if (absl::Status st = update(next); !st.ok()) return st;
+  next.internal_id = it->second.internal_id;
+  next.webhook_id = it->second.webhook_id;
+  next.seq = it->second.seq;
+  it->second = next;
+  ++version_;
+  return next;
+}
+
 absl::Status MemoryStore::DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = webhooks_.find(Key{internal_id, webhook_id});

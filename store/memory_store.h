@@ -27,6 +27,9 @@ class MemoryStore final : public AccountStore, public WebhookStore {
                                                           std::string_view name,
                                                           size_t max) override;
   absl::Status ReplaceWebhook(const Webhook& webhook) override;
+  absl::StatusOr<Webhook> UpdateWebhook(
+      std::string_view internal_id, std::string_view webhook_id,
+      const std::function<absl::Status(Webhook&)>& update) override;
   absl::Status DeleteWebhook(std::string_view internal_id, std::string_view webhook_id) override;
   absl::StatusOr<WebhookPage> ListWebhooks(std::string_view internal_id,
                                            const ListQuery& query) override;

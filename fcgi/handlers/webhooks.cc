@@ -215,15 +215,23 @@ absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ct
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
   const TimePoint now = s.clock();
-  AssignSigningSecrets(*spec, &w->spec, now);
-  w->spec = *std::move(spec);
-  w->updated_at = FormatTimestamp(now);
-  if (absl::Status st = s.webhooks.ReplaceWebhook(*w); !st.ok()) return st;
+  // Secrets are assigned against the webhook as stored in the same write, so a concurrent PUT
+  // can neither lose this one's rotation nor have its own lost.
+  absl::StatusOr<Webhook> stored =
+      s.webhooks.UpdateWebhook(ctx.internal_id, w->webhook_id, [&](Webhook& current) {
+        WebhookSpec next = *spec;  // from the request on every run (it may run again)
+        AssignSigningSecrets(next, &current.spec, now);
+        current.spec = std::move(next);
+        current.updated_at = FormatTimestamp(now);
+        return absl::OkStatus();
+      });
+  if (!stored.ok()) return stored.status();
   if (s.deliveries != nullptr) {  // the new configuration is the owner's fix for a 410
-    absl::StatusOr<bool> enabled = s.deliveries->EnableChannels(ctx.internal_id, w->webhook_id);
+    absl::StatusOr<bool> enabled =
+        s.deliveries->EnableChannels(ctx.internal_id, stored->webhook_id);
     if (!enabled.ok()) return enabled.status();
   }
-  return JsonResponse(200, ApiWebhookJson(s, *w));
+  return JsonResponse(200, ApiWebhookJson(s, *stored));
 }
 
 absl::StatusOr<HttpResponse> DeleteWebhook(Services& s, const RequestContext& ctx) {

@@ -1,9 +1,11 @@
 // The store contract for single webhooks: create (seq, duplicates, missing organization), get,
-// find by name, replace and delete.
+// find by name, replace, update (in one write) and delete.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -199,6 +201,79 @@ TYPED_TEST(StoreContractTest, DeleteWebhook) {
   page = this->List(kOrgA, ListQuery{});
   EXPECT_EQ(Ids(page.items), (std::vector<std::string>{WebhookId(1), WebhookId(2)}));
   EXPECT_EQ(page.items.back(), again);
+}
+
+TYPED_TEST(StoreContractTest, UpdateWebhookChangesTheStoredWebhookInOneWrite) {
+  this->CreateOrgs();
+  Webhook w = this->Create(MakeWebhook(kOrgA, WebhookId(1), "before"));
+  absl::StatusOr<Webhook> stored =
+      this->store().UpdateWebhook(kOrgA, WebhookId(1), [](Webhook& current) {
+        EXPECT_EQ(current.spec.webhook_name, "before");  // the update sees what is stored
+        current.spec.webhook_name = "after";
+        current.webhook_id = WebhookId(9);  // ids and seq are not the update's to change
+        current.seq = 999;
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->webhook_id, WebhookId(1));
+  EXPECT_EQ(stored->seq, w.seq);
+  absl::StatusOr<Webhook> got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, *stored);
+  EXPECT_TRUE(absl::IsNotFound(this->store().GetWebhook(kOrgA, WebhookId(9)).status()));
+  absl::StatusOr<std::vector<Webhook>> found = this->store().FindWebhooksByName(kOrgA, "after", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), std::vector<std::string>{WebhookId(1)});
+
+  // The update's error is returned and nothing is stored.
+  absl::StatusOr<Webhook> refused =
+      this->store().UpdateWebhook(kOrgA, WebhookId(1), [](Webhook& current) {
+        current.spec.webhook_name = "half-done";
+        return absl::FailedPreconditionError("no");
+      });
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spec.webhook_name, "after");
+
+  auto touch = [](Webhook&) { return absl::OkStatus(); };
+  EXPECT_TRUE(absl::IsNotFound(this->store().UpdateWebhook(kOrgA, WebhookId(2), touch).status()));
+  EXPECT_TRUE(absl::IsNotFound(this->store().UpdateWebhook(kOrgB, WebhookId(1), touch).status()));
+}
+
+// Concurrent read-modify-writes through UpdateWebhook each see the others' changes: every one
+// of them is in the final webhook. (A GetWebhook then ReplaceWebhook per change loses some.)
+TYPED_TEST(StoreContractTest, ConcurrentUpdatesLoseNoChange) {
+  this->CreateOrgs();
+  this->Create(MakeWebhook(kOrgA, WebhookId(1), "counted"));
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string mark = std::to_string(t) + "." + std::to_string(i) + ";";
+        EXPECT_OK(this->store()
+                      .UpdateWebhook(kOrgA, WebhookId(1),
+                                     [&](Webhook& current) {
+                                       current.spec.description =
+                                           current.spec.description.value_or("") + mark;
+                                       return absl::OkStatus();
+                                     })
+                      .status());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  absl::StatusOr<Webhook> got = this->store().GetWebhook(kOrgA, WebhookId(1));
+  ASSERT_TRUE(got.ok());
+  const std::string all = got->spec.description.value_or("");
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      const std::string mark = std::to_string(t) + "." + std::to_string(i) + ";";
+      EXPECT_NE(all.find(mark), std::string::npos) << mark;
+    }
+  }
+  EXPECT_EQ(std::count(all.begin(), all.end(), ';'), kThreads * kEach);
 }
 
 }  // namespace
