@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/thread_name.h"
 #include "notifier/curl_transfer.h"
 #include "notifier/transport.h"
 
@@ -36,9 +37,13 @@ thread_local const CurlTransport* t_loop = nullptr;
 
 class CurlTransport final : public Transport {
  public:
-  CurlTransport() : multi_(curl_multi_init()) {
+  // `name`: the send thread's (NameThisThread).
+  explicit CurlTransport(std::string name = "wh-send") : multi_(curl_multi_init()) {
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this, name = std::move(name)] {
+      NameThisThread(name);
+      Loop();
+    });
   }
   ~CurlTransport() override {
     Drain(std::chrono::milliseconds(0));
@@ -209,7 +214,9 @@ class CurlTransport final : public Transport {
 class ShardedTransport final : public Transport {
  public:
   explicit ShardedTransport(size_t n) {
-    for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<CurlTransport>());
+    for (size_t i = 0; i < n; ++i) {
+      shards_.push_back(std::make_unique<CurlTransport>("wh-send-" + std::to_string(i)));
+    }
   }
   // A request submitted from a shard's own callback (the next delivery of an endpoint that
   // just answered) stays on that shard: no other loop needs waking.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/thread_name.h"
 
 namespace webhooks {
 
@@ -58,7 +59,10 @@ void GuardResolver::State::Work() {
 GuardResolver::GuardResolver(ResolveFn resolve, Options options)
     : state_(std::make_shared<State>(std::move(resolve), options)) {
   for (size_t i = 0; i < std::max<size_t>(1, options.threads); ++i) {
-    std::thread([state = state_] { state->Work(); }).detach();
+    std::thread([state = state_] {
+      NameThisThread("wh-resolver");
+      state->Work();
+    }).detach();
   }
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/thread_name.h"
 #include "eventlog/file_event_log.h"
 #include "notifier/notifier.h"
 #include "notifier/transport.h"
@@ -333,9 +334,18 @@ int main(int argc, char** argv) {
   webhooks::LmdbDeliveryStore deliveries((*store)->env());
 
   Control ctl;
-  std::thread signal_thread([&] { HandleSignals(signals, argc, argv, ctl); });
-  std::thread status_thread([&] { ReportStatus(ctl); });
-  std::thread trim_thread([&] { TrimPages((*store)->env(), ctl); });
+  std::thread signal_thread([&] {
+    webhooks::NameThisThread("wh-signals");
+    HandleSignals(signals, argc, argv, ctl);
+  });
+  std::thread status_thread([&] {
+    webhooks::NameThisThread("wh-status");
+    ReportStatus(ctl);
+  });
+  std::thread trim_thread([&] {
+    webhooks::NameThisThread("wh-trim");
+    TrimPages((*store)->env(), ctl);
+  });
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
   RunNotifiers(std::move(flags), Runtime{**store, deliveries, **log}, ctl);

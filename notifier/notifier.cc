@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/thread_name.h"
+
 namespace webhooks {
 namespace {
 
@@ -111,8 +113,14 @@ void Notifier::FanoutLoop() {
 }
 
 void Notifier::Run() {
-  std::thread recorder([this] { RecorderLoop(); });
-  std::thread fanout([this] { FanoutLoop(); });
+  std::thread recorder([this] {
+    NameThisThread("wh-recorder");
+    RecorderLoop();
+  });
+  std::thread fanout([this] {
+    NameThisThread("wh-fanout");
+    FanoutLoop();
+  });
   // Scans of the due queue follow new deliveries (fan-out), committed outcomes (retries and
   // released ids), endpoints draining with more queued (Dispatcher's wake(true)) and the poll
   // interval (retries falling due); any other completion only starts the next waiting delivery

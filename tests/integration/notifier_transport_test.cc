@@ -1,12 +1,15 @@
 // The notifier's transport reuses libcurl handles from one request to the next (HTTP ones stay
 // configured; only the per-request options change), and spreads requests over several send
 // threads; an endpoint that stops answering is sent one attempt at a time. These tests check
-// what a reused handle must not carry over, that every thread count delivers, and the breaker
-// against a receiver that really hangs.
+// what a reused handle must not carry over, that every thread count delivers (and names its
+// threads), and the breaker against a receiver that really hangs.
 #include <stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <string>
 
 #include "tests/integration/sinks_harness.h"
 
@@ -18,6 +21,18 @@ using std::chrono::seconds;
 constexpr char kTwilioPath[] = "/twilio/2010-04-01/Accounts/ACtest0123456789/Messages.json";
 
 class NotifierIntegrationTransport : public NotifierTestBase {};
+
+// The names of the threads of process `pid` (/proc/PID/task/*/comm).
+std::multiset<std::string> ThreadNames(pid_t pid) {
+  std::multiset<std::string> names;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(task)) {
+    std::ifstream comm(entry.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
 
 // SMS requests carry Twilio's Basic credentials; webhook requests to the same receiver, sent
 // on the handles the SMS requests used before (one send thread, ten rounds), must not.
@@ -70,6 +85,19 @@ TEST_F(NotifierIntegrationTransport, EveryThreadCountDeliversEachEventOnce) {
     std::vector<std::string> args = NotifierArgs("0,300ms,300ms");
     args.insert(args.end(), {"--transport-threads", threads});
     ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
+    // Each thread says what it does (top -H, perf): one per send thread, and the others.
+    const std::multiset<std::string> names = ThreadNames(notifier_->pid());
+    for (const char* role : {"wh-fanout", "wh-recorder", "wh-signals", "wh-status", "wh-trim"}) {
+      EXPECT_EQ(names.count(role), 1u) << role;
+    }
+    if (std::string(threads) == "1") {
+      EXPECT_EQ(names.count("wh-send"), 1u);
+    } else {
+      for (const char* send : {"wh-send-0", "wh-send-1", "wh-send-2"}) {
+        EXPECT_EQ(names.count(send), 1u) << send;
+      }
+    }
+    EXPECT_EQ(names.count("webhook-notifie"), 1u);  // the main thread keeps the process name
     std::set<std::string> sent;
     for (int i = 0; i < 30; ++i) sent.insert(Emit("object.created"));
     expected += sent.size();
