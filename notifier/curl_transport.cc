@@ -38,7 +38,7 @@ thread_local const CurlTransport* t_loop = nullptr;
 class CurlTransport final : public Transport {
  public:
   // `name`: the send thread's (NameThisThread).
-  explicit CurlTransport(std::string name = "wh-send") : multi_(curl_multi_init()) {
+  explicit CurlTransport(std::string name) : multi_(curl_multi_init()) {
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
     thread_ = std::thread([this, name = std::move(name)] {
       NameThisThread(name);
@@ -248,7 +248,7 @@ class ShardedTransport final : public Transport {
 }  // namespace
 
 std::unique_ptr<Transport> NewCurlTransport(size_t threads) {
-  if (threads <= 1) return std::make_unique<CurlTransport>();
+  if (threads <= 1) return std::make_unique<CurlTransport>("wh-send-0");
   return std::make_unique<ShardedTransport>(threads);
 }
 
