@@ -11,9 +11,11 @@
 #   3. appends via the API: wrk POST /v1/events (durable appends), events/s
 #   4. appends via webhookctl: a loop of CTL_EVENTS `webhookctl event emit` (one process start
 #      and one store open per event: this measures process start-up far more than the append)
+#   (the notifier then fans out the events of 3./4., which match no webhook, before 5./6.)
 #   5. deliveries/s, fan-out 1: E events appended (notifier stopped) to an org with 1 webhook,
 #      then the notifier is started and the rate between the first and the last delivery in the
-#      receiver's log is measured once all E arrived
+#      receiver's log is measured once all E arrived (the log also gets the notifier's CPU per
+#      delivery, in all and by thread: wh-send-N, wh-fanout, wh-recorder, the dispatch loop...)
 #   6. deliveries/s, fan-out 10: E/10 events to an org with 10 webhooks (E deliveries)
 #      (1., 5. and 6. run ROUNDS times; the round with the median fan-out-1 ratio is reported)
 #   7. latency append -> first attempt: bench/receiver.py posts events at half the sustained
@@ -325,10 +327,23 @@ start_notifier() {
 }
 NOTIFIER_HWM=0
 NOTIFIER_CPU_S=nan  # user + system CPU seconds of the last notifier run, read at stop
+NOTIFIER_THREADS="" # "name seconds" per thread of the last notifier run, read at stop
+# thread_cpu PID: "name seconds" for each thread (names from the notifier: wh-send-0, ...;
+# the main thread, which runs the dispatch loop, has the process name), summed by name.
+thread_cpu() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(cat "$t/comm" 2>/dev/null)" \
+      "$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+        "$t/stat" 2>/dev/null)"
+  done | awk 'NF == 2 { s[$1] += $2 } END { for (n in s) if (s[n] > 0) printf "%s %.2f\n", n, s[n] }' |
+    sort
+}
 stop_notifier() {
   local h
   [[ -n "$NOTIFIER_PID" ]] || return 0
   h="$(vmhwm_mb "$NOTIFIER_PID")"
+  NOTIFIER_THREADS="$(thread_cpu "$NOTIFIER_PID" || true)"
   NOTIFIER_CPU_S="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' \
     "/proc/$NOTIFIER_PID/stat" 2>/dev/null || echo nan)"
   grep -E '^(VmHWM|VmRSS|RssAnon|RssFile):' "/proc/$NOTIFIER_PID/status" 2>/dev/null | tr -s ' \t\n' ' ' |
@@ -406,6 +421,8 @@ delivery_rate() {
   stop_notifier
   log "  notifier CPU: ${NOTIFIER_CPU_S} s for $got deliveries ($(awk -v c="$NOTIFIER_CPU_S" \
     -v n="$got" 'BEGIN { if (n > 0 && c != "nan") printf "%.0f", c * 1e6 / n; else print "nan" }') us each)"
+  log "  per thread, us per delivery: $(awk -v n="$got" 'n > 0 { printf "%s %.1f; ", $1, $2 * 1e6 / n }' \
+    <<<"$NOTIFIER_THREADS")"
   ((got >= want)) || log "  WARNING: only $got of $want deliveries within ${limit}s"
   tail -n +"$((base + 1))" "$RLOG" | head -n "$want" >"$ROOT/deliveries-$name.txt"
   RESULT="$(sort -n "$ROOT/deliveries-$name.txt" | awk 'NR == 1 {f = $1} {l = $1; n++}
@@ -431,6 +448,26 @@ SAME_HEADERS=("User-Agent: webhooks-notifier/1"
 # Each round measures both ceilings and then both delivery rates, so that a ratio compares runs
 # seconds apart (this machine's speed drifts by up to about 1.7x within one run). The reported
 # round is the one with the median fan-out-1 ratio.
+# The events of 3./4. (an organization without webhooks) are fanned out first, with nothing to
+# deliver, so that the first round's drain does not also read through them.
+# wait_caught_up SECONDS: until the notifier's fan-out reached the end of the log (or SECONDS);
+# LAG is the last lag read (bytes of log not fanned out yet).
+LAG=""
+wait_caught_up() {
+  local start=$SECONDS
+  LAG=1
+  while ((SECONDS - start < $1)); do
+    alive "$NOTIFIER_PID" || die "webhook-notifier died (see $ROOT/webhook-notifier.log)"
+    LAG="$(ctl stats --json | grep -o '"notifier_lag_bytes":[0-9]*' | cut -d: -f2)"
+    [[ "$LAG" == 0 ]] && return 0
+    sleep 0.5
+  done
+  log "  WARNING: fan-out lag still $LAG bytes after $1 s"
+}
+log "fan-out of the append runs' events (nothing to deliver)"
+start_notifier
+wait_caught_up 120
+stop_notifier
 declare -a R_CEIL R_SAME R_D1 R_D10
 for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round of $ROUNDS: ceilings ($CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL)"
@@ -507,19 +544,13 @@ if ((SIZE_WEBHOOKS > 0)); then
   log "  $(tail -1 "$ROOT/append_events.err")"
   start_notifier
   SIZE_START=$SECONDS
-  lag=1
-  while ((SECONDS - SIZE_START < SIZE_SECONDS)); do
-    sleep 2
-    alive "$NOTIFIER_PID" || die "webhook-notifier died (see $ROOT/webhook-notifier.log)"
-    lag="$(ctl stats --json | grep -o '"notifier_lag_bytes":[0-9]*' | cut -d: -f2)"
-    [[ "$lag" == 0 ]] && break
-  done
+  wait_caught_up "$SIZE_SECONDS"
   SIZE_CAUGHT_UP=$((SECONDS - SIZE_START))
   sleep "$SIZE_DRAIN_SECONDS"  # delivering from the full queue
   VAL[rss_size]="$(vmhwm_mb "$NOTIFIER_PID")"
   SIZE_STATS="$(ctl stats --json)"
   stop_notifier
-  log "  fan-out lag $lag bytes after $SIZE_CAUGHT_UP s, then ${SIZE_DRAIN_SECONDS} s more" \
+  log "  fan-out lag $LAG bytes after $SIZE_CAUGHT_UP s, then ${SIZE_DRAIN_SECONDS} s more" \
     "delivering; VmHWM ${VAL[rss_size]} MB"
   log "  $SIZE_STATS"
 fi
