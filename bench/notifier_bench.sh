@@ -445,11 +445,6 @@ ceiling() {
 SAME_HEADERS=("User-Agent: webhooks-notifier/1"
   "webhook-id: msg_0123456789abcdef0123456789ab" "webhook-timestamp: 1764258282"
   "webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=")
-# Each round measures both ceilings and then both delivery rates, so that a ratio compares runs
-# seconds apart (this machine's speed drifts by up to about 1.7x within one run). The reported
-# round is the one with the median fan-out-1 ratio.
-# The events of 3./4. (an organization without webhooks) are fanned out first, with nothing to
-# deliver, so that the first round's drain does not also read through them.
 # wait_caught_up SECONDS: until the notifier's fan-out reached the end of the log (or SECONDS);
 # LAG is the last lag read (bytes of log not fanned out yet).
 LAG=""
@@ -464,10 +459,15 @@ wait_caught_up() {
   done
   log "  WARNING: fan-out lag still $LAG bytes after $1 s"
 }
+# The events of 3./4. (an organization without webhooks) are fanned out first, with nothing to
+# deliver, so that the first round's drain does not also read through them.
 log "fan-out of the append runs' events (nothing to deliver)"
 start_notifier
 wait_caught_up 120
 stop_notifier
+# Each round measures both ceilings and then both delivery rates, so that a ratio compares runs
+# seconds apart (this machine's speed drifts by up to about 1.7x within one run). The reported
+# round is the one with the median fan-out-1 ratio.
 declare -a R_CEIL R_SAME R_D1 R_D10
 for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round of $ROUNDS: ceilings ($CEILING_N posts, $CONCURRENCY in flight -> $RECV_URL)"
