@@ -227,15 +227,6 @@ absl::Status LmdbStore::PutReplacement(MDB_txn* txn, const Webhook& old, Webhook
   return st;
 }
 
-absl::Status LmdbStore::ReplaceWebhook(const Webhook& webhook) {
-  return env_->Write([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<Webhook> old =
-        LoadWebhook(txn, webhooks_, webhook.internal_id, webhook.webhook_id);
-    if (!old.ok()) return old.status();
-    return PutReplacement(txn, *old, webhook);
-  });
-}
-
 absl::StatusOr<Webhook> LmdbStore::UpdateWebhook(
     std::string_view internal_id, std::string_view webhook_id,
     const std::function<absl::Status(Webhook&)>& update) {

@@ -29,7 +29,6 @@ class LmdbStore final : public AccountStore, public WebhookStore {
   absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
                                                           std::string_view name,
                                                           size_t max) override;
-  absl::Status ReplaceWebhook(const Webhook& webhook) override;
   absl::StatusOr<Webhook> UpdateWebhook(
       std::string_view internal_id, std::string_view webhook_id,
       const std::function<absl::Status(Webhook&)>& update) override;

@@ -78,17 +78,6 @@ absl::StatusOr<std::vector<Webhook>> MemoryStore::FindWebhooksByName(std::string
   return out;
 }
 
-absl::Status MemoryStore::ReplaceWebhook(const Webhook& webhook) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = webhooks_.find(Key{webhook.internal_id, webhook.webhook_id});
-  if (it == webhooks_.end()) return absl::NotFoundError("webhook not found");
-  uint64_t seq = it->second.seq;
-  it->second = webhook;
-  it->second.seq = seq;
-  ++version_;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Webhook> MemoryStore::UpdateWebhook(
     std::string_view internal_id, std::string_view webhook_id,
     const std::function<absl::Status(Webhook&)>& update) {

@@ -82,14 +82,11 @@ class WebhookStore {
   virtual absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
                                                                   std::string_view name,
                                                                   size_t max) = 0;
-  // Replaces the stored webhook with the same (internal_id, webhook_id), keeping its seq.
-  // NotFound if it no longer exists.
-  virtual absl::Status ReplaceWebhook(const Webhook& webhook) = 0;
   // Reads the stored webhook, lets `update` change it and stores the result, all in one write:
-  // of two concurrent updates neither loses the other's change (a Get then a ReplaceWebhook
-  // would). `update` must not use the store and may run more than once (only the last run's
-  // result is stored); its error is returned and nothing is stored. The ids and seq stay.
-  // Returns the webhook as stored. NotFound if absent.
+  // of two concurrent updates neither loses the other's change (a Get then a write of the
+  // whole webhook would). `update` must not use the store and may run more than once (only the
+  // last run's result is stored); its error is returned and nothing is stored. The ids and seq
+  // stay. Returns the webhook as stored. NotFound if absent.
   virtual absl::StatusOr<Webhook> UpdateWebhook(
       std::string_view internal_id, std::string_view webhook_id,
       const std::function<absl::Status(Webhook&)>& update) = 0;

@@ -22,6 +22,12 @@
 namespace webhooks {
 namespace {
 
+// An update for WebhookStore::UpdateWebhook: pauses the webhook.
+absl::Status Deactivate(Webhook& webhook) {
+  webhook.spec.is_active = false;
+  return absl::OkStatus();
+}
+
 using testing::TempDir;
 
 class NotifierCoreTest : public ::testing::Test {
@@ -115,10 +121,7 @@ TEST_F(NotifierCoreTest, FanoutSeesWebhookChangesMadeAfterItCachedTheOrganizatio
   ASSERT_EQ(*fanout.Step(), 1u);
   EXPECT_EQ(*deliveries_->PendingCount(), 1u);
   std::string b = AddWebhook("https://8.8.8.8/b", {"*"});
-  absl::StatusOr<Webhook> wa = store_->GetWebhook(org_, a);
-  ASSERT_OK(wa.status());
-  wa->spec.is_active = false;
-  ASSERT_OK(store_->ReplaceWebhook(*wa));
+  ASSERT_OK(store_->UpdateWebhook(org_, a, Deactivate).status());
   Emit("object.created");
   ASSERT_EQ(*fanout.Step(), 1u);
   absl::StatusOr<std::vector<Delivery>> due = deliveries_->Due(INT64_MAX, 10, nullptr, nullptr);
@@ -321,10 +324,7 @@ TEST_F(NotifierCoreTest, ChangesAfterTheWebhookWasCachedStopTheNextDeliveries) {
   EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
   // A PUT re-enables the channel; then a pause: the third is cancelled because of the pause.
   ASSERT_OK(deliveries_->EnableChannels(org_, id).status());
-  absl::StatusOr<Webhook> w = store_->GetWebhook(org_, id);
-  ASSERT_OK(w.status());
-  w->spec.is_active = false;
-  ASSERT_OK(store_->ReplaceWebhook(*w));
+  ASSERT_OK(store_->UpdateWebhook(org_, id, Deactivate).status());
   ASSERT_TRUE(dispatcher.Step().ok());
   EXPECT_EQ(transport.Pending("https://8.8.8.8"), 0u);
   done = record();

@@ -251,8 +251,13 @@ TEST_F(DeliveryOutcomeTest, WebhookWritesChangeTheConfigVersion) {
   std::vector<std::string> seen = {Version()};
   ASSERT_OK(store_->CreateWebhook(&w));
   seen.push_back(Version());
-  w.spec.is_active = false;
-  ASSERT_OK(store_->ReplaceWebhook(w));
+  ASSERT_OK(store_
+                ->UpdateWebhook(kOrg, w.webhook_id,
+                                [](Webhook& stored) {
+                                  stored.spec.is_active = false;
+                                  return absl::OkStatus();
+                                })
+                .status());
   seen.push_back(Version());
   ASSERT_OK(store_->DeleteWebhook(kOrg, w.webhook_id));
   seen.push_back(Version());

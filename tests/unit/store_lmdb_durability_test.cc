@@ -41,7 +41,13 @@ TEST(LmdbStoreTest, DataSurvivesCloseAndReopen) {
     ASSERT_OK(store->DeleteWebhook(kOrg, made[1].webhook_id));
     made.erase(made.begin() + 1);
     made[0].spec.webhook_name = "renamed";
-    ASSERT_OK(store->ReplaceWebhook(made[0]));
+    ASSERT_OK(store
+                  ->UpdateWebhook(kOrg, made[0].webhook_id,
+                                  [](Webhook& stored) {
+                                    stored.spec.webhook_name = "renamed";
+                                    return absl::OkStatus();
+                                  })
+                  .status());
   }
 
   std::unique_ptr<LmdbStore> store = OpenStore(dir.path());
