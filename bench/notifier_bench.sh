@@ -9,6 +9,8 @@
 #      (measured in each round of 5./6., just before its deliveries)
 #   2. ceiling for appends: wrk GET of one webhook through the API (the API's GET rate)
 #   3. appends via the API: wrk POST /v1/events (durable appends), events/s
+#      (for 2. and 3. the log also gets webhook-api's CPU and its threads' voluntary and
+#      involuntary context switches per request)
 #   4. appends via webhookctl: a loop of CTL_EVENTS `webhookctl event emit` (one process start
 #      and one store open per event: this measures process start-up far more than the append)
 #   (the notifier then fans out the events of 3./4., which match no webhook, before 5./6.)
@@ -361,17 +363,34 @@ declare -A VAL
 # Results come back in RESULT (not through $(...): a subshell would hide started processes from
 # the cleanup).
 RESULT=""
+# api_usage: "CPU-ticks voluntary involuntary" of webhook-api so far (context switches summed
+# over its threads).
+api_usage() {
+  printf '%s ' "$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$API_PID/stat")"
+  cat /proc/"$API_PID"/task/*/status 2>/dev/null |
+    awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2}
+         END {print v + 0, n + 0}'
+}
 wrk_rps() {  # wrk_rps NAME PATH KEY [LUA] -> RESULT
-  local out="$ROOT/wrk-$1.txt" non2xx
+  local out="$ROOT/wrk-$1.txt" non2xx before after requests
   local -a args=(-t2 -c64 -d"${DURATION}s" --timeout 5s -H "Authorization: Bearer $3")
   [[ -z "${4:-}" ]] || args+=(-s "$4")
   log "wrk $1: ${DURATION}s, 64 connections, $BASE$2"
+  before="$(api_usage)"
   run_child "$out" timeout -k 5 $((DURATION + 60)) wrk "${args[@]}" "$BASE$2" ||
     die "wrk failed for $1 (see $out)"
+  after="$(api_usage)"
   non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")"
   [[ -z "$non2xx" ]] || log "  WARNING: $non2xx non-2xx responses in $1"
   RESULT="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
   [[ -n "$RESULT" ]] || die "could not parse wrk output for $1 (see $out)"
+  requests="$(awk '/ requests in / {print $1}' "$out")"
+  # Where the API's time goes: its CPU and its threads' context switches per request.
+  [[ -z "$requests" || "$requests" == 0 ]] || log "  webhook-api per request: $(awk -v n="$requests" \
+    -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$after" 'BEGIN {
+      split(b, x, " "); split(a, y, " ")
+      printf "%.0f us of CPU, %.2f voluntary and %.2f involuntary context switches",
+        (y[1] - x[1]) / hz * 1e6 / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n }')"
 }
 wrk_rps get "/v1/organizations/webhooks/$WH_1" "$KEY_1"
 VAL[get]="$RESULT"
