@@ -208,25 +208,6 @@ absl::StatusOr<std::vector<Webhook>> LmdbStore::FindWebhooksByName(std::string_v
   return out;
 }
 
-absl::Status LmdbStore::PutReplacement(MDB_txn* txn, const Webhook& old, Webhook next) {
-  const std::string& org_id = old.internal_id;
-  next.seq = old.seq;
-  absl::Status st = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, next.webhook_id),
-                              EncodeWebhook(next, Audience::kStorage));
-  if (st.ok()) {
-    st = lmdb::Put(txn, by_seq_, keys::Seq(org_id, next.seq),
-                   keys::EncodeSeqIndexValue(IndexValueOf(next)));
-  }
-  if (st.ok() && old.spec.webhook_name != next.spec.webhook_name) {
-    st = lmdb::Del(txn, names_, keys::Name(org_id, old.spec.webhook_name), next.webhook_id);
-    if (st.ok()) {
-      st = lmdb::Put(txn, names_, keys::Name(org_id, next.spec.webhook_name), next.webhook_id);
-    }
-  }
-  if (st.ok()) st = BumpConfigVersion(txn, meta_);
-  return st;
-}
-
 absl::StatusOr<Webhook> LmdbStore::UpdateWebhook(
     std::string_view internal_id, std::string_view webhook_id,
     const std::function<absl::Status(Webhook&)>& update) {
@@ -239,8 +220,22 @@ absl::StatusOr<Webhook> LmdbStore::UpdateWebhook(
     next.internal_id = old->internal_id;
     next.webhook_id = old->webhook_id;
     next.seq = old->seq;
-    stored = next;  // each run (a batch may run again) overwrites what the last one left
-    return PutReplacement(txn, *old, std::move(next));
+    const std::string& org_id = old->internal_id;
+    absl::Status put = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, next.webhook_id),
+                                 EncodeWebhook(next, Audience::kStorage));
+    if (put.ok()) {
+      put = lmdb::Put(txn, by_seq_, keys::Seq(org_id, next.seq),
+                      keys::EncodeSeqIndexValue(IndexValueOf(next)));
+    }
+    if (put.ok() && old->spec.webhook_name != next.spec.webhook_name) {
+      put = lmdb::Del(txn, names_, keys::Name(org_id, old->spec.webhook_name), next.webhook_id);
+      if (put.ok()) {
+        put = lmdb::Put(txn, names_, keys::Name(org_id, next.spec.webhook_name), next.webhook_id);
+      }
+    }
+    if (put.ok()) put = BumpConfigVersion(txn, meta_);
+    stored = std::move(next);  // each run (a batch may run again) overwrites what the last left
+    return put;
   });
   if (!st.ok()) return st;
   return stored;

@@ -42,8 +42,6 @@ class LmdbStore final : public AccountStore, public WebhookStore {
 
  private:
   explicit LmdbStore(std::unique_ptr<LmdbEnv> env);
-  // Stores `next` in place of `old` (same ids) in `txn`, keeping old's seq.
-  absl::Status PutReplacement(MDB_txn* txn, const Webhook& old, Webhook next);
 
   std::unique_ptr<LmdbEnv> env_;
   MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_;
