@@ -31,6 +31,8 @@ bool IsWebhookId(std::string_view id) {
 
 bool IsOrganizationId(std::string_view id) { return HasPrefixAndBody(id, "int_", 24, isalnum); }
 
+bool IsDeliveryId(std::string_view id) { return HasPrefixAndBody(id, "msg_", 24, isxdigit); }
+
 std::string ApiKeyPrefix(std::string_view key) {
   constexpr std::string_view kLive = "sk_live_";
   size_t head = key.substr(0, kLive.size()) == kLive ? kLive.size() : 3;

@@ -19,6 +19,8 @@ std::string NewApiKey();
 bool IsWebhookId(std::string_view id);
 // True for "int_" + 24 alphanumerics.
 bool IsOrganizationId(std::string_view id);
+// True for "msg_" + 24 hex digits, the form of a delivery id (store/delivery_store.h).
+bool IsDeliveryId(std::string_view id);
 
 // The part of an API key that may be shown and logged: "sk_live_" + its first 6 characters.
 std::string ApiKeyPrefix(std::string_view key);

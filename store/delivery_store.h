@@ -54,6 +54,10 @@ std::string DueKey(int64_t ms, std::string_view delivery_id);
 // due index pass over deliveries of a saturated endpoint without reading them.
 std::string DueGroup(const Delivery& d);
 
+// A failed delivery made pending again with a fresh retry budget: attempts 0 (the next one is
+// attempt 1 of the schedule), due at `now_ms`. REQUIRES: d.state == kFailed.
+void RequeueForRetry(Delivery& d, int64_t now_ms);
+
 struct Attempt {
   uint64_t seq = 0;  // assigned by the store; orders attempts
   std::string delivery_id;
@@ -158,6 +162,13 @@ class DeliveryStore {
                                               std::string_view webhook_id) = 0;
   // Number of pending deliveries.
   virtual absl::StatusOr<uint64_t> PendingCount() = 0;
+  // Puts one failed delivery of webhook `webhook_id` of `internal_id` back in the queue
+  // (RequeueForRetry, due at `now_ms`), durably, and returns it as stored. NotFound when no
+  // such delivery belongs to that webhook; Aborted when it is not failed (pending: queued
+  // already; succeeded or cancelled: its payload is gone). Nothing changes on an error.
+  virtual absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id,
+                                                 std::string_view webhook_id,
+                                                 std::string_view delivery_id, int64_t now_ms) = 0;
 };
 
 }  // namespace webhooks

@@ -92,9 +92,7 @@ absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_vie
     }
     if (!c.status().ok()) return c.status();
     for (Delivery& d : retry) {
-      d.state = DeliveryState::kPending;
-      d.attempts = 0;
-      d.next_attempt_ms = now_ms;
+      RequeueForRetry(d, now_ms);
       absl::Status s = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d));
       if (s.ok()) s = lmdb::Put(txn, due, DueKey(now_ms, d.delivery_id), DueGroup(d));
       if (!s.ok()) return s;

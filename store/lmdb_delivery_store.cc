@@ -55,6 +55,12 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
   return "msg_" + HexEncode(big_endian.substr(2)) + HexEncode(Sha256(material)).substr(0, 12);
 }
 
+void RequeueForRetry(Delivery& d, int64_t now_ms) {
+  d.state = DeliveryState::kPending;
+  d.attempts = 0;
+  d.next_attempt_ms = now_ms;
+}
+
 LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)
     : env_(env),
       meta_(env.dbi("meta")),
@@ -317,6 +323,34 @@ absl::StatusOr<uint64_t> LmdbDeliveryStore::PendingCount() {
   });
   if (!st.ok()) return st;
   return n;
+}
+
+absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view internal_id,
+                                                          std::string_view webhook_id,
+                                                          std::string_view delivery_id,
+                                                          int64_t now_ms) {
+  Delivery d;
+  absl::Status st = env_.Write([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, delivery_id);
+    absl::StatusOr<Delivery> found =
+        raw.ok() ? DecodeDeliveryRecord(*raw) : absl::StatusOr<Delivery>(raw.status());
+    if (absl::IsNotFound(found.status()) ||
+        (found.ok() && (found->internal_id != internal_id || found->webhook_id != webhook_id))) {
+      return absl::NotFoundError("Webhook " + std::string(webhook_id) + " has no delivery " +
+                                 std::string(delivery_id));
+    }
+    if (!found.ok()) return found.status();
+    if (found->state != DeliveryState::kFailed) {
+      return absl::AbortedError("Delivery " + std::string(delivery_id) + " has status " +
+                                std::string(DeliveryStateName(found->state)) +
+                                "; only failed deliveries can be retried");
+    }
+    d = *std::move(found);
+    RequeueForRetry(d, now_ms);
+    return PutDelivery(txn, deliveries_, due_, d);
+  });
+  if (!st.ok()) return st;
+  return d;
 }
 
 }  // namespace webhooks

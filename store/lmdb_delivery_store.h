@@ -37,6 +37,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<bool> EnableChannels(std::string_view internal_id,
                                       std::string_view webhook_id) override;
   absl::StatusOr<uint64_t> PendingCount() override;
+  absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id, std::string_view webhook_id,
+                                         std::string_view delivery_id, int64_t now_ms) override;
 
  private:
   // `seq`: the attempt's sequence number (ignored when no attempt was made).

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/ids.h"
+#include "store/delivery_store.h"
 
 namespace webhooks {
 namespace {
@@ -36,6 +37,19 @@ TEST(IdsTest, IsWebhookIdRejectsOtherStrings) {
     EXPECT_FALSE(IsWebhookId(bad)) << bad;
   }
   EXPECT_FALSE(IsWebhookId(std::string_view("wh_abc123de\0f", 13)));
+}
+
+TEST(IdsTest, IsDeliveryIdTakesTheFormThatDeliveryIdMakes) {
+  EXPECT_TRUE(
+      IsDeliveryId(DeliveryId(42, "int_AAAAAAAAAAAAAAAAAAAAAAAA", "evt_1", "wh_abc123def4", 0, 0)));
+  EXPECT_TRUE(IsDeliveryId("msg_3f9a1c7e2b4d8a6f0c1e5b7d"));
+  for (std::string_view bad :
+       {"", "msg_", "msg_3f9a1c7e2b4d8a6f0c1e5b7", "msg_3f9a1c7e2b4d8a6f0c1e5b7d0",
+        "msg_3f9a1c7e2b4d8a6f0c1e5b7g", "MSG_3f9a1c7e2b4d8a6f0c1e5b7d", "wh_abc123def4",
+        "msg_3f9a1c7e2b4d8a6f0c1e5b7\n"}) {
+    EXPECT_FALSE(IsDeliveryId(bad)) << bad;
+  }
+  EXPECT_FALSE(IsDeliveryId(std::string(600, 'a')));
 }
 
 TEST(IdsTest, NewOrganizationIdFormat) {

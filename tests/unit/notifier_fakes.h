@@ -107,6 +107,10 @@ class CountingStore final : public DeliveryStore {
     return inner_.EnableChannels(org, wh);
   }
   absl::StatusOr<uint64_t> PendingCount() override { return inner_.PendingCount(); }
+  absl::StatusOr<Delivery> RetryDelivery(std::string_view org, std::string_view wh,
+                                         std::string_view id, int64_t now_ms) override {
+    return inner_.RetryDelivery(org, wh, id, now_ms);
+  }
 
  private:
   DeliveryStore& inner_;

@@ -1,0 +1,131 @@
+// DeliveryStore::RetryDelivery on LMDB: one failed delivery back in the queue, and every refusal
+// leaving the store as it was.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/lmdb_delivery_store.h"
+#include "store/lmdb_store.h"
+#include "tests/test_util.h"
+
+namespace webhooks {
+namespace {
+
+using ::webhooks::testing::TempDir;
+
+constexpr char kOrg[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
+constexpr char kOther[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
+constexpr char kHook[] = "wh_aaaaaaaaaa";
+
+class RetryDeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = LmdbStore::Open(dir_.path());
+    ASSERT_OK(s.status());
+    store_ = *std::move(s);
+    deliveries_ = std::make_unique<LmdbDeliveryStore>(store_->env());
+  }
+
+  // Queues a delivery of kHook and records one outcome for it in `state` after `attempts`.
+  Delivery Settled(const std::string& event_id, DeliveryState state, uint32_t attempts = 3) {
+    Delivery d;
+    d.internal_id = kOrg;
+    d.webhook_id = kHook;
+    d.channel_index = 1;
+    d.event_id = event_id;
+    d.event_type = "object.created";
+    d.delivery_id = DeliveryId(0, kOrg, event_id, kHook, 1, 0);
+    d.envelope_json = R"({"event_id":")" + event_id + R"("})";
+    d.next_attempt_ms = 1000;
+    d.created_at = "2025-01-01T00:00:00Z";
+    EXPECT_OK(deliveries_->Enqueue({d}, {}, std::nullopt));
+    if (state == DeliveryState::kPending) return d;
+    std::vector<AttemptOutcome> outcomes(1);
+    outcomes[0].delivery = d;
+    outcomes[0].delivery.state = state;
+    outcomes[0].delivery.attempts = attempts;
+    outcomes[0].taken_due_ms = d.next_attempt_ms;
+    EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
+    return *deliveries_->GetDelivery(d.delivery_id);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<LmdbStore> store_;
+  std::unique_ptr<LmdbDeliveryStore> deliveries_;
+};
+
+TEST_F(RetryDeliveryTest, PutsAFailedDeliveryBackDueNowWithAFreshBudget) {
+  const Delivery failed = Settled("evt_1", DeliveryState::kFailed);
+  ASSERT_EQ(failed.state, DeliveryState::kFailed);
+  ASSERT_EQ(*deliveries_->PendingCount(), 0u);
+
+  absl::StatusOr<Delivery> retried = deliveries_->RetryDelivery(kOrg, kHook, failed.delivery_id,
+                                                                /*now_ms=*/5000);
+  ASSERT_OK(retried.status());
+  EXPECT_EQ(retried->state, DeliveryState::kPending);
+  EXPECT_EQ(retried->attempts, 0u);
+  EXPECT_EQ(retried->next_attempt_ms, 5000);
+  EXPECT_EQ(retried->envelope_json, failed.envelope_json);
+  EXPECT_EQ(*deliveries_->GetDelivery(failed.delivery_id), *retried);
+  // In the due index at 5000, not before.
+  EXPECT_TRUE(deliveries_->Due(4999, 10, nullptr, nullptr)->empty());
+  absl::StatusOr<std::vector<Delivery>> due = deliveries_->Due(5000, 10, nullptr, nullptr);
+  ASSERT_OK(due.status());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], *retried);
+
+  // Queued now: a second retry is refused and changes nothing.
+  absl::Status again = deliveries_->RetryDelivery(kOrg, kHook, failed.delivery_id, 9000).status();
+  EXPECT_TRUE(absl::IsAborted(again)) << again;
+  EXPECT_NE(again.message().find("has status pending"), std::string::npos) << again;
+  EXPECT_EQ(*deliveries_->GetDelivery(failed.delivery_id), *retried);
+  EXPECT_EQ(*deliveries_->PendingCount(), 1u);
+}
+
+TEST_F(RetryDeliveryTest, RefusesDeliveriesThatAreNotFailed) {
+  const Delivery succeeded = Settled("evt_ok", DeliveryState::kSucceeded);
+  const Delivery cancelled = Settled("evt_cancel", DeliveryState::kCancelled);
+  for (const Delivery& d : {succeeded, cancelled}) {
+    absl::Status st = deliveries_->RetryDelivery(kOrg, kHook, d.delivery_id, 5000).status();
+    EXPECT_TRUE(absl::IsAborted(st)) << st;
+    EXPECT_NE(st.message().find(std::string(DeliveryStateName(d.state))), std::string::npos) << st;
+    EXPECT_EQ(*deliveries_->GetDelivery(d.delivery_id), d);
+  }
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+}
+
+TEST_F(RetryDeliveryTest, ADeliveryOfAnotherWebhookOrOrganizationIsNotFound) {
+  const Delivery failed = Settled("evt_1", DeliveryState::kFailed);
+  const std::vector<std::pair<std::string, std::string>> wrong = {
+      {kOther, kHook},          // another organization's key
+      {kOrg, "wh_bbbbbbbbbb"},  // another webhook of the organization
+      {kOrg, kHook},            // (with a delivery id that does not exist)
+  };
+  for (size_t i = 0; i < wrong.size(); ++i) {
+    const std::string id = i < 2 ? failed.delivery_id : "msg_000000000000ffffffffffff";
+    absl::Status st =
+        deliveries_->RetryDelivery(wrong[i].first, wrong[i].second, id, 5000).status();
+    EXPECT_TRUE(absl::IsNotFound(st)) << i << ": " << st;
+  }
+  EXPECT_EQ(*deliveries_->GetDelivery(failed.delivery_id), failed);
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+}
+
+TEST_F(RetryDeliveryTest, SurvivesReopeningTheStore) {
+  const Delivery failed = Settled("evt_1", DeliveryState::kFailed);
+  ASSERT_OK(deliveries_->RetryDelivery(kOrg, kHook, failed.delivery_id, 5000).status());
+  deliveries_.reset();
+  store_.reset();
+  auto reopened = LmdbStore::Open(dir_.path());
+  ASSERT_OK(reopened.status());
+  LmdbDeliveryStore again((*reopened)->env());
+  absl::StatusOr<std::vector<Delivery>> due = again.Due(5000, 10, nullptr, nullptr);
+  ASSERT_OK(due.status());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].delivery_id, failed.delivery_id);
+  EXPECT_EQ((*due)[0].state, DeliveryState::kPending);
+}
+
+}  // namespace
+}  // namespace webhooks
