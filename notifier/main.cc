@@ -18,6 +18,7 @@
 
 #include "common/thread_name.h"
 #include "eventlog/file_event_log.h"
+#include "notifier/metrics.h"
 #include "notifier/notifier.h"
 #include "notifier/transport.h"
 #include "store/lmdb_delivery_store.h"
@@ -35,6 +36,8 @@ struct Flags {
   std::string event_retention;
   std::vector<std::string> allow_cidr;
   size_t transport_threads = 2;
+  std::string metrics_file;
+  int metrics_interval_ms = 5000;
   webhooks::NotifierOptions options;
 };
 
@@ -73,7 +76,12 @@ po::options_description Describe(Flags& f) {
       "transport-threads", po::value(&f.transport_threads)->default_value(2),
       "threads sending requests (each with its own connections), 1-64")(
       "poll-interval-ms", po::value(&f.options.poll_interval_ms)->default_value(20),
-      "how often the log and the retry queue are polled");
+      "how often the log and the retry queue are polled")(
+      "metrics-file", po::value(&f.metrics_file),
+      "keep this file up to date with Prometheus metrics in the text format, e.g. for "
+      "node_exporter's textfile collector (read at start, not on reload)")(
+      "metrics-interval-ms", po::value(&f.metrics_interval_ms)->default_value(5000),
+      "how often --metrics-file is rewritten");
   return desc;
 }
 
@@ -118,6 +126,7 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
     if (f->transport_threads == 0 || f->transport_threads > 64) {
       throw po::error("--transport-threads must be between 1 and 64");
     }
+    if (f->metrics_interval_ms < 10) throw po::error("--metrics-interval-ms must be >= 10");
   } catch (const po::error& e) {
     // boost's messages quote the offending value only for options that must be numbers or
     // switches; the secret-bearing options are plain strings and never fail to parse.
@@ -152,6 +161,11 @@ struct Control {
   bool stop = false;                      // GUARDED_BY(mu)
   bool reload = false;                    // GUARDED_BY(mu)
   std::unique_ptr<Flags> next;            // GUARDED_BY(mu): the config read on SIGHUP
+  // Counted across reloads; written to --metrics-file (the one given at start) if any, by the
+  // status thread and, once it ended, by main.
+  webhooks::NotifierMetrics metrics;
+  webhooks::MetricsFile metrics_file;
+  std::chrono::milliseconds metrics_interval{5000};
 };
 
 std::string StatusLine(const webhooks::Notifier::Stats& s) {
@@ -212,12 +226,16 @@ void ReportStatus(Control& ctl) {
     period =
         std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
   }
+  if (ctl.metrics_file.enabled()) period = std::min(period, ctl.metrics_interval);
   std::unique_lock<std::mutex> lock(ctl.mu);
   while (!ctl.stop) {
     ctl.cv.wait_for(lock, period, [&] { return ctl.stop; });
     if (ctl.stop) break;
+    std::optional<webhooks::Notifier::Stats> stats;
+    if (ctl.running) stats = ctl.running->GetStats();
+    ctl.metrics_file.Write(ctl.metrics, stats);
     std::string msg;
-    if (ctl.running) msg = StatusLine(ctl.running->GetStats());
+    if (stats) msg = StatusLine(*stats);
     if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
     if (!msg.empty()) sd_notify(0, msg.c_str());
   }
@@ -251,6 +269,7 @@ void RunNotifiers(std::unique_ptr<Flags> flags, const Runtime& rt, Control& ctl)
     // A transport per instance: Run() ends by draining (stopping) its transport.
     std::unique_ptr<webhooks::Transport> transport =
         webhooks::NewCurlTransport(flags->transport_threads);
+    flags->options.metrics = &ctl.metrics;
     auto notifier = std::make_unique<webhooks::Notifier>(
         flags->options, rt.store, rt.deliveries, rt.log, *transport, webhooks::SystemClock());
     auto cursor = rt.deliveries.Cursor();
@@ -334,6 +353,8 @@ int main(int argc, char** argv) {
   webhooks::LmdbDeliveryStore deliveries((*store)->env());
 
   Control ctl;
+  ctl.metrics_file = webhooks::MetricsFile(flags->metrics_file);
+  ctl.metrics_interval = std::chrono::milliseconds(flags->metrics_interval_ms);
   std::thread signal_thread([&] {
     webhooks::NameThisThread("wh-signals");
     HandleSignals(signals, argc, argv, ctl);
@@ -357,6 +378,8 @@ int main(int argc, char** argv) {
     ctl.cv.notify_all();
   }
   status_thread.join();
+  ctl.metrics_file.Write(ctl.metrics,
+                         std::nullopt);  // the final counts (every outcome is committed by now)
   trim_thread.join();
   if (!by_signal) pthread_kill(signal_thread.native_handle(), SIGTERM);  // Run() ended by itself
   signal_thread.join();

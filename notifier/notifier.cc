@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/thread_name.h"
+#include "notifier/metrics.h"
 
 namespace webhooks {
 namespace {
@@ -82,6 +83,7 @@ void Notifier::RecorderLoop() {
     lock.unlock();
     absl::Status st = deliveries_.RecordOutcomes(batch);
     if (st.ok()) {
+      if (options_.metrics != nullptr) options_.metrics->Count(batch);
       dispatcher_.ForgetAll(batch);
       Wake(true);
     } else {

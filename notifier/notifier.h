@@ -16,6 +16,8 @@
 
 namespace webhooks {
 
+class NotifierMetrics;
+
 struct NotifierOptions {
   DispatcherOptions dispatch;
   RetrySchedule schedule;
@@ -25,6 +27,8 @@ struct NotifierOptions {
   // How long an event log segment is kept after its last write once the cursor passed it
   // (LogRetention).
   std::chrono::milliseconds event_retention{std::chrono::hours(24)};
+  // Counts every committed outcome when set (notifier/metrics.h); must outlive the Notifier.
+  NotifierMetrics* metrics = nullptr;
 };
 
 class Notifier {

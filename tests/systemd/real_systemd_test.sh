@@ -4,7 +4,8 @@
 #   - webhook-api.socket creates /run/webhooks/api.sock (root:www-data 0660); a FastCGI
 #     GET /healthz from www-data (cgi-fcgi) activates webhook-api.service and gets 200;
 #   - webhook-notifier.service reaches `active` only through READY=1 (Type=notify), shows a
-#     STATUS= line, survives `systemctl reload` (SIGHUP), and is restarted after kill -9;
+#     STATUS= line, writes its metrics file (0644) in its RuntimeDirectory, survives
+#     `systemctl reload` (SIGHUP), and is restarted after kill -9;
 #   - webhook-api.service stopped alone leaves the socket usable: the next request activates
 #     it again;
 #   - `systemctl stop` of both ends with Result=success, exit status 0, in under 5 s.
@@ -85,6 +86,8 @@ mkdir -p "$WORK/units"
 cat >"$WORK/notifier.conf" <<'CONF'
 poll-interval-ms = 50
 twilio-auth-token = sekrit-token-must-not-be-logged
+metrics-file = /run/webhook-notifier/webhook_notifier.prom
+metrics-interval-ms = 100
 CONF
 chmod 0644 "$WORK/notifier.conf"
 for u in webhook-api.socket webhook-api.service webhook-notifier.service; do
@@ -206,6 +209,17 @@ fi
 status="$(prop webhook-notifier.service StatusText)"
 [[ "$status" == *lag* && "$status" == *pending* ]] && ok "STATUS=$status" || fail "StatusText '$status'"
 [[ "$(prop webhook-notifier.service WatchdogUSec)" != 0 ]] && ok "watchdog armed" || fail "no watchdog"
+# The metrics file in the unit's RuntimeDirectory, readable by a collector running as another user.
+metrics=""
+for _ in $(seq 1 50); do
+  metrics="$(in_ns cat /run/webhook-notifier/webhook_notifier.prom 2>/dev/null)"
+  [[ "$metrics" == *webhook_notifier_pending_deliveries* ]] && break
+  sleep 0.1
+done
+mode="$(in_ns stat -c '%a' /run/webhook-notifier/webhook_notifier.prom 2>/dev/null)"
+[[ "$metrics" == *"webhook_notifier_pending_deliveries 0"* && "$mode" == 644 ]] &&
+  ok "metrics file written under the hardened unit (mode $mode)" ||
+  fail "metrics file: mode '$mode', content '${metrics:0:200}'"
 
 in_ns systemctl reload webhook-notifier.service || fail "reload failed"
 for _ in $(seq 1 50); do

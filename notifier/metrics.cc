@@ -1,0 +1,161 @@
+#include "notifier/metrics.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <string_view>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+
+namespace webhooks {
+namespace {
+
+constexpr std::array<std::string_view, 4> kChannelNames = {"webhook", "slack", "email", "sms"};
+constexpr std::array<std::string_view, 3> kFinalStates = {"succeeded", "failed", "cancelled"};
+
+// Debian's absl::StrAppend takes no std::string_view (its absl::string_view is its own type).
+void Append(std::string& out, std::initializer_list<std::string_view> pieces) {
+  for (std::string_view p : pieces) out.append(p);
+}
+
+// Appends "# HELP" and "# TYPE" lines.
+void Describe(std::string& out, std::string_view name, std::string_view type,
+              std::string_view help) {
+  Append(out, {"# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n"});
+}
+
+// A number of seconds with `format` ("%g" for bucket bounds: "0.005", "1", "30").
+std::string Seconds(double seconds, const char* format = "%g") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, seconds);
+  return buf;
+}
+
+void RenderQueue(std::string& out, const Notifier::Stats& s) {
+  const uint64_t lag = s.log_end > s.cursor ? s.log_end - s.cursor : 0;
+  const std::array<std::tuple<std::string_view, std::string_view, uint64_t>, 6> gauges = {{
+      {"webhook_notifier_event_log_end_bytes", "Position of the end of the event log.", s.log_end},
+      {"webhook_notifier_cursor_bytes", "Position in the event log up to which events are queued.",
+       s.cursor},
+      {"webhook_notifier_lag_bytes", "Bytes of event log not yet queued for delivery.", lag},
+      {"webhook_notifier_pending_deliveries",
+       "Deliveries in the durable queue (due now or waiting for a retry).", s.pending},
+      {"webhook_notifier_in_flight_attempts", "Attempts sent and not yet answered.", s.in_flight},
+      {"webhook_notifier_endpoints_not_answering",
+       "Endpoints held to one attempt at a time after consecutive unanswered attempts.",
+       s.not_answering},
+  }};
+  for (const auto& [name, help, value] : gauges) {
+    Describe(out, name, "gauge", help);
+    Append(out, {name, " ", std::to_string(value), "\n"});
+  }
+}
+
+}  // namespace
+
+void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
+  for (const AttemptOutcome& o : outcomes) {
+    switch (o.delivery.state) {
+      case DeliveryState::kSucceeded:
+        final_[0].fetch_add(1, std::memory_order_relaxed);
+        break;
+      case DeliveryState::kFailed:
+        final_[1].fetch_add(1, std::memory_order_relaxed);
+        break;
+      case DeliveryState::kCancelled:
+        final_[2].fetch_add(1, std::memory_order_relaxed);
+        break;
+      case DeliveryState::kPending:
+        break;
+    }
+    if (o.attempt.attempt == 0) continue;  // cancelled without an attempt
+    const auto channel = std::find(kChannelNames.begin(), kChannelNames.end(), o.attempt.channel);
+    if (channel == kChannelNames.end()) continue;
+    const bool failed = o.attempt.status != "succeeded";
+    attempts_[channel - kChannelNames.begin()][failed].fetch_add(1, std::memory_order_relaxed);
+    const double seconds = static_cast<double>(o.attempt.duration_ms) / 1000;
+    const size_t bucket =
+        std::lower_bound(kDurationBuckets.begin(), kDurationBuckets.end(), seconds) -
+        kDurationBuckets.begin();
+    buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+    duration_ms_sum_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, o.attempt.duration_ms)),
+                               std::memory_order_relaxed);
+  }
+}
+
+std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue) const {
+  std::string out;
+  Describe(out, "webhook_notifier_attempts_total", "counter",
+           "Delivery attempts whose outcome was recorded, by channel and result.");
+  for (size_t ch = 0; ch < kChannels; ++ch) {
+    for (int failed : {0, 1}) {
+      Append(out, {"webhook_notifier_attempts_total{channel=\"", kChannelNames[ch], "\",status=\"",
+                   failed ? "failed" : "succeeded", "\"} ",
+                   std::to_string(attempts_[ch][failed].load(std::memory_order_relaxed)), "\n"});
+    }
+  }
+  Describe(out, "webhook_notifier_deliveries_total", "counter",
+           "Deliveries that reached a final state (failed: not retried any more).");
+  for (size_t i = 0; i < kFinalStates.size(); ++i) {
+    Append(out, {"webhook_notifier_deliveries_total{state=\"", kFinalStates[i], "\"} ",
+                 std::to_string(final_[i].load(std::memory_order_relaxed)), "\n"});
+  }
+  constexpr std::string_view kDuration = "webhook_notifier_attempt_duration_seconds";
+  Describe(out, kDuration, "histogram", "Time from sending an attempt to its answer or error.");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    const std::string le = i < kDurationBuckets.size() ? Seconds(kDurationBuckets[i]) : "+Inf";
+    Append(out, {kDuration, "_bucket{le=\"", le, "\"} ", std::to_string(cumulative), "\n"});
+  }
+  const double sum = static_cast<double>(duration_ms_sum_.load(std::memory_order_relaxed)) / 1000;
+  Append(out, {kDuration, "_sum ", Seconds(sum, "%.3f"), "\n", kDuration, "_count ",
+               std::to_string(cumulative), "\n"});
+  if (queue) RenderQueue(out, *queue);
+  return out;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", tmp, ": ", strerror(errno)));
+  size_t done = 0;
+  bool ok = fchmod(fd, 0644) == 0;  // whatever the umask (the systemd unit's is 0077)
+  while (ok && done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) ok = false;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("write ", path, ": ", strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+void MetricsFile::Write(const NotifierMetrics& metrics,
+                        const std::optional<Notifier::Stats>& queue) {
+  if (!enabled()) return;
+  absl::Status st = WriteFileAtomically(path_, metrics.Render(queue));
+  if (!st.ok() && !failing_) {
+    std::string error(st.message());
+    std::replace(error.begin(), error.end(), '"', '\'');  // stays one log field
+    std::fprintf(stderr, "level=error msg=\"cannot write metrics file\" error=\"%s\"\n",
+                 error.c_str());
+  } else if (st.ok() && failing_) {
+    std::fprintf(stderr, "level=info msg=\"metrics file written again\"\n");
+  }
+  failing_ = !st.ok();
+}
+
+}  // namespace webhooks
