@@ -7,7 +7,7 @@ namespace webhooks {
 
 std::span<const Route> RouteTable() {
   using namespace handlers;  // NOLINT(build/namespaces)
-  static constexpr std::array<Route, 11> kRoutes = {{
+  static constexpr std::array<Route, 12> kRoutes = {{
       {"GET", "/healthz", Health, false, "getHealth"},
       {"POST", "/v1/organizations/webhooks", CreateWebhook, true, "createWebhook"},
       {"POST", "/v1/organizations/webhooks/list", ListWebhooks, true, "listWebhooks"},
@@ -19,6 +19,8 @@ std::span<const Route> RouteTable() {
        "listDeliveries"},
       {"POST", "/v1/organizations/webhooks/{identifier}/deliveries/{delivery_id}/retry",
        RetryDelivery, true, "retryDelivery"},
+      {"POST", "/v1/organizations/webhooks/{identifier}/deliveries/retry", RecoverDeliveries, true,
+       "recoverDeliveries"},
       {"POST", "/v1/organizations/webhooks/{identifier}/test", TestWebhook, true, "testWebhook"},
       {"POST", "/v1/events", CreateEvent, true, "createEvent"},
   }};

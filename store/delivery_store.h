@@ -115,6 +115,21 @@ struct AttemptOutcome {
   std::optional<std::pair<uint32_t, std::string>> disable_channel;
 };
 
+// Which failed deliveries of a webhook RetryFailedSince puts back in the queue, and how much
+// one call does at most.
+struct RecoverQuery {
+  int64_t since_ms = 0;             // a failed attempt at or after this (unix ms) ...
+  std::optional<int64_t> until_ms;  // ... and before this, when set
+  size_t max_retried = 10000;       // deliveries re-queued by one call at most
+  size_t max_examined = 100000;     // attempts read by one call at most
+};
+struct RecoverResult {
+  uint64_t retried = 0;
+  // False when a limit stopped the call before the end of the window: calling again continues
+  // (what was re-queued is no longer failed, so it is not taken twice).
+  bool complete = true;
+};
+
 class DeliveryStore {
  public:
   virtual ~DeliveryStore() = default;
@@ -169,6 +184,13 @@ class DeliveryStore {
   virtual absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id,
                                                  std::string_view webhook_id,
                                                  std::string_view delivery_id, int64_t now_ms) = 0;
+  // Puts back in the queue (RequeueForRetry, due at `now_ms`) every delivery of the webhook that
+  // is failed, had a failed attempt in the query's window, and for which `eligible` is true; in
+  // one durable transaction. The window is read newest first from the attempt log, outside the
+  // write lock.
+  virtual absl::StatusOr<RecoverResult> RetryFailedSince(
+      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
+      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;
 };
 
 }  // namespace webhooks

@@ -8,34 +8,37 @@
 #include "store/delivery_codec.h"
 #include "store/delivery_record.h"
 #include "store/keys.h"
+#include "store/lmdb_delivery_internal.h"
 #include "store/lmdb_txn.h"
 
 namespace webhooks {
 namespace {
 
+using delivery_internal::PutDelivery;
+using delivery_internal::WebhookPrefix;
+
 constexpr std::string_view kCursorKey = "notifier_cursor";
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
-
-std::string WebhookPrefix(std::string_view internal_id, std::string_view webhook_id) {
-  return std::string(internal_id) + "/" + std::string(webhook_id) + "/";
-}
 
 std::string StateKey(std::string_view internal_id, std::string_view webhook_id) {
   return std::string(internal_id) + "/" + std::string(webhook_id);
 }
 
-// Writes the delivery and, while pending, its due entry. `flags` go to the delivery's put
-// (MDB_NOOVERWRITE: AlreadyExists, and nothing written, when the id is stored already).
-absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d,
-                         unsigned flags = 0) {
+}  // namespace
+
+std::string delivery_internal::WebhookPrefix(std::string_view internal_id,
+                                             std::string_view webhook_id) {
+  return std::string(internal_id) + "/" + std::string(webhook_id) + "/";
+}
+
+absl::Status delivery_internal::PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due,
+                                            const Delivery& d, unsigned flags) {
   absl::Status st = lmdb::Put(txn, deliveries, d.delivery_id, EncodeDeliveryRecord(d), flags);
   if (st.ok() && d.state == DeliveryState::kPending) {
     st = lmdb::Put(txn, due, DueKey(d.next_attempt_ms, d.delivery_id), DueGroup(d));
   }
   return st;
 }
-
-}  // namespace
 
 std::string DueKey(int64_t ms, std::string_view delivery_id) {
   return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
@@ -53,12 +56,6 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
                          std::to_string(target_index);
   std::string big_endian = keys::EncodeU64(order);  // 8 bytes; the low 6 lead the id
   return "msg_" + HexEncode(big_endian.substr(2)) + HexEncode(Sha256(material)).substr(0, 12);
-}
-
-void RequeueForRetry(Delivery& d, int64_t now_ms) {
-  d.state = DeliveryState::kPending;
-  d.attempts = 0;
-  d.next_attempt_ms = now_ms;
 }
 
 LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)
@@ -323,34 +320,6 @@ absl::StatusOr<uint64_t> LmdbDeliveryStore::PendingCount() {
   });
   if (!st.ok()) return st;
   return n;
-}
-
-absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view internal_id,
-                                                          std::string_view webhook_id,
-                                                          std::string_view delivery_id,
-                                                          int64_t now_ms) {
-  Delivery d;
-  absl::Status st = env_.Write([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, delivery_id);
-    absl::StatusOr<Delivery> found =
-        raw.ok() ? DecodeDeliveryRecord(*raw) : absl::StatusOr<Delivery>(raw.status());
-    if (absl::IsNotFound(found.status()) ||
-        (found.ok() && (found->internal_id != internal_id || found->webhook_id != webhook_id))) {
-      return absl::NotFoundError("Webhook " + std::string(webhook_id) + " has no delivery " +
-                                 std::string(delivery_id));
-    }
-    if (!found.ok()) return found.status();
-    if (found->state != DeliveryState::kFailed) {
-      return absl::AbortedError("Delivery " + std::string(delivery_id) + " has status " +
-                                std::string(DeliveryStateName(found->state)) +
-                                "; only failed deliveries can be retried");
-    }
-    d = *std::move(found);
-    RequeueForRetry(d, now_ms);
-    return PutDelivery(txn, deliveries_, due_, d);
-  });
-  if (!st.ok()) return st;
-  return d;
 }
 
 }  // namespace webhooks

@@ -39,12 +39,21 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<uint64_t> PendingCount() override;
   absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id, std::string_view webhook_id,
                                          std::string_view delivery_id, int64_t now_ms) override;
+  absl::StatusOr<RecoverResult> RetryFailedSince(
+      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
+      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) override;
 
  private:
   // `seq`: the attempt's sequence number (ignored when no attempt was made).
   absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, uint64_t seq);
   // Deletes the due entry the delivery had (o.taken_due_ms, or read from the stored record).
   absl::Status RemoveDueEntry(MDB_txn* txn, const AttemptOutcome& o);
+  // The ids of deliveries with a failed attempt in the query's window, newest attempt first;
+  // *complete is false when max_examined stopped the scan.
+  absl::StatusOr<std::vector<std::string>> FailedInWindow(std::string_view internal_id,
+                                                          std::string_view webhook_id,
+                                                          const RecoverQuery& query,
+                                                          bool* complete);
   // Applies o's last_error / disabled-channel changes; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 

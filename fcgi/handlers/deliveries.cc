@@ -1,7 +1,6 @@
-// /v1/organizations/webhooks/{identifier}/deliveries, .../deliveries/{delivery_id}/retry and
-// /test: the attempt log, a failed delivery sent again, and a test event sent to one webhook only.
+// /v1/organizations/webhooks/{identifier}/deliveries and /test: the attempt log, and a test
+// event sent to one webhook only.
 #include "common/crypto.h"
-#include "common/ids.h"
 #include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
@@ -57,38 +56,6 @@ Event TestEvent(const Webhook& w, TimePoint now) {
   return e;
 }
 
-// Why delivery `delivery_id` of webhook `w` would not be sent if retried now (the dispatcher
-// would cancel it): the webhook is paused, or the delivery's channel was removed or disabled.
-// NotFound for what is not a delivery id. OK when none of these holds, or when no delivery of
-// `w` has that id (RetryDelivery reports that).
-absl::Status RetryRefusal(Services& s, const Webhook& w, const std::string& delivery_id) {
-  if (!IsDeliveryId(delivery_id)) {
-    return absl::NotFoundError("Webhook " + w.webhook_id + " has no delivery " + delivery_id);
-  }
-  absl::StatusOr<Delivery> d = s.deliveries->GetDelivery(delivery_id);
-  if (absl::IsNotFound(d.status())) return absl::OkStatus();
-  if (!d.ok()) return d.status();
-  if (d->internal_id != w.internal_id || d->webhook_id != w.webhook_id) return absl::OkStatus();
-  if (!w.spec.is_active) {
-    return absl::AbortedError("Webhook " + w.webhook_id +
-                              " is inactive; set is_active to true before retrying");
-  }
-  if (d->channel_index >= w.spec.channels.size()) {
-    return absl::AbortedError("Channel " + std::to_string(d->channel_index) +
-                              " of the delivery was removed from the webhook");
-  }
-  absl::StatusOr<WebhookDeliveryState> state =
-      s.deliveries->GetWebhookState(w.internal_id, w.webhook_id);
-  if (!state.ok()) return state.status();
-  for (const auto& [index, why] : state->disabled_channels) {
-    if (index == d->channel_index) {
-      return absl::AbortedError("Channel " + std::to_string(index) + " is disabled (" + why +
-                                "); update the webhook (PUT) to enable it before retrying");
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& ctx) {
@@ -115,38 +82,6 @@ absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& c
   out.EndObject();
   out.EndObject();
   return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
-}
-
-absl::StatusOr<HttpResponse> RetryDelivery(Services& s, const RequestContext& ctx) {
-  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
-  absl::StatusOr<Webhook> w = Resolve(s, ctx);
-  if (!w.ok()) return w.status();
-  if (absl::Status refused = RetryRefusal(s, *w, ctx.path_params[1]); !refused.ok()) {
-    return refused;
-  }
-  const TimePoint now = s.clock();
-  absl::StatusOr<Delivery> d = s.deliveries->RetryDelivery(ctx.internal_id, w->webhook_id,
-                                                           ctx.path_params[1], UnixMillis(now));
-  if (!d.ok()) return d.status();
-  rapidjson::StringBuffer buf;
-  JsonWriter out(buf);
-  out.StartObject();
-  out.Key("delivery_id");
-  out.String(d->delivery_id);
-  out.Key("webhook_id");
-  out.String(d->webhook_id);
-  out.Key("event_id");
-  out.String(d->event_id);
-  out.Key("event_type");
-  out.String(d->event_type);
-  out.Key("channel_index");
-  out.Uint(d->channel_index);
-  out.Key("status");
-  out.String(std::string(DeliveryStateName(d->state)));
-  out.Key("next_attempt_at");
-  out.String(FormatTimestamp(now));
-  out.EndObject();
-  return JsonResponse(202, std::string(buf.GetString(), buf.GetSize()));
 }
 
 absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx) {

@@ -54,16 +54,6 @@ size_t CountSucceeded(const std::vector<ApiAttempt>& attempts) {
                        [](const ApiAttempt& a) { return a.status == "succeeded"; });
 }
 
-std::string Describe(const std::vector<ApiAttempt>& attempts) {
-  std::string out;
-  for (const ApiAttempt& a : attempts) {
-    out += "  " + a.channel + "[" + std::to_string(a.channel_index) + "] attempt " +
-           std::to_string(a.attempt) + " " + a.status + " " + std::to_string(a.status_code) + " " +
-           a.error + "\n";
-  }
-  return out;
-}
-
 class NotifierIntegrationChannels : public NotifierTestBase {};
 
 TEST_F(NotifierIntegrationChannels, EveryChannelReceivesItsRequest) {

@@ -1,5 +1,5 @@
 // The notifier's retry semantics against a real receiver: the schedule, HTTP 410 disabling a
-// channel, Retry-After on 429/503, and a failed delivery sent again through the API.
+// channel (and a retry of its delivery after the owner's fix), and Retry-After on 429/503.
 #include <algorithm>
 #include <thread>
 
@@ -10,37 +10,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string Describe(const std::vector<ApiAttempt>& attempts) {
-  std::string out;
-  for (const ApiAttempt& a : attempts) {
-    out += "  [" + std::to_string(a.channel_index) + "] attempt " + std::to_string(a.attempt) +
-           " " + a.status + " " + std::to_string(a.status_code) + " " + a.error + "\n";
-  }
-  return out;
-}
-
-std::vector<ApiAttempt> OfChannel(const std::vector<ApiAttempt>& attempts, int channel) {
-  std::vector<ApiAttempt> out;
-  std::copy_if(attempts.begin(), attempts.end(), std::back_inserter(out),
-               [&](const ApiAttempt& a) { return a.channel_index == channel; });
-  std::sort(out.begin(), out.end(),
-            [](const ApiAttempt& a, const ApiAttempt& b) { return a.attempt < b.attempt; });
-  return out;
-}
-
-std::string HttpChannels(HttpReceiver& http, const std::vector<std::string>& paths) {
-  std::string out;
-  for (const std::string& p : paths) {
-    if (!out.empty()) out += ",";
-    out += R"({"channel": "webhook", "configs": {"url": ")" + http.Url(p) + R"("}})";
-  }
-  return out;
-}
-
-std::string RetryPath(const std::string& webhook, const std::string& delivery_id) {
-  return "/v1/organizations/webhooks/" + webhook + "/deliveries/" + delivery_id + "/retry";
-}
 
 class NotifierIntegrationRetry : public NotifierTestBase {};
 
@@ -240,82 +209,6 @@ TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   ReceivedRequest resent = http_->Requests("/moved")[1];
   EXPECT_EQ(StringMember(ParseJsonText(resent.body), "event_id"), first);
   EXPECT_EQ(resent.header("webhook-id"), gone[0].delivery_id);
-}
-
-TEST_F(NotifierIntegrationRetry, AFailedDeliveryRetriedThroughTheApiIsSentAgain) {
-  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/recovers": ["503", "503", "200"]})"));
-  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
-  const std::string id = StringMember(
-      CreateWebhook(R"({"webhook_name": "recovers", "event_types": ["*"], "channels": [)" +
-                    HttpChannels(*http_, {"/recovers"}) + "]}"),
-      "webhook_id");
-  ASSERT_FALSE(id.empty());
-  const std::string event_id = Emit("object.created");
-  std::vector<ApiAttempt> attempts;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        attempts = Attempts(id);
-        return attempts.size() == 2 && attempts[1].next_attempt_at.empty();
-      },
-      seconds(15)))
-      << Describe(attempts);  // the schedule gave up after two 503s
-  const std::string delivery = attempts[1].delivery_id;
-
-  // Unknown deliveries, and a webhook paused in the meantime, are refused without a change.
-  HttpResult unknown =
-      stack_->Request("POST", RetryPath(id, "msg_000000000000ffffffffffff"), "", key_);
-  EXPECT_EQ(unknown.status, 404) << unknown.body;
-  EXPECT_NE(unknown.body.find("NotFoundError"), std::string::npos) << unknown.body;
-  for (const std::string& bad : {std::string(600, 'a'), std::string("msg_%2e%2e")}) {
-    HttpResult not_an_id = stack_->Request("POST", RetryPath(id, bad), "", key_);
-    EXPECT_EQ(not_an_id.status, 404) << not_an_id.body;
-  }
-  const std::string spec = R"({"webhook_name": "recovers", "event_types": ["*"], "channels": [)" +
-                           HttpChannels(*http_, {"/recovers"}) + "], \"is_active\": ";
-  ASSERT_EQ(
-      stack_->Request("PUT", "/v1/organizations/webhooks/" + id, spec + "false}", key_).status,
-      200);
-  HttpResult paused = stack_->Request("POST", RetryPath(id, delivery), "", key_);
-  EXPECT_EQ(paused.status, 409) << paused.body;
-  EXPECT_NE(paused.body.find("inactive"), std::string::npos) << paused.body;
-  ASSERT_EQ(stack_->Request("PUT", "/v1/organizations/webhooks/" + id, spec + "true}", key_).status,
-            200);
-  std::this_thread::sleep_for(milliseconds(300));
-  EXPECT_EQ(http_->Count("/recovers"), 2u);
-
-  // By name, as every {identifier} allows.
-  HttpResult retry = stack_->Request("POST", RetryPath("recovers", delivery), "", key_);
-  ASSERT_EQ(retry.status, 202) << retry.body;
-  rapidjson::Document body = ParseJsonText(retry.body);
-  EXPECT_EQ(StringMember(body, "delivery_id"), delivery);
-  EXPECT_EQ(StringMember(body, "event_id"), event_id);
-  EXPECT_EQ(StringMember(body, "status"), "pending");
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        attempts = OfChannel(Attempts(id), 0);
-        return attempts.size() == 3;
-      },
-      seconds(15)))
-      << Describe(attempts);
-  // The retry is attempt 1 of a fresh schedule, for the same delivery (same webhook-id).
-  const ApiAttempt& last = *std::max_element(
-      attempts.begin(), attempts.end(),
-      [](const ApiAttempt& a, const ApiAttempt& b) { return a.attempt_id < b.attempt_id; });
-  EXPECT_EQ(last.status, "succeeded");
-  EXPECT_EQ(last.attempt, 1);
-  EXPECT_EQ(last.delivery_id, delivery);
-  std::vector<ReceivedRequest> got = http_->Requests("/recovers");
-  ASSERT_EQ(got.size(), 3u);
-  EXPECT_EQ(got[2].header("webhook-id"), delivery);
-  EXPECT_EQ(StringMember(ParseJsonText(got[2].body), "event_id"), event_id);
-  EXPECT_TRUE(GetWebhook(id)["last_error"].IsNull());
-
-  // Succeeded: nothing left to retry.
-  HttpResult again = stack_->Request("POST", RetryPath(id, delivery), "", key_);
-  EXPECT_EQ(again.status, 409) << again.body;
-  EXPECT_NE(again.body.find("has status succeeded"), std::string::npos) << again.body;
-  std::this_thread::sleep_for(milliseconds(300));
-  EXPECT_EQ(http_->Count("/recovers"), 3u);
 }
 
 TEST_F(NotifierIntegrationRetry, RetryAfterIsHonoured) {

@@ -328,4 +328,36 @@ std::vector<ReceivedMail> SmtpReceiver::Mails() {
   return out;
 }
 
+std::string Describe(const std::vector<ApiAttempt>& attempts) {
+  std::string out;
+  for (const ApiAttempt& a : attempts) {
+    out += "  " + a.channel + "[" + std::to_string(a.channel_index) + "] attempt " +
+           std::to_string(a.attempt) + " " + a.status + " " + std::to_string(a.status_code) + " " +
+           a.error + "\n";
+  }
+  return out;
+}
+
+std::vector<ApiAttempt> OfChannel(const std::vector<ApiAttempt>& attempts, int channel) {
+  std::vector<ApiAttempt> out;
+  std::copy_if(attempts.begin(), attempts.end(), std::back_inserter(out),
+               [&](const ApiAttempt& a) { return a.channel_index == channel; });
+  std::sort(out.begin(), out.end(),
+            [](const ApiAttempt& a, const ApiAttempt& b) { return a.attempt < b.attempt; });
+  return out;
+}
+
+std::string HttpChannels(HttpReceiver& http, const std::vector<std::string>& paths) {
+  std::string out;
+  for (const std::string& p : paths) {
+    if (!out.empty()) out += ",";
+    out += R"({"channel": "webhook", "configs": {"url": ")" + http.Url(p) + R"("}})";
+  }
+  return out;
+}
+
+std::string RetryPath(const std::string& webhook, const std::string& delivery_id) {
+  return "/v1/organizations/webhooks/" + webhook + "/deliveries/" + delivery_id + "/retry";
+}
+
 }  // namespace webhooks::testing

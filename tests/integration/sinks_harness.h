@@ -185,6 +185,15 @@ struct ApiAttempt {
   std::string next_attempt_at;
 };
 
+// One line per attempt ("  webhook[0] attempt 1 failed 503 <error>"), for failure messages.
+std::string Describe(const std::vector<ApiAttempt>& attempts);
+// The attempts of channel `channel`, by attempt number.
+std::vector<ApiAttempt> OfChannel(const std::vector<ApiAttempt>& attempts, int channel);
+// `webhook` channel objects (JSON, comma-separated) posting to `paths` of the receiver.
+std::string HttpChannels(HttpReceiver& http, const std::vector<std::string>& paths);
+// The path that retries one delivery of a webhook (by id or name).
+std::string RetryPath(const std::string& webhook, const std::string& delivery_id);
+
 // A fixture running a Stack, an organization and key, one HTTP receiver and (optionally) an
 // SMTP receiver, and the notifier. Members are torn down notifier first, stack last.
 class NotifierTestBase : public ::testing::Test {

@@ -1,10 +1,11 @@
-// DeliveryStore::RetryDelivery on LMDB: one failed delivery back in the queue, and every refusal
-// leaving the store as it was.
+// DeliveryStore::RetryDelivery and RetryFailedSince on LMDB: failed deliveries back in the queue,
+// one or those of a time window, and every refusal leaving the store as it was.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "common/time_format.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 #include "tests/test_util.h"
@@ -48,6 +49,41 @@ class RetryDeliveryTest : public ::testing::Test {
     outcomes[0].taken_due_ms = d.next_attempt_ms;
     EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
     return *deliveries_->GetDelivery(d.delivery_id);
+  }
+
+  // Queues a delivery of `webhook` for `event_id` and records one attempt for it made at
+  // `at_ms`, with result `status`, leaving the delivery in `state`.
+  Delivery Attempted(const std::string& event_id, int64_t at_ms, const std::string& status,
+                     DeliveryState state, const std::string& webhook = kHook) {
+    Delivery d;
+    d.internal_id = kOrg;
+    d.webhook_id = webhook;
+    d.event_id = event_id;
+    d.delivery_id = DeliveryId(0, kOrg, event_id, webhook, 0, 0);
+    d.envelope_json = "{}";
+    d.next_attempt_ms = at_ms;
+    d.created_at = "2025-01-01T00:00:00Z";
+    EXPECT_OK(deliveries_->Enqueue({d}, {}, std::nullopt));
+    std::vector<AttemptOutcome> outcomes(1);
+    AttemptOutcome& o = outcomes[0];
+    o.delivery = d;
+    o.delivery.state = state;
+    o.delivery.attempts = 1;
+    o.taken_due_ms = at_ms;
+    o.attempt.delivery_id = d.delivery_id;
+    o.attempt.internal_id = kOrg;
+    o.attempt.webhook_id = webhook;
+    o.attempt.event_id = event_id;
+    o.attempt.channel = "webhook";
+    o.attempt.attempt = 1;
+    o.attempt.status = status;
+    o.attempt.attempted_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(at_ms)));
+    EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
+    return d;
+  }
+
+  DeliveryState StateOf(const Delivery& d) {
+    return deliveries_->GetDelivery(d.delivery_id)->state;
   }
 
   TempDir dir_;
@@ -125,6 +161,74 @@ TEST_F(RetryDeliveryTest, SurvivesReopeningTheStore) {
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].delivery_id, failed.delivery_id);
   EXPECT_EQ((*due)[0].state, DeliveryState::kPending);
+}
+
+TEST_F(RetryDeliveryTest, RetryFailedSinceTakesTheFailedDeliveriesOfTheWindow) {
+  constexpr int64_t kT = 1'700'000'000'000;
+  const Delivery early = Attempted("evt_early", kT, "failed", DeliveryState::kFailed);
+  const Delivery a = Attempted("evt_a", kT + 2000, "failed", DeliveryState::kFailed);
+  const Delivery ok = Attempted("evt_ok", kT + 2500, "succeeded", DeliveryState::kSucceeded);
+  const Delivery retrying = Attempted("evt_r", kT + 2600, "failed", DeliveryState::kPending);
+  const Delivery b = Attempted("evt_b", kT + 3000, "failed", DeliveryState::kFailed);
+  const Delivery other =
+      Attempted("evt_o", kT + 3000, "failed", DeliveryState::kFailed, "wh_bbbbbbbbbb");
+  const auto all = [](const Delivery&) { return true; };
+
+  // Nothing eligible: nothing changes.
+  RecoverQuery q;
+  q.since_ms = kT + 1000;
+  absl::StatusOr<RecoverResult> none = deliveries_->RetryFailedSince(
+      kOrg, kHook, q, [](const Delivery&) { return false; }, 9000);
+  ASSERT_OK(none.status());
+  EXPECT_EQ(none->retried, 0u);
+  EXPECT_EQ(StateOf(a), DeliveryState::kFailed);
+
+  // A limit: one now (the newest), the rest on the next call.
+  q.max_retried = 1;
+  absl::StatusOr<RecoverResult> first = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
+  ASSERT_OK(first.status());
+  EXPECT_EQ(first->retried, 1u);
+  EXPECT_FALSE(first->complete);
+  EXPECT_EQ(StateOf(b), DeliveryState::kPending);
+  EXPECT_EQ(StateOf(a), DeliveryState::kFailed);
+  absl::StatusOr<RecoverResult> second = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
+  ASSERT_OK(second.status());
+  EXPECT_EQ(second->retried, 1u);
+  EXPECT_TRUE(second->complete);
+  absl::StatusOr<Delivery> requeued = deliveries_->GetDelivery(a.delivery_id);
+  EXPECT_EQ(requeued->state, DeliveryState::kPending);
+  EXPECT_EQ(requeued->attempts, 0u);
+  EXPECT_EQ(requeued->next_attempt_ms, 9000);
+  // Before the window, another webhook's, succeeded and still retrying: untouched.
+  EXPECT_EQ(StateOf(early), DeliveryState::kFailed);
+  EXPECT_EQ(StateOf(other), DeliveryState::kFailed);
+  EXPECT_EQ(StateOf(ok), DeliveryState::kSucceeded);
+  EXPECT_EQ(deliveries_->GetDelivery(retrying.delivery_id)->next_attempt_ms, kT + 2600);
+  // a, b and `retrying` are due: the two re-queued at 9000.
+  EXPECT_EQ(deliveries_->Due(9000, 10, nullptr, nullptr)->size(), 2u);
+}
+
+TEST_F(RetryDeliveryTest, RetryFailedSinceHonoursUntilAndTheScanLimit) {
+  constexpr int64_t kT = 1'700'000'000'000;
+  const Delivery a = Attempted("evt_a", kT + 1000, "failed", DeliveryState::kFailed);
+  const Delivery b = Attempted("evt_b", kT + 2000, "failed", DeliveryState::kFailed);
+  const auto all = [](const Delivery&) { return true; };
+  RecoverQuery q;
+  q.since_ms = kT;
+  q.until_ms = kT + 2000;  // exclusive
+  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  ASSERT_OK(r.status());
+  EXPECT_EQ(r->retried, 1u);
+  EXPECT_EQ(StateOf(a), DeliveryState::kPending);
+  EXPECT_EQ(StateOf(b), DeliveryState::kFailed);
+
+  q.until_ms.reset();
+  q.max_examined = 0;
+  r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  ASSERT_OK(r.status());
+  EXPECT_EQ(r->retried, 0u);
+  EXPECT_FALSE(r->complete);
+  EXPECT_EQ(StateOf(b), DeliveryState::kFailed);
 }
 
 }  // namespace

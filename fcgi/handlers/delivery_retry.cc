@@ -1,0 +1,140 @@
+// Failed deliveries sent again on the owner's request:
+//   POST /v1/organizations/webhooks/{identifier}/deliveries/{delivery_id}/retry  (one)
+//   POST /v1/organizations/webhooks/{identifier}/deliveries/retry                (a time window)
+#include "common/ids.h"
+#include "common/time_format.h"
+#include "fcgi/handlers/handler_util.h"
+#include "fcgi/routes.h"
+#include "model/json_fields.h"
+
+namespace webhooks::handlers {
+namespace {
+
+// Why a delivery on channel `index` of `w` would be cancelled by the notifier rather than sent
+// (the webhook is paused, or the channel was removed or disabled by an answer), or "".
+std::string WhyNotSent(const Webhook& w, const WebhookDeliveryState& state, uint32_t index) {
+  if (!w.spec.is_active) {
+    return "Webhook " + w.webhook_id + " is inactive; set is_active to true before retrying";
+  }
+  if (index >= w.spec.channels.size()) {
+    return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
+  }
+  for (const auto& [disabled, why] : state.disabled_channels) {
+    if (disabled == index) {
+      return "Channel " + std::to_string(index) + " is disabled (" + why +
+             "); update the webhook (PUT) to enable it before retrying";
+    }
+  }
+  return "";
+}
+
+// Aborted (409) when delivery `delivery_id` of `w` would not be sent if retried now (WhyNotSent);
+// NotFound for what is not a delivery id. OK otherwise, also when no delivery of `w` has that id
+// (RetryDelivery reports that).
+absl::Status RetryRefusal(Services& s, const Webhook& w, const std::string& delivery_id) {
+  if (!IsDeliveryId(delivery_id)) {
+    return absl::NotFoundError("Webhook " + w.webhook_id + " has no delivery " + delivery_id);
+  }
+  absl::StatusOr<Delivery> d = s.deliveries->GetDelivery(delivery_id);
+  if (absl::IsNotFound(d.status())) return absl::OkStatus();
+  if (!d.ok()) return d.status();
+  if (d->internal_id != w.internal_id || d->webhook_id != w.webhook_id) return absl::OkStatus();
+  absl::StatusOr<WebhookDeliveryState> state =
+      s.deliveries->GetWebhookState(w.internal_id, w.webhook_id);
+  if (!state.ok()) return state.status();
+  std::string why = WhyNotSent(w, *state, d->channel_index);
+  return why.empty() ? absl::OkStatus() : absl::AbortedError(why);
+}
+
+// An RFC 3339 time field as unix ms; records a field error when it is missing (and required)
+// or malformed.
+std::optional<int64_t> TimeField(FieldReader& r, const char* key, bool required) {
+  std::optional<std::string> text = r.String(key, required, 64);
+  if (!text) return std::nullopt;
+  std::optional<TimePoint> t = ParseTimestamp(*text);
+  if (!t) {
+    r.Error(key, "datetime_parsing", std::string(key) + " must be an RFC 3339 time");
+    return std::nullopt;
+  }
+  return UnixMillis(*t);
+}
+
+// {"since": RFC 3339, "until"?: RFC 3339 after since}.
+absl::StatusOr<RecoverQuery> ParseRecoverBody(const HttpRequest& req) {
+  rapidjson::Document body;
+  bool present = false;
+  if (absl::Status st = ParseBody(req, &body, &present); !st.ok()) return st;
+  if (!present) return FieldFailure("missing", {"body"}, "Request body required");
+  ValidationErrors errors;
+  if (!body.IsObject()) {
+    errors.Add("dict_type", {"body"}, "Input should be a valid dictionary (a JSON object)");
+    return errors.ToStatus();
+  }
+  FieldReader r(body, {"body"}, errors);
+  RecoverQuery q;
+  std::optional<int64_t> since = TimeField(r, "since", true);
+  q.until_ms = TimeField(r, "until", false);
+  if (since) q.since_ms = *since;
+  if (since && q.until_ms && *q.until_ms <= *since) {
+    r.Error("until", "value_error", "until must be after since");
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return q;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpResponse> RetryDelivery(Services& s, const RequestContext& ctx) {
+  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  if (absl::Status refused = RetryRefusal(s, *w, ctx.path_params[1]); !refused.ok()) {
+    return refused;
+  }
+  const TimePoint now = s.clock();
+  absl::StatusOr<Delivery> d = s.deliveries->RetryDelivery(ctx.internal_id, w->webhook_id,
+                                                           ctx.path_params[1], UnixMillis(now));
+  if (!d.ok()) return d.status();
+  rapidjson::StringBuffer buf;
+  JsonWriter out(buf);
+  out.StartObject();
+  out.Key("delivery_id");
+  out.String(d->delivery_id);
+  out.Key("webhook_id");
+  out.String(d->webhook_id);
+  out.Key("event_id");
+  out.String(d->event_id);
+  out.Key("event_type");
+  out.String(d->event_type);
+  out.Key("channel_index");
+  out.Uint(d->channel_index);
+  out.Key("status");
+  out.String(std::string(DeliveryStateName(d->state)));
+  out.Key("next_attempt_at");
+  out.String(FormatTimestamp(now));
+  out.EndObject();
+  return JsonResponse(202, std::string(buf.GetString(), buf.GetSize()));
+}
+
+absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext& ctx) {
+  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
+  absl::StatusOr<RecoverQuery> q = ParseRecoverBody(ctx.request);
+  if (!q.ok()) return q.status();
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  absl::StatusOr<WebhookDeliveryState> state =
+      s.deliveries->GetWebhookState(w->internal_id, w->webhook_id);
+  if (!state.ok()) return state.status();
+  if (!w->spec.is_active) return absl::AbortedError(WhyNotSent(*w, *state, 0));
+  // Deliveries of removed or disabled channels stay failed: they would only be cancelled.
+  auto eligible = [&](const Delivery& d) {
+    return WhyNotSent(*w, *state, d.channel_index).empty();
+  };
+  absl::StatusOr<RecoverResult> r = s.deliveries->RetryFailedSince(
+      ctx.internal_id, w->webhook_id, *q, eligible, UnixMillis(s.clock()));
+  if (!r.ok()) return r.status();
+  return JsonResponse(202, R"({"retried":)" + std::to_string(r->retried) + R"(,"complete":)" +
+                               (r->complete ? "true" : "false") + "}");
+}
+
+}  // namespace webhooks::handlers
