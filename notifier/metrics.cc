@@ -127,16 +127,16 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& tex
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return absl::InternalError(absl::StrCat("open ", tmp, ": ", strerror(errno)));
   size_t done = 0;
-  bool ok = fchmod(fd, 0644) == 0;  // whatever the umask (the systemd unit's is 0077)
-  while (ok && done < text.size()) {
+  int err = fchmod(fd, 0644) == 0 ? 0 : errno;  // whatever the umask (the unit's is 0077)
+  while (err == 0 && done < text.size()) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
+    if (n <= 0) err = n < 0 ? errno : EIO;
+    if (n > 0) done += static_cast<size_t>(n);
   }
-  if (close(fd) != 0) ok = false;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+  if (close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
     unlink(tmp.c_str());
     return absl::InternalError(absl::StrCat("write ", path, ": ", strerror(err)));
   }

@@ -120,14 +120,17 @@ struct AttemptOutcome {
 struct RecoverQuery {
   int64_t since_ms = 0;             // a failed attempt at or after this (unix ms) ...
   std::optional<int64_t> until_ms;  // ... and before this, when set
-  size_t max_retried = 10000;       // deliveries re-queued by one call at most
-  size_t max_examined = 100000;     // attempts read by one call at most
+  // Continues a call that a limit stopped: only attempts older than this are read (its
+  // RecoverResult::next_before_seq).
+  std::optional<uint64_t> before_seq;
+  size_t max_retried = 10000;    // deliveries re-queued by one call at most
+  size_t max_examined = 100000;  // attempts read by one call at most
 };
 struct RecoverResult {
   uint64_t retried = 0;
-  // False when a limit stopped the call before the end of the window: calling again continues
-  // (what was re-queued is no longer failed, so it is not taken twice).
-  bool complete = true;
+  // Set when a limit stopped the call before the end of the window: the same query with this
+  // as before_seq continues where it stopped.
+  std::optional<uint64_t> next_before_seq;
 };
 
 class DeliveryStore {
@@ -187,7 +190,7 @@ class DeliveryStore {
   // Puts back in the queue (RequeueForRetry, due at `now_ms`) every delivery of the webhook that
   // is failed, had a failed attempt in the query's window, and for which `eligible` is true; in
   // one durable transaction. The window is read newest first from the attempt log, outside the
-  // write lock.
+  // write lock. Attempt times have whole seconds: `since_ms` counts from the start of its second.
   virtual absl::StatusOr<RecoverResult> RetryFailedSince(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;

@@ -1,8 +1,12 @@
 // LmdbDeliveryStore's retries on demand: one failed delivery (RetryDelivery), or those of a
 // time window (RetryFailedSince); webhookctl's bulk re-queue shares RequeueForRetry.
+#include <cstdint>
+#include <utility>
+
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
 #include "store/delivery_record.h"
+#include "store/keys.h"
 #include "store/lmdb_delivery_internal.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_txn.h"
@@ -51,50 +55,52 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view inter
   return d;
 }
 
-absl::StatusOr<std::vector<std::string>> LmdbDeliveryStore::FailedInWindow(
+absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> LmdbDeliveryStore::FailedInWindow(
     std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
-    bool* complete) {
-  std::vector<std::string> ids;
+    std::optional<uint64_t>* stopped_before) {
+  std::vector<std::pair<std::string, uint64_t>> found;
+  const int64_t since_ms = query.since_ms - ((query.since_ms % 1000) + 1000) % 1000;
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
-    ids.clear();
-    *complete = true;
+    found.clear();
+    stopped_before->reset();
     absl::flat_hash_set<std::string> seen;
     const std::string prefix = WebhookPrefix(internal_id, webhook_id);
+    const uint64_t start = query.before_seq ? UINT64_MAX - *query.before_seq + 1 : 0;
     size_t examined = 0;
     lmdb::Cursor c(txn, attempts_);
-    for (bool ok = c.Seek(MDB_SET_RANGE, prefix); ok && c.key().substr(0, prefix.size()) == prefix;
-         ok = c.Seek(MDB_NEXT)) {
-      if (examined++ == query.max_examined) {
-        *complete = false;
-        break;
-      }
+    for (bool ok = c.Seek(MDB_SET_RANGE, prefix + keys::EncodeU64(start));
+         ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Seek(MDB_NEXT)) {
       absl::StatusOr<Attempt> a = DecodeAttemptRecord(c.value());
       if (!a.ok()) return a.status();
+      if (examined++ == query.max_examined) {
+        *stopped_before = a->seq + 1;  // this one is read first next time
+        break;
+      }
       std::optional<TimePoint> at = ParseTimestamp(a->attempted_at);
-      const int64_t at_ms = at ? UnixMillis(*at) : 0;
-      if (at_ms < query.since_ms - kOrderSlackMs) break;  // the rest is older still
-      if (at_ms < query.since_ms) continue;
+      if (!at) continue;
+      const int64_t at_ms = UnixMillis(*at);
+      if (at_ms < since_ms - kOrderSlackMs) break;  // the rest is older still
+      if (at_ms < since_ms) continue;
       if ((query.until_ms && at_ms >= *query.until_ms) || a->status != "failed") continue;
-      if (seen.insert(a->delivery_id).second) ids.push_back(std::move(a->delivery_id));
+      if (seen.insert(a->delivery_id).second) found.emplace_back(std::move(a->delivery_id), a->seq);
     }
     return c.status();
   });
   if (!st.ok()) return st;
-  return ids;
+  return found;
 }
 
 absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(
     std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
     const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) {
+  std::optional<uint64_t> scan_stopped;
+  absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> found =
+      FailedInWindow(internal_id, webhook_id, query, &scan_stopped);
+  if (!found.ok()) return found.status();
   RecoverResult result;
-  absl::StatusOr<std::vector<std::string>> ids =
-      FailedInWindow(internal_id, webhook_id, query, &result.complete);
-  if (!ids.ok()) return ids.status();
-  const bool scan_complete = result.complete;
   absl::Status st = env_.Write([&](MDB_txn* txn) -> absl::Status {
-    result.retried = 0;
-    result.complete = scan_complete;
-    for (const std::string& id : *ids) {
+    result = RecoverResult{0, scan_stopped};
+    for (const auto& [id, seq] : *found) {
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
       if (absl::IsNotFound(raw.status())) continue;  // gone since the scan
       if (!raw.ok()) return raw.status();
@@ -102,7 +108,7 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(
       if (!d.ok()) return d.status();
       if (d->state != DeliveryState::kFailed || !eligible(*d)) continue;
       if (result.retried == query.max_retried) {
-        result.complete = false;
+        result.next_before_seq = seq + 1;  // from this delivery's attempt on, next time
         break;
       }
       RequeueForRetry(*d, now_ms);

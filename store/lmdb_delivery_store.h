@@ -48,12 +48,12 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, uint64_t seq);
   // Deletes the due entry the delivery had (o.taken_due_ms, or read from the stored record).
   absl::Status RemoveDueEntry(MDB_txn* txn, const AttemptOutcome& o);
-  // The ids of deliveries with a failed attempt in the query's window, newest attempt first;
-  // *complete is false when max_examined stopped the scan.
-  absl::StatusOr<std::vector<std::string>> FailedInWindow(std::string_view internal_id,
-                                                          std::string_view webhook_id,
-                                                          const RecoverQuery& query,
-                                                          bool* complete);
+  // The deliveries with a failed attempt in the query's window, each with the seq of its newest
+  // such attempt, newest first. *stopped_before is set (to continue before) when max_examined
+  // stopped the scan.
+  absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> FailedInWindow(
+      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
+      std::optional<uint64_t>* stopped_before);
   // Applies o's last_error / disabled-channel changes; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 

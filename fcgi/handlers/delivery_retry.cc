@@ -5,6 +5,7 @@
 #include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
+#include "model/cursor.h"
 #include "model/json_fields.h"
 
 namespace webhooks::handlers {
@@ -59,7 +60,8 @@ std::optional<int64_t> TimeField(FieldReader& r, const char* key, bool required)
   return UnixMillis(*t);
 }
 
-// {"since": RFC 3339, "until"?: RFC 3339 after since}.
+// {"since": RFC 3339, "until"?: RFC 3339 after since, "cursor"?: a previous answer's
+// next_cursor}.
 absl::StatusOr<RecoverQuery> ParseRecoverBody(const HttpRequest& req) {
   rapidjson::Document body;
   bool present = false;
@@ -77,6 +79,10 @@ absl::StatusOr<RecoverQuery> ParseRecoverBody(const HttpRequest& req) {
   if (since) q.since_ms = *since;
   if (since && q.until_ms && *q.until_ms <= *since) {
     r.Error("until", "value_error", "until must be after since");
+  }
+  if (std::optional<std::string> cursor = r.String("cursor", false, 64)) {
+    q.before_seq = DecodeCursor(*cursor);
+    if (!q.before_seq) r.Error("cursor", "value_error", "not a valid cursor");
   }
   if (!errors.empty()) return errors.ToStatus();
   return q;
@@ -133,8 +139,11 @@ absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext
   absl::StatusOr<RecoverResult> r = s.deliveries->RetryFailedSince(
       ctx.internal_id, w->webhook_id, *q, eligible, UnixMillis(s.clock()));
   if (!r.ok()) return r.status();
+  const std::string next =
+      r->next_before_seq ? "\"" + EncodeCursor(*r->next_before_seq) + "\"" : "null";
   return JsonResponse(202, R"({"retried":)" + std::to_string(r->retried) + R"(,"complete":)" +
-                               (r->complete ? "true" : "false") + "}");
+                               (r->next_before_seq ? "false" : "true") + R"(,"next_cursor":)" +
+                               next + "}");
 }
 
 }  // namespace webhooks::handlers

@@ -111,14 +111,15 @@ TEST_F(NotifierIntegrationManualRetry, FailedDeliveriesOfAWindowAreRetriedTogeth
   // Bad bodies change nothing.
   for (const char* bad :
        {"", "[]", R"({"since": "yesterday"})", R"({"until": "2025-01-01T00:00:00Z"})",
-        R"({"since": "2025-01-02T00:00:00Z", "until": "2025-01-01T00:00:00Z"})"}) {
+        R"({"since": "2025-01-02T00:00:00Z", "until": "2025-01-01T00:00:00Z"})",
+        R"({"since": "2025-01-01T00:00:00Z", "cursor": "not-a-cursor"})"}) {
     HttpResult r = stack_->Request("POST", path, bad, key_);
     EXPECT_EQ(r.status, 422) << bad << ": " << r.body;
   }
   // A window after the failures takes none of them.
   HttpResult later = stack_->Request("POST", path, R"({"since": "2200-01-01T00:00:00Z"})", key_);
   ASSERT_EQ(later.status, 202) << later.body;
-  EXPECT_EQ(later.body, R"({"retried":0,"complete":true})");
+  EXPECT_EQ(later.body, R"({"retried":0,"complete":true,"next_cursor":null})");
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(http_->Count("/outage"), 3u);
 
@@ -126,7 +127,7 @@ TEST_F(NotifierIntegrationManualRetry, FailedDeliveriesOfAWindowAreRetriedTogeth
   const std::string since = failed.front().attempted_at;
   HttpResult r = stack_->Request("POST", path, R"({"since": ")" + since + R"("})", key_);
   ASSERT_EQ(r.status, 202) << r.body;
-  EXPECT_EQ(r.body, R"({"retried":3,"complete":true})");
+  EXPECT_EQ(r.body, R"({"retried":3,"complete":true,"next_cursor":null})");
   std::vector<ApiAttempt> attempts;
   ASSERT_TRUE(WaitUntil(
       [&] {
@@ -146,7 +147,7 @@ TEST_F(NotifierIntegrationManualRetry, FailedDeliveriesOfAWindowAreRetriedTogeth
 
   // Nothing failed is left: a second call takes none.
   r = stack_->Request("POST", path, R"({"since": ")" + since + R"("})", key_);
-  EXPECT_EQ(r.body, R"({"retried":0,"complete":true})");
+  EXPECT_EQ(r.body, R"({"retried":0,"complete":true,"next_cursor":null})");
 }
 
 }  // namespace

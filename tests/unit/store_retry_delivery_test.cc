@@ -188,13 +188,14 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceTakesTheFailedDeliveriesOfTheWindow) {
   absl::StatusOr<RecoverResult> first = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
   ASSERT_OK(first.status());
   EXPECT_EQ(first->retried, 1u);
-  EXPECT_FALSE(first->complete);
+  ASSERT_TRUE(first->next_before_seq.has_value());
   EXPECT_EQ(StateOf(b), DeliveryState::kPending);
   EXPECT_EQ(StateOf(a), DeliveryState::kFailed);
+  q.before_seq = first->next_before_seq;
   absl::StatusOr<RecoverResult> second = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
   ASSERT_OK(second.status());
   EXPECT_EQ(second->retried, 1u);
-  EXPECT_TRUE(second->complete);
+  EXPECT_FALSE(second->next_before_seq.has_value());
   absl::StatusOr<Delivery> requeued = deliveries_->GetDelivery(a.delivery_id);
   EXPECT_EQ(requeued->state, DeliveryState::kPending);
   EXPECT_EQ(requeued->attempts, 0u);
@@ -204,31 +205,75 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceTakesTheFailedDeliveriesOfTheWindow) {
   EXPECT_EQ(StateOf(other), DeliveryState::kFailed);
   EXPECT_EQ(StateOf(ok), DeliveryState::kSucceeded);
   EXPECT_EQ(deliveries_->GetDelivery(retrying.delivery_id)->next_attempt_ms, kT + 2600);
-  // a, b and `retrying` are due: the two re-queued at 9000.
+  // Due at 9000: only a and b, re-queued then (`retrying` is due at kT + 2600, much later).
   EXPECT_EQ(deliveries_->Due(9000, 10, nullptr, nullptr)->size(), 2u);
 }
 
-TEST_F(RetryDeliveryTest, RetryFailedSinceHonoursUntilAndTheScanLimit) {
+TEST_F(RetryDeliveryTest, RetryFailedSinceHonoursUntil) {
   constexpr int64_t kT = 1'700'000'000'000;
   const Delivery a = Attempted("evt_a", kT + 1000, "failed", DeliveryState::kFailed);
   const Delivery b = Attempted("evt_b", kT + 2000, "failed", DeliveryState::kFailed);
-  const auto all = [](const Delivery&) { return true; };
   RecoverQuery q;
   q.since_ms = kT;
   q.until_ms = kT + 2000;  // exclusive
-  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(
+      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
   ASSERT_OK(r.status());
   EXPECT_EQ(r->retried, 1u);
+  EXPECT_FALSE(r->next_before_seq.has_value());
   EXPECT_EQ(StateOf(a), DeliveryState::kPending);
   EXPECT_EQ(StateOf(b), DeliveryState::kFailed);
+}
 
-  q.until_ms.reset();
+TEST_F(RetryDeliveryTest, RetryFailedSinceContinuesPastTheScanLimit) {
+  constexpr int64_t kT = 1'700'000'000'000;
+  std::vector<Delivery> failed;
+  for (int i = 0; i < 5; ++i) {
+    failed.push_back(
+        Attempted("evt_" + std::to_string(i), kT + 1000 * i, "failed", DeliveryState::kFailed));
+  }
+  // Newer attempts after `until` count against the limit too.
+  for (int i = 0; i < 3; ++i) {
+    Attempted("evt_new" + std::to_string(i), kT + 60'000, "failed", DeliveryState::kFailed);
+  }
+  const auto all = [](const Delivery&) { return true; };
+  RecoverQuery q;
+  q.since_ms = kT;
+  q.until_ms = kT + 30'000;
+  q.max_examined = 4;
+  uint64_t retried = 0;
+  int calls = 1;
+  for (; calls <= 10; ++calls) {
+    absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+    ASSERT_OK(r.status());
+    retried += r->retried;
+    if (!r->next_before_seq) break;
+    q.before_seq = r->next_before_seq;
+  }
+  EXPECT_EQ(calls, 2);  // 8 attempts, 4 read per call
+  EXPECT_EQ(retried, 5u);
+  for (const Delivery& d : failed) EXPECT_EQ(StateOf(d), DeliveryState::kPending);
+
+  q = RecoverQuery{};
+  q.since_ms = kT;
   q.max_examined = 0;
-  r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  absl::StatusOr<RecoverResult> none = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  ASSERT_OK(none.status());
+  EXPECT_EQ(none->retried, 0u);
+  EXPECT_TRUE(none->next_before_seq.has_value());
+}
+
+TEST_F(RetryDeliveryTest, RetryFailedSinceCountsSinceFromTheStartOfItsSecond) {
+  constexpr int64_t kT = 1'700'000'000'000;  // a whole second
+  // Attempt times are stored with whole seconds: this one reads as kT.
+  const Delivery d = Attempted("evt_a", kT + 700, "failed", DeliveryState::kFailed);
+  RecoverQuery q;
+  q.since_ms = kT + 500;
+  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(
+      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
   ASSERT_OK(r.status());
-  EXPECT_EQ(r->retried, 0u);
-  EXPECT_FALSE(r->complete);
-  EXPECT_EQ(StateOf(b), DeliveryState::kFailed);
+  EXPECT_EQ(r->retried, 1u);
+  EXPECT_EQ(StateOf(d), DeliveryState::kPending);
 }
 
 }  // namespace
