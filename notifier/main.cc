@@ -54,7 +54,7 @@ struct Control {
   bool reload = false;                    // GUARDED_BY(mu)
   std::unique_ptr<Flags> next;            // GUARDED_BY(mu): the config read on SIGHUP
   // Counted across reloads; written to --metrics-file (the one given at start) if any, by the
-  // status thread (without holding mu) and, once it ended, by main.
+  // metrics thread (without holding mu) and, once it ended, by main.
   webhooks::NotifierMetrics metrics;
   webhooks::MetricsFile metrics_file;
   std::chrono::milliseconds metrics_interval{5000};
@@ -111,40 +111,35 @@ void HandleSignals(const sigset_t& signals, int argc, char** argv, Control& ctl)
 // systemd as STATUS= along with WATCHDOG=1. GetStats() reads the cursor and the queue from LMDB,
 // so a wedged store stops the pings and systemd restarts the service. Returns after a stop.
 void ReportStatus(Control& ctl) {
-  using Steady = std::chrono::steady_clock;
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  auto status_period = std::chrono::milliseconds(5000);
+  auto period = std::chrono::milliseconds(5000);
   if (watchdog) {
-    status_period = std::min(
-        status_period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
+    period =
+        std::min(period, std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 10)));
   }
-  const bool metrics = ctl.metrics_file.enabled();
-  Steady::time_point next_status = Steady::now() + status_period;
-  Steady::time_point next_metrics = Steady::now() + ctl.metrics_interval;
   std::unique_lock<std::mutex> lock(ctl.mu);
   while (!ctl.stop) {
-    ctl.cv.wait_until(lock, metrics ? std::min(next_status, next_metrics) : next_status,
-                      [&] { return ctl.stop; });
+    ctl.cv.wait_for(lock, period, [&] { return ctl.stop; });
     if (ctl.stop) break;
-    const Steady::time_point now = Steady::now();
-    const bool status_due = now >= next_status, metrics_due = metrics && now >= next_metrics;
+    std::string msg;
+    if (ctl.running) msg = StatusLine(ctl.running->GetStats());
+    if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
+    if (!msg.empty()) sd_notify(0, msg.c_str());
+  }
+}
+
+// The metrics thread (only with --metrics-file): rewrites the file every metrics_interval, with
+// the queue gauges while a notifier runs, until a stop. On a thread of its own, and without
+// holding mu while it writes, so that a slow file system holds up neither the watchdog pings
+// nor the other threads.
+void WriteMetrics(Control& ctl) {
+  std::unique_lock<std::mutex> lock(ctl.mu);
+  while (!ctl.cv.wait_for(lock, ctl.metrics_interval, [&] { return ctl.stop; })) {
     std::optional<webhooks::Notifier::Stats> stats;
     if (ctl.running) stats = ctl.running->GetStats();
-    // The file is written without the lock and after the watchdog ping: a slow file system
-    // delays neither a stop nor the ping.
     lock.unlock();
-    if (status_due) {
-      std::string msg;
-      if (stats) msg = StatusLine(*stats);
-      if (watchdog) msg += msg.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
-      if (!msg.empty()) sd_notify(0, msg.c_str());
-      next_status = now + status_period;
-    }
-    if (metrics_due) {
-      ctl.metrics_file.Write(ctl.metrics, stats);
-      next_metrics = now + ctl.metrics_interval;
-    }
+    ctl.metrics_file.Write(ctl.metrics, stats);
     lock.lock();
   }
 }
@@ -275,6 +270,13 @@ int main(int argc, char** argv) {
     webhooks::NameThisThread("wh-trim");
     TrimPages((*store)->env(), ctl);
   });
+  std::thread metrics_thread;
+  if (ctl.metrics_file.enabled()) {
+    metrics_thread = std::thread([&] {
+      webhooks::NameThisThread("wh-metrics");
+      WriteMetrics(ctl);
+    });
+  }
   std::fprintf(stderr, "level=info msg=\"notifier started\" data_dir=\"%s\"\n",
                Quote(flags->data_dir).c_str());
   RunNotifiers(std::move(flags), Runtime{**store, deliveries, **log}, ctl);
@@ -286,9 +288,11 @@ int main(int argc, char** argv) {
     ctl.cv.notify_all();
   }
   status_thread.join();
-  ctl.metrics_file.Write(ctl.metrics,
-                         std::nullopt);  // the final counts (every outcome is committed by now)
   trim_thread.join();
+  if (metrics_thread.joinable()) {
+    metrics_thread.join();
+    ctl.metrics_file.Write(ctl.metrics, std::nullopt);  // final: every outcome is committed
+  }
   if (!by_signal) pthread_kill(signal_thread.native_handle(), SIGTERM);  // Run() ended by itself
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"notifier stopped\"\n");
