@@ -183,14 +183,16 @@ class DeliveryStore {
   // Puts one failed delivery of webhook `webhook_id` of `internal_id` back in the queue
   // (RequeueForRetry, due at `now_ms`), durably, and returns it as stored. NotFound when no
   // such delivery belongs to that webhook; Aborted when it is not failed (pending: queued
-  // already; succeeded or cancelled: its payload is gone). Nothing changes on an error.
+  // already; succeeded or cancelled: its payload is gone) or its channel is disabled. Nothing
+  // changes on an error.
   virtual absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id,
                                                  std::string_view webhook_id,
                                                  std::string_view delivery_id, int64_t now_ms) = 0;
   // Puts back in the queue (RequeueForRetry, due at `now_ms`) every delivery of the webhook that
-  // is failed, had a failed attempt in the query's window, and for which `eligible` is true; in
-  // one durable transaction. The window is read newest first from the attempt log, outside the
-  // write lock. Attempt times have whole seconds: `since_ms` counts from the start of its second.
+  // is failed, had a failed attempt in the query's window, is of a channel not disabled, and for
+  // which `eligible` is true; in one durable transaction. The window is read newest first from
+  // the attempt log, outside the write lock. Attempt times have whole seconds: `since_ms` counts
+  // from the start of its second.
   virtual absl::StatusOr<RecoverResult> RetryFailedSince(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "store/delivery_store.h"
 
 namespace webhooks::delivery_internal {
@@ -20,6 +21,11 @@ std::string WebhookPrefix(std::string_view internal_id, std::string_view webhook
 // (MDB_NOOVERWRITE: AlreadyExists, and nothing written, when the id is stored already).
 absl::Status PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MDB_dbi due, const Delivery& d,
                          unsigned flags = 0);
+
+// The webhook's delivery state (disabled channels, last_error); empty when none is stored.
+absl::StatusOr<WebhookDeliveryState> ReadWebhookState(MDB_txn* txn, MDB_dbi state,
+                                                      std::string_view internal_id,
+                                                      std::string_view webhook_id);
 
 }  // namespace webhooks::delivery_internal
 

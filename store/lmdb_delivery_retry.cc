@@ -21,6 +21,19 @@ using delivery_internal::WebhookPrefix;
 // the first attempt older than its start by this much.
 constexpr int64_t kOrderSlackMs = 60'000;
 
+// Why `d`'s channel is disabled (an answer such as HTTP 410 disabled it), or "": read in the
+// retry's write transaction, so a channel disabled since the caller looked is still seen (the
+// notifier would only cancel the delivery).
+absl::StatusOr<std::string> LmdbDeliveryStore::DisabledWhy(MDB_txn* txn, const Delivery& d) {
+  absl::StatusOr<WebhookDeliveryState> state =
+      delivery_internal::ReadWebhookState(txn, state_, d.internal_id, d.webhook_id);
+  if (!state.ok()) return state.status();
+  for (const auto& [index, why] : state->disabled_channels) {
+    if (index == d.channel_index) return why.empty() ? std::string("disabled") : why;
+  }
+  return std::string();
+}
+
 void RequeueForRetry(Delivery& d, int64_t now_ms) {
   d.state = DeliveryState::kPending;
   d.attempts = 0;
@@ -46,6 +59,11 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view inter
       return absl::AbortedError("Delivery " + std::string(delivery_id) + " has status " +
                                 std::string(DeliveryStateName(found->state)) +
                                 "; only failed deliveries can be retried");
+    }
+    if (absl::StatusOr<std::string> why = DisabledWhy(txn, *found); !why.ok() || !why->empty()) {
+      if (!why.ok()) return why.status();
+      return absl::AbortedError("Channel " + std::to_string(found->channel_index) +
+                                " is disabled (" + *why + ")");
     }
     d = *std::move(found);
     RequeueForRetry(d, now_ms);
@@ -107,6 +125,9 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(
       absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
       if (d->state != DeliveryState::kFailed || !eligible(*d)) continue;
+      absl::StatusOr<std::string> disabled = DisabledWhy(txn, *d);
+      if (!disabled.ok()) return disabled.status();
+      if (!disabled->empty()) continue;
       if (result.retried == query.max_retried) {
         result.next_before_seq = seq + 1;  // from this delivery's attempt on, next time
         break;

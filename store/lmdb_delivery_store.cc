@@ -40,6 +40,14 @@ absl::Status delivery_internal::PutDelivery(MDB_txn* txn, MDB_dbi deliveries, MD
   return st;
 }
 
+absl::StatusOr<WebhookDeliveryState> delivery_internal::ReadWebhookState(
+    MDB_txn* txn, MDB_dbi state, std::string_view internal_id, std::string_view webhook_id) {
+  absl::StatusOr<std::string> raw = lmdb::Get(txn, state, StateKey(internal_id, webhook_id));
+  if (absl::IsNotFound(raw.status())) return WebhookDeliveryState{};
+  if (!raw.ok()) return raw.status();
+  return DecodeWebhookState(*raw);
+}
+
 std::string DueKey(int64_t ms, std::string_view delivery_id) {
   return keys::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, ms))) +
          std::string(delivery_id);
@@ -272,15 +280,10 @@ absl::StatusOr<AttemptPage> LmdbDeliveryStore::ListAttempts(std::string_view int
 
 absl::StatusOr<WebhookDeliveryState> LmdbDeliveryStore::GetWebhookState(
     std::string_view internal_id, std::string_view webhook_id) {
-  WebhookDeliveryState state;
+  absl::StatusOr<WebhookDeliveryState> state;
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<std::string> raw = lmdb::Get(txn, state_, StateKey(internal_id, webhook_id));
-    if (absl::IsNotFound(raw.status())) return absl::OkStatus();
-    if (!raw.ok()) return raw.status();
-    absl::StatusOr<WebhookDeliveryState> decoded = DecodeWebhookState(*raw);
-    if (!decoded.ok()) return decoded.status();
-    state = *std::move(decoded);
-    return absl::OkStatus();
+    state = delivery_internal::ReadWebhookState(txn, state_, internal_id, webhook_id);
+    return state.status();
   });
   if (!st.ok()) return st;
   return state;

@@ -54,6 +54,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> FailedInWindow(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       std::optional<uint64_t>* stopped_before);
+  // Why d's channel is disabled, or "" (lmdb_delivery_retry.cc).
+  absl::StatusOr<std::string> DisabledWhy(MDB_txn* txn, const Delivery& d);
   // Applies o's last_error / disabled-channel changes; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 

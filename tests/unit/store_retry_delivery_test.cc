@@ -276,5 +276,48 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceCountsSinceFromTheStartOfItsSecond) {
   EXPECT_EQ(StateOf(d), DeliveryState::kPending);
 }
 
+TEST_F(RetryDeliveryTest, ADeliveryOfADisabledChannelStaysFailed) {
+  // The outcome that failed it also disabled its channel (as an HTTP 410 answer does), possibly
+  // after the caller looked at the webhook: the store checks in its own transaction.
+  constexpr int64_t kT = 1'700'000'000'000;
+  Delivery d;
+  d.internal_id = kOrg;
+  d.webhook_id = kHook;
+  d.event_id = "evt_gone";
+  d.delivery_id = DeliveryId(0, kOrg, d.event_id, kHook, 0, 0);
+  d.envelope_json = "{}";
+  d.next_attempt_ms = kT;
+  ASSERT_OK(deliveries_->Enqueue({d}, {}, std::nullopt));
+  std::vector<AttemptOutcome> outcomes(1);
+  outcomes[0].delivery = d;
+  outcomes[0].delivery.state = DeliveryState::kFailed;
+  outcomes[0].taken_due_ms = kT;
+  outcomes[0].attempt.delivery_id = d.delivery_id;
+  outcomes[0].attempt.internal_id = kOrg;
+  outcomes[0].attempt.webhook_id = kHook;
+  outcomes[0].attempt.attempt = 1;
+  outcomes[0].attempt.status = "failed";
+  outcomes[0].attempt.attempted_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(kT)));
+  outcomes[0].disable_channel = std::make_pair(0u, std::string("HTTP 410 Gone"));
+  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
+
+  absl::Status one = deliveries_->RetryDelivery(kOrg, kHook, d.delivery_id, 5000).status();
+  EXPECT_TRUE(absl::IsAborted(one)) << one;
+  EXPECT_NE(one.message().find("HTTP 410 Gone"), std::string::npos) << one;
+  RecoverQuery q;
+  q.since_ms = kT;
+  absl::StatusOr<RecoverResult> window = deliveries_->RetryFailedSince(
+      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
+  ASSERT_OK(window.status());
+  EXPECT_EQ(window->retried, 0u);
+  EXPECT_EQ(StateOf(d), DeliveryState::kFailed);
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+
+  // Enabled again (a PUT of the webhook): it can be retried.
+  ASSERT_OK(deliveries_->EnableChannels(kOrg, kHook).status());
+  ASSERT_OK(deliveries_->RetryDelivery(kOrg, kHook, d.delivery_id, 5000).status());
+  EXPECT_EQ(StateOf(d), DeliveryState::kPending);
+}
+
 }  // namespace
 }  // namespace webhooks
