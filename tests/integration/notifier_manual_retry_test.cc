@@ -1,5 +1,7 @@
 // Failed deliveries sent again through the API, one (.../deliveries/{delivery_id}/retry) or
 // those of a time window (.../deliveries/retry), against a real receiver.
+#include <signal.h>
+
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -55,9 +57,13 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(http_->Count("/recovers"), 2u);
 
-  // By name, as every {identifier} allows.
+  // By name, as every {identifier} allows; with the notifier stopped, and the API killed (-9)
+  // right after its 202: the acknowledged re-queue is on disk, and a new notifier sends it.
+  ASSERT_EQ(notifier_->Kill(SIGTERM), 0);
   HttpResult retry = stack_->Request("POST", RetryPath("recovers", delivery), "", key_);
   ASSERT_EQ(retry.status, 202) << retry.body;
+  ASSERT_TRUE(stack_->RestartApi(SIGKILL));
+  ASSERT_TRUE(notifier_->Restart());
   rapidjson::Document body = ParseJsonText(retry.body);
   EXPECT_EQ(StringMember(body, "delivery_id"), delivery);
   EXPECT_EQ(StringMember(body, "event_id"), event_id);
