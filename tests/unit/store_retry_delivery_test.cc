@@ -52,9 +52,11 @@ class RetryDeliveryTest : public ::testing::Test {
   }
 
   // Queues a delivery of `webhook` for `event_id` and records one attempt for it made at
-  // `at_ms`, with result `status`, leaving the delivery in `state`.
+  // `at_ms`, with result `status`, leaving the delivery in `state`; `disable` (a reason): the
+  // outcome also disables the channel, as an HTTP 410 answer does.
   Delivery Attempted(const std::string& event_id, int64_t at_ms, const std::string& status,
-                     DeliveryState state, const std::string& webhook = kHook) {
+                     DeliveryState state, const std::string& webhook = kHook,
+                     const std::string& disable = "") {
     Delivery d;
     d.internal_id = kOrg;
     d.webhook_id = webhook;
@@ -78,6 +80,7 @@ class RetryDeliveryTest : public ::testing::Test {
     o.attempt.attempt = 1;
     o.attempt.status = status;
     o.attempt.attempted_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(at_ms)));
+    if (!disable.empty()) o.disable_channel = std::make_pair(0u, disable);
     EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
     return d;
   }
@@ -280,26 +283,8 @@ TEST_F(RetryDeliveryTest, ADeliveryOfADisabledChannelStaysFailed) {
   // The outcome that failed it also disabled its channel (as an HTTP 410 answer does), possibly
   // after the caller looked at the webhook: the store checks in its own transaction.
   constexpr int64_t kT = 1'700'000'000'000;
-  Delivery d;
-  d.internal_id = kOrg;
-  d.webhook_id = kHook;
-  d.event_id = "evt_gone";
-  d.delivery_id = DeliveryId(0, kOrg, d.event_id, kHook, 0, 0);
-  d.envelope_json = "{}";
-  d.next_attempt_ms = kT;
-  ASSERT_OK(deliveries_->Enqueue({d}, {}, std::nullopt));
-  std::vector<AttemptOutcome> outcomes(1);
-  outcomes[0].delivery = d;
-  outcomes[0].delivery.state = DeliveryState::kFailed;
-  outcomes[0].taken_due_ms = kT;
-  outcomes[0].attempt.delivery_id = d.delivery_id;
-  outcomes[0].attempt.internal_id = kOrg;
-  outcomes[0].attempt.webhook_id = kHook;
-  outcomes[0].attempt.attempt = 1;
-  outcomes[0].attempt.status = "failed";
-  outcomes[0].attempt.attempted_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(kT)));
-  outcomes[0].disable_channel = std::make_pair(0u, std::string("HTTP 410 Gone"));
-  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
+  const Delivery d =
+      Attempted("evt_gone", kT, "failed", DeliveryState::kFailed, kHook, "HTTP 410 Gone");
 
   absl::Status one = deliveries_->RetryDelivery(kOrg, kHook, d.delivery_id, 5000).status();
   EXPECT_TRUE(absl::IsAborted(one)) << one;
