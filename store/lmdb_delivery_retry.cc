@@ -63,7 +63,8 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view inter
     if (absl::StatusOr<std::string> why = DisabledWhy(txn, *found); !why.ok() || !why->empty()) {
       if (!why.ok()) return why.status();
       return absl::AbortedError("Channel " + std::to_string(found->channel_index) +
-                                " is disabled (" + *why + ")");
+                                " is disabled (" + *why +
+                                "); an update of the webhook enables it again");
     }
     d = *std::move(found);
     RequeueForRetry(d, now_ms);

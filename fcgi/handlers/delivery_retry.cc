@@ -12,19 +12,14 @@ namespace webhooks::handlers {
 namespace {
 
 // Why a delivery on channel `index` of `w` would be cancelled by the notifier rather than sent
-// (the webhook is paused, or the channel was removed or disabled by an answer), or "".
-std::string WhyNotSent(const Webhook& w, const WebhookDeliveryState& state, uint32_t index) {
+// (the webhook is paused, or the channel was removed), or "". A channel disabled by an answer is
+// the store's to refuse: it checks in the retry's own transaction.
+std::string WhyNotSent(const Webhook& w, uint32_t index) {
   if (!w.spec.is_active) {
     return "Webhook " + w.webhook_id + " is inactive; set is_active to true before retrying";
   }
   if (index >= w.spec.channels.size()) {
     return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
-  }
-  for (const auto& [disabled, why] : state.disabled_channels) {
-    if (disabled == index) {
-      return "Channel " + std::to_string(index) + " is disabled (" + why +
-             "); update the webhook (PUT) to enable it before retrying";
-    }
   }
   return "";
 }
@@ -40,10 +35,7 @@ absl::Status RetryRefusal(Services& s, const Webhook& w, const std::string& deli
   if (absl::IsNotFound(d.status())) return absl::OkStatus();
   if (!d.ok()) return d.status();
   if (d->internal_id != w.internal_id || d->webhook_id != w.webhook_id) return absl::OkStatus();
-  absl::StatusOr<WebhookDeliveryState> state =
-      s.deliveries->GetWebhookState(w.internal_id, w.webhook_id);
-  if (!state.ok()) return state.status();
-  std::string why = WhyNotSent(w, *state, d->channel_index);
+  std::string why = WhyNotSent(w, d->channel_index);
   return why.empty() ? absl::OkStatus() : absl::AbortedError(why);
 }
 
@@ -128,14 +120,10 @@ absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext
   if (!q.ok()) return q.status();
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
-  absl::StatusOr<WebhookDeliveryState> state =
-      s.deliveries->GetWebhookState(w->internal_id, w->webhook_id);
-  if (!state.ok()) return state.status();
-  if (!w->spec.is_active) return absl::AbortedError(WhyNotSent(*w, *state, 0));
-  // Deliveries of removed or disabled channels stay failed: they would only be cancelled.
-  auto eligible = [&](const Delivery& d) {
-    return WhyNotSent(*w, *state, d.channel_index).empty();
-  };
+  if (!w->spec.is_active) return absl::AbortedError(WhyNotSent(*w, 0));
+  // Deliveries of removed (here) or disabled (the store) channels stay failed: they would only
+  // be cancelled.
+  auto eligible = [&](const Delivery& d) { return WhyNotSent(*w, d.channel_index).empty(); };
   absl::StatusOr<RecoverResult> r = s.deliveries->RetryFailedSince(
       ctx.internal_id, w->webhook_id, *q, eligible, UnixMillis(s.clock()));
   if (!r.ok()) return r.status();
