@@ -41,6 +41,9 @@ po::options_description Describe(Flags& f) {
       "event-retention", po::value(&f.event_retention)->default_value("24h"),
       "how long an event log segment is kept after its last write once every event in it is "
       "queued for delivery (ms, s, m, h, d; 0: at once)")(
+      "delivery-retention", po::value(&f.delivery_retention)->default_value("30d"),
+      "how long finished deliveries, their attempts and producers' event ids stay in the store "
+      "(ms, s, m, h, d; forever: never removed)")(
       "allow-cidr", po::value(&f.allow_cidr)->composing(),
       "let the SSRF guard through to this CIDR (repeatable)")(
       "per-endpoint-concurrency",
@@ -87,6 +90,13 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
     std::optional<int64_t> retention = ParseDurationMs(f->event_retention);
     if (!retention) throw po::error("bad --event-retention " + f->event_retention);
     f->options.event_retention = std::chrono::milliseconds(*retention);
+    if (f->delivery_retention == "forever") {
+      f->options.delivery_retention = std::nullopt;
+    } else {
+      std::optional<int64_t> history = ParseDurationMs(f->delivery_retention);
+      if (!history) throw po::error("bad --delivery-retention " + f->delivery_retention);
+      f->options.delivery_retention = std::chrono::milliseconds(*history);
+    }
     for (const std::string& c : f->allow_cidr) {
       auto cidr = Cidr::Parse(c);
       if (!cidr.ok()) throw po::error("bad --allow-cidr " + c);

@@ -16,6 +16,7 @@ struct Flags {
   bool config_optional = false;
   std::string retry_schedule;
   std::string event_retention;
+  std::string delivery_retention;
   std::vector<std::string> allow_cidr;
   size_t transport_threads = 2;
   std::string metrics_file;

@@ -19,6 +19,8 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kChannelNames = {"webhook", "slack", "email", "sms"};
 constexpr std::array<std::string_view, 3> kFinalStates = {"succeeded", "failed", "cancelled"};
+constexpr std::array<std::string_view, 4> kRemovedKinds = {"delivery", "attempt", "seen_event_id",
+                                                           "webhook_state"};
 
 // Debian's absl::StrAppend takes no std::string_view (its absl::string_view is its own type).
 void Append(std::string& out, std::initializer_list<std::string_view> pieces) {
@@ -90,6 +92,14 @@ void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
   }
 }
 
+void NotifierMetrics::CountRemoved(const HistoryRemoved& removed) {
+  const std::array<uint64_t, 4> counts = {removed.deliveries, removed.attempts, removed.seen_events,
+                                          removed.webhook_states};
+  for (size_t i = 0; i < counts.size(); ++i) {
+    removed_[i].fetch_add(counts[i], std::memory_order_relaxed);
+  }
+}
+
 std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue) const {
   std::string out;
   Describe(out, "webhook_notifier_attempts_total", "counter",
@@ -118,6 +128,12 @@ std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue)
   const double sum = static_cast<double>(duration_ms_sum_.load(std::memory_order_relaxed)) / 1000;
   Append(out, {kDuration, "_sum ", Seconds(sum, "%.3f"), "\n", kDuration, "_count ",
                std::to_string(cumulative), "\n"});
+  Describe(out, "webhook_notifier_history_removed_total", "counter",
+           "Records removed by delivery history retention (--delivery-retention), by kind.");
+  for (size_t i = 0; i < kRemovedKinds.size(); ++i) {
+    Append(out, {"webhook_notifier_history_removed_total{kind=\"", kRemovedKinds[i], "\"} ",
+                 std::to_string(removed_[i].load(std::memory_order_relaxed)), "\n"});
+  }
   if (queue) RenderQueue(out, *queue);
   return out;
 }

@@ -28,6 +28,8 @@ class NotifierMetrics {
   // durations, and deliveries that reached a final state (succeeded, failed, cancelled).
   // Thread-safe.
   void Count(const std::vector<AttemptOutcome>& outcomes);
+  // Counts records that delivery history retention removed (HistoryRetention). Thread-safe.
+  void CountRemoved(const HistoryRemoved& removed);
 
   // Every counter, and when `queue` is given the queue gauges (lag, pending, in flight, endpoints
   // not answering), in the Prometheus text format 0.0.4, each metric with # HELP and # TYPE.
@@ -39,6 +41,8 @@ class NotifierMetrics {
   std::array<std::atomic<uint64_t>, 3> final_{};  // succeeded, failed, cancelled
   std::array<std::atomic<uint64_t>, kDurationBuckets.size() + 1> buckets_{};  // not cumulative
   std::atomic<uint64_t> duration_ms_sum_{0};
+  // deliveries, attempts, seen event ids, webhook states (kRemovedKinds)
+  std::array<std::atomic<uint64_t>, 4> removed_{};
 };
 
 // Replaces `path` with `text` through a temporary file in the same directory and rename(2):

@@ -41,7 +41,10 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       dispatcher_(WithWake(options_.dispatch, [this](bool scan) { Wake(scan); }), options_.schedule,
                   webhooks, deliveries, transport, clock,
                   [this](AttemptOutcome o) { Record(std::move(o)); }),
-      retention_(log, deliveries, clock, options_.event_retention) {}
+      retention_(log, deliveries, clock, options_.event_retention),
+      history_(deliveries, clock, options_.delivery_retention,
+               HistoryRetention::DefaultEvery(
+                   options_.delivery_retention.value_or(std::chrono::milliseconds(0)))) {}
 
 void Notifier::Wake(bool scan) {
   {
@@ -55,7 +58,11 @@ void Notifier::Wake(bool scan) {
 }
 
 void Notifier::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
   Wake(true);
 }
 
@@ -114,6 +121,21 @@ void Notifier::FanoutLoop() {
   }
 }
 
+void Notifier::HistoryLoop() {
+  // Steps of a pass leave the store's write lock to the fan-out and the recorder in between.
+  constexpr auto kBetweenSteps = std::chrono::milliseconds(10);
+  constexpr auto kIdle = std::chrono::seconds(1);
+  while (!stopping_) {
+    HistoryRemoved removed;
+    absl::StatusOr<bool> more = history_.Step(&removed);
+    if (!more.ok()) LogError("cannot remove old delivery history; retrying", more.status());
+    if (options_.metrics != nullptr && removed.total() > 0) options_.metrics->CountRemoved(removed);
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait_for(lock, more.ok() && *more ? kBetweenSteps : kIdle,
+                      [&] { return stopping_.load(); });
+  }
+}
+
 void Notifier::Run() {
   std::thread recorder([this] {
     NameThisThread("wh-recorder");
@@ -122,6 +144,10 @@ void Notifier::Run() {
   std::thread fanout([this] {
     NameThisThread("wh-fanout");
     FanoutLoop();
+  });
+  std::thread history([this] {
+    NameThisThread("wh-history");
+    HistoryLoop();
   });
   // Scans of the due queue follow new deliveries (fan-out), committed outcomes (retries and
   // released ids), endpoints draining with more queued (Dispatcher's wake(true)) and the poll
@@ -147,6 +173,7 @@ void Notifier::Run() {
     scan_ = false;
   }
   fanout.join();
+  history.join();
   transport_.Drain(options_.stop_grace);
   {
     std::lock_guard<std::mutex> lock(record_mu_);

@@ -12,6 +12,7 @@
 #include "eventlog/event_log.h"
 #include "notifier/dispatcher.h"
 #include "notifier/fanout.h"
+#include "notifier/history_retention.h"
 #include "notifier/log_retention.h"
 
 namespace webhooks {
@@ -27,6 +28,9 @@ struct NotifierOptions {
   // How long an event log segment is kept after its last write once the cursor passed it
   // (LogRetention).
   std::chrono::milliseconds event_retention{std::chrono::hours(24)};
+  // How long finished deliveries, attempts and seen event ids stay in the store
+  // (HistoryRetention); nullopt: forever.
+  std::optional<std::chrono::milliseconds> delivery_retention{std::chrono::hours(24 * 30)};
   // Counts every committed outcome when set (notifier/metrics.h); must outlive the Notifier.
   NotifierMetrics* metrics = nullptr;
 };
@@ -56,6 +60,7 @@ class Notifier {
  private:
   void FanoutLoop();
   void RecorderLoop();
+  void HistoryLoop();
   void Record(AttemptOutcome outcome);
   // Wakes the dispatch loop; `scan`: its next Step also takes due deliveries from the queue.
   void Wake(bool scan);
@@ -66,9 +71,12 @@ class Notifier {
   Transport& transport_;
   Fanout fanout_;
   Dispatcher dispatcher_;
-  LogRetention retention_;  // used by the fan-out thread
+  LogRetention retention_;    // used by the fan-out thread
+  HistoryRetention history_;  // used by the history thread
 
   std::atomic<bool> stopping_{false};
+  std::mutex stop_mu_;  // with stop_cv_: wakes the history thread's waits on Stop()
+  std::condition_variable stop_cv_;
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool woken_ = false;  // GUARDED_BY(wake_mu_)

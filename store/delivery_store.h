@@ -46,6 +46,13 @@ struct Delivery {
 // per delivery.
 std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string_view event_id,
                        std::string_view webhook_id, uint32_t channel_index, uint32_t target_index);
+// "msg_" + the 12 hex digits of `order`: every DeliveryId of that order starts with it, and
+// sorts before those of a larger order.
+std::string DeliveryIdPrefix(uint64_t order);
+// Orders from here on are times (unix ms: the API's test deliveries); below are log positions
+// (the fan-out's, up to a log of 1 TiB). Within each of the two ranges, ids sort in the order
+// the deliveries were queued.
+inline constexpr uint64_t kFirstTimeOrder = uint64_t{1} << 40;
 
 // The due index of pending deliveries: key DueKey (8-byte big-endian next_attempt_ms, then the
 // delivery id), value DueGroup. Entries written before DueGroup existed have an empty value.
@@ -133,13 +140,39 @@ struct RecoverResult {
   std::optional<uint64_t> next_before_seq;
 };
 
+// One pass of delivery history retention over the store, made in bounded steps
+// (DeliveryStore::PurgeHistory); the caller keeps it between steps.
+struct HistorySweep {
+  int64_t before_ms = 0;  // history that ended before this (unix ms) goes
+  // false: the deliveries are read in each id range (kFirstTimeOrder) only up to the first one
+  // queued after before_ms (none after it can have ended before); true: all of them, for ids
+  // out of that order (a store restored onto a new event log).
+  bool whole = false;
+  size_t max_examined = 20000;  // entries one step reads at most
+  size_t max_removed = 1000;    // records one step changes at most (one write transaction)
+  // Progress, kept by PurgeHistory: the table the pass is in, the key it continues from, and
+  // whether it went through every table.
+  int table = 0;
+  std::string resume;
+  bool done = false;
+};
+struct HistoryRemoved {
+  uint64_t deliveries = 0;
+  uint64_t attempts = 0;
+  uint64_t seen_events = 0;
+  uint64_t webhook_states = 0;
+  HistoryRemoved& operator+=(const HistoryRemoved& o);
+  uint64_t total() const { return deliveries + attempts + seen_events + webhook_states; }
+};
+
 class DeliveryStore {
  public:
   virtual ~DeliveryStore() = default;
 
   // Queues `deliveries`, records every (internal_id, event_id) in `seen` (ids the producer
-  // chose, for de-duplication), and sets the notifier cursor to `next_position` when given, all
-  // in one durable transaction. Deliveries whose id is already queued are left alone.
+  // chose, for de-duplication; with the time, for PurgeHistory), and sets the notifier cursor to
+  // `next_position` when given, all in one durable transaction. Deliveries whose id is already
+  // queued are left alone.
   virtual absl::Status Enqueue(const std::vector<Delivery>& deliveries,
                                const std::vector<std::pair<std::string, std::string>>& seen,
                                std::optional<uint64_t> next_position) = 0;
@@ -193,6 +226,16 @@ class DeliveryStore {
   // which `eligible` is true; in one durable transaction. The window is read newest first from
   // the attempt log, outside the write lock. Attempt times have whole seconds: `since_ms` counts
   // from the start of its second.
+  // One step of a history sweep: removes what the delivery history keeps past its use.
+  //  - finished deliveries (succeeded, failed, cancelled) whose last attempt was due before
+  //    sweep.before_ms; pending ones are never removed;
+  //  - attempts made before it;
+  //  - producers' event ids recorded as seen (Enqueue) before it;
+  //  - the delivery state (last_error, disabled channels) of webhooks that no longer exist.
+  // Candidates are read in a read transaction (at most max_examined entries) and removed in one
+  // durable write transaction that checks each again (at most max_removed), so a step holds the
+  // write lock briefly. Advances `sweep`; a pass is over when sweep.done.
+  virtual absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) = 0;
   virtual absl::StatusOr<RecoverResult> RetryFailedSince(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;

@@ -62,26 +62,33 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
   std::string material = std::string(internal_id) + "\n" + std::string(event_id) + "\n" +
                          std::string(webhook_id) + "\n" + std::to_string(channel_index) + "\n" +
                          std::to_string(target_index);
-  std::string big_endian = keys::EncodeU64(order);  // 8 bytes; the low 6 lead the id
-  return "msg_" + HexEncode(big_endian.substr(2)) + HexEncode(Sha256(material)).substr(0, 12);
+  return DeliveryIdPrefix(order) + HexEncode(Sha256(material)).substr(0, 12);
 }
 
-LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env)
+std::string DeliveryIdPrefix(uint64_t order) {
+  std::string big_endian = keys::EncodeU64(order);  // 8 bytes; the low 6 lead the id
+  return "msg_" + HexEncode(big_endian.substr(2));
+}
+
+LmdbDeliveryStore::LmdbDeliveryStore(LmdbEnv& env, Clock clock)
     : env_(env),
+      clock_(std::move(clock)),
       meta_(env.dbi("meta")),
       deliveries_(env.dbi("deliveries")),
       due_(env.dbi("due")),
       attempts_(env.dbi("attempts")),
       state_(env.dbi("webhook_state")),
-      seen_(env.dbi("seen_events")) {}
+      seen_(env.dbi("seen_events")),
+      webhooks_(env.dbi("webhooks")) {}
 
 absl::Status LmdbDeliveryStore::Enqueue(
     const std::vector<Delivery>& deliveries,
     const std::vector<std::pair<std::string, std::string>>& seen,
     std::optional<uint64_t> next_position) {
+  const std::string seen_at = seen.empty() ? "" : keys::EncodeU64(UnixMillis(clock_()));
   return env_.Write([&](MDB_txn* txn) -> absl::Status {
     for (const auto& [org, event_id] : seen) {
-      absl::Status st = lmdb::Put(txn, seen_, org + "/" + event_id, "");
+      absl::Status st = lmdb::Put(txn, seen_, org + "/" + event_id, seen_at);
       if (!st.ok()) return st;
     }
     for (const Delivery& d : deliveries) {

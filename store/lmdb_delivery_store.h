@@ -4,11 +4,13 @@
 //   due            <next_attempt_ms, 8 bytes BE><delivery_id> -> "" (pending deliveries only)
 //   attempts       <internal_id>/<webhook_id>/<~seq, 8 bytes BE> -> attempt JSON (newest first)
 //   webhook_state  <internal_id>/<webhook_id>             -> state JSON (last_error, disabled)
-//   seen_events    <internal_id>/<event_id>               -> ""
+//   seen_events    <internal_id>/<event_id>               -> when recorded (unix ms, 8 bytes BE;
+//                                                            "" in stores written before that)
 //   meta           "notifier_cursor", "attempt_seq"      -> u64
 #ifndef WEBHOOKS_STORE_LMDB_DELIVERY_STORE_H_
 #define WEBHOOKS_STORE_LMDB_DELIVERY_STORE_H_
 
+#include "common/time_format.h"
 #include "store/delivery_store.h"
 #include "store/lmdb_env.h"
 
@@ -17,8 +19,8 @@ namespace webhooks {
 class LmdbDeliveryStore final : public DeliveryStore {
  public:
   // REQUIRES: `env` was opened by LmdbStore::Open (which opens these databases) and outlives
-  // this object.
-  explicit LmdbDeliveryStore(LmdbEnv& env);
+  // this object. `clock` dates the seen event ids that Enqueue records (for PurgeHistory).
+  explicit LmdbDeliveryStore(LmdbEnv& env, Clock clock = SystemClock());
 
   absl::Status Enqueue(const std::vector<Delivery>& deliveries,
                        const std::vector<std::pair<std::string, std::string>>& seen,
@@ -42,8 +44,23 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<RecoverResult> RetryFailedSince(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) override;
+  absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) override;
 
  private:
+  struct PurgeCandidates;  // lmdb_delivery_history.cc
+  // PurgeHistory's read phase: fills `c` from where `sweep` stands and advances it.
+  absl::Status FindPurgeCandidates(MDB_txn* txn, HistorySweep& sweep, PurgeCandidates& c);
+  // The deliveries part of the read phase (see lmdb_delivery_history.cc); `examined` counts what
+  // was read. True at the end of the table.
+  absl::StatusOr<bool> FindOldDeliveries(MDB_txn* txn, HistorySweep& sweep, size_t& examined,
+                                         PurgeCandidates& c);
+  // The attempts part of the read phase: per webhook, its attempts older than the cutoff, read
+  // from its oldest back; `examined` counts what was read. True at the end of the table.
+  absl::StatusOr<bool> FindOldAttempts(MDB_txn* txn, HistorySweep& sweep, size_t& examined,
+                                       PurgeCandidates& c);
+  // PurgeHistory's write phase: removes the candidates that still qualify.
+  absl::Status RemovePurgeCandidates(MDB_txn* txn, const HistorySweep& sweep,
+                                     const PurgeCandidates& c, HistoryRemoved& removed);
   // `seq`: the attempt's sequence number (ignored when no attempt was made).
   absl::Status ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, uint64_t seq);
   // Deletes the due entry the delivery had (o.taken_due_ms, or read from the stored record).
@@ -60,7 +77,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 
   LmdbEnv& env_;
-  MDB_dbi meta_, deliveries_, due_, attempts_, state_, seen_;
+  Clock clock_;
+  MDB_dbi meta_, deliveries_, due_, attempts_, state_, seen_, webhooks_;
 };
 
 }  // namespace webhooks

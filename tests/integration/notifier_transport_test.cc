@@ -86,18 +86,19 @@ TEST_F(NotifierIntegrationTransport, EveryThreadCountDeliversEachEventOnce) {
     args.insert(args.end(), {"--transport-threads", threads});
     ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
     // Each thread says what it does (top -H, perf): one per send thread, and the others.
-    // The fan-out and recorder threads start once the notifier is ready, a little after the
-    // "notifier started" line StartNotifier waits for, and a new thread has the process's name
+    // The fan-out, recorder and history threads start once the notifier is ready, a little after
+    // the "notifier started" line StartNotifier waits for, and a new thread has the process's name
     // until it names itself: wait for both to settle.
     std::multiset<std::string> names;
     EXPECT_TRUE(WaitUntil(
         [&] {
           names = ThreadNames(notifier_->pid());
           return names.count("wh-fanout") > 0 && names.count("wh-recorder") > 0 &&
-                 names.count("webhook-notifie") == 1;
+                 names.count("wh-history") > 0 && names.count("webhook-notifie") == 1;
         },
         seconds(5)));
-    for (const char* role : {"wh-fanout", "wh-recorder", "wh-signals", "wh-status", "wh-trim"}) {
+    for (const char* role :
+         {"wh-fanout", "wh-recorder", "wh-history", "wh-signals", "wh-status", "wh-trim"}) {
       EXPECT_EQ(names.count(role), 1u) << role;
     }
     EXPECT_EQ(names.count("wh-send-0"), 1u);

@@ -116,6 +116,9 @@ class CountingStore final : public DeliveryStore {
       const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) override {
     return inner_.RetryFailedSince(org, wh, q, eligible, now_ms);
   }
+  absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) override {
+    return inner_.PurgeHistory(sweep);
+  }
 
  private:
   DeliveryStore& inner_;

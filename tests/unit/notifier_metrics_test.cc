@@ -93,6 +93,19 @@ TEST(NotifierMetricsTest, CountsAttemptsFinalStatesAndDurations) {
   EXPECT_EQ(s.count("webhook_notifier_lag_bytes"), 0u);  // no queue gauges without stats
 }
 
+TEST(NotifierMetricsTest, CountsWhatHistoryRetentionRemoved) {
+  NotifierMetrics metrics;
+  const std::string kRemoved = "webhook_notifier_history_removed_total";
+  EXPECT_EQ(Samples(metrics.Render(std::nullopt))[kRemoved + R"({kind="delivery"})"], "0");
+  metrics.CountRemoved({5, 7, 1, 0});
+  metrics.CountRemoved({1, 2, 0, 1});
+  std::map<std::string, std::string> s = Samples(metrics.Render(std::nullopt));
+  EXPECT_EQ(s[kRemoved + R"({kind="delivery"})"], "6");
+  EXPECT_EQ(s[kRemoved + R"({kind="attempt"})"], "9");
+  EXPECT_EQ(s[kRemoved + R"({kind="seen_event_id"})"], "1");
+  EXPECT_EQ(s[kRemoved + R"({kind="webhook_state"})"], "1");
+}
+
 TEST(NotifierMetricsTest, QueueGaugesComeFromTheStats) {
   Notifier::Stats stats;
   stats.cursor = 1000;
