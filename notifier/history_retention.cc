@@ -15,7 +15,7 @@ constexpr std::chrono::minutes kFirstDelay(1);
 }  // namespace
 
 std::chrono::milliseconds HistoryRetention::DefaultEvery(std::chrono::milliseconds keep) {
-  return std::clamp<std::chrono::milliseconds>(keep / 10, std::chrono::milliseconds(100),
+  return std::clamp<std::chrono::milliseconds>(keep / 10, std::chrono::seconds(1),
                                                std::chrono::hours(1));
 }
 

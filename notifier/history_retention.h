@@ -26,7 +26,8 @@ class HistoryRetention {
                    std::optional<std::chrono::milliseconds> keep, std::chrono::milliseconds every)
       : deliveries_(deliveries), clock_(std::move(clock)), keep_(keep), every_(every) {}
 
-  // The pass interval for `keep`: a tenth of it, between 100 ms and one hour.
+  // The pass interval for `keep`: a tenth of it, between one second (the history thread's idle
+  // wait) and one hour.
   static std::chrono::milliseconds DefaultEvery(std::chrono::milliseconds keep);
 
   // Makes one step of the current pass, starting a pass when one is due. True when the pass has

@@ -32,8 +32,10 @@ struct Delivery {
   std::string event_type;
   std::string envelope_json;  // what the channel renders / posts; "" once succeeded or cancelled
   DeliveryState state = DeliveryState::kPending;
-  uint32_t attempts = 0;        // attempts made so far
-  int64_t next_attempt_ms = 0;  // unix ms; meaningful while pending
+  uint32_t attempts = 0;  // attempts made so far
+  // Unix ms: while pending, when the next attempt is due; once finished, when it ended (set by
+  // RecordOutcomes; deliveries finished before that keep the due time of their last attempt).
+  int64_t next_attempt_ms = 0;
   std::string created_at;
   bool operator==(const Delivery&) const = default;
 };
@@ -49,10 +51,10 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
 // "msg_" + the 12 hex digits of `order`: every DeliveryId of that order starts with it, and
 // sorts before those of a larger order.
 std::string DeliveryIdPrefix(uint64_t order);
-// Orders from here on are times (unix ms: the API's test deliveries); below are log positions
-// (the fan-out's, up to a log of 1 TiB). Within each of the two ranges, ids sort in the order
-// the deliveries were queued.
-inline constexpr uint64_t kFirstTimeOrder = uint64_t{1} << 40;
+// The API's test deliveries take kFirstTimeOrder + the time (unix ms) as their order; the
+// fan-out's deliveries take log positions, below it (up to 128 TiB of events appended). Within
+// each of the two ranges, ids sort in the order the deliveries were queued.
+inline constexpr uint64_t kFirstTimeOrder = uint64_t{1} << 47;
 
 // The due index of pending deliveries: key DueKey (8-byte big-endian next_attempt_ms, then the
 // delivery id), value DueGroup. Entries written before DueGroup existed have an empty value.
@@ -154,6 +156,7 @@ struct HistorySweep {
   // whether it went through every table.
   int table = 0;
   std::string resume;
+  std::string within;  // a position inside a group of records the table is read by
   bool done = false;
 };
 struct HistoryRemoved {
@@ -226,9 +229,12 @@ class DeliveryStore {
   // which `eligible` is true; in one durable transaction. The window is read newest first from
   // the attempt log, outside the write lock. Attempt times have whole seconds: `since_ms` counts
   // from the start of its second.
+  virtual absl::StatusOr<RecoverResult> RetryFailedSince(
+      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
+      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;
   // One step of a history sweep: removes what the delivery history keeps past its use.
-  //  - finished deliveries (succeeded, failed, cancelled) whose last attempt was due before
-  //    sweep.before_ms; pending ones are never removed;
+  //  - finished deliveries (succeeded, failed, cancelled) that ended before sweep.before_ms
+  //    (their next_attempt_ms); pending ones are never removed;
   //  - attempts made before it;
   //  - producers' event ids recorded as seen (Enqueue) before it;
   //  - the delivery state (last_error, disabled channels) of webhooks that no longer exist.
@@ -236,9 +242,6 @@ class DeliveryStore {
   // durable write transaction that checks each again (at most max_removed), so a step holds the
   // write lock briefly. Advances `sweep`; a pass is over when sweep.done.
   virtual absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) = 0;
-  virtual absl::StatusOr<RecoverResult> RetryFailedSince(
-      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
-      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;
 };
 
 }  // namespace webhooks

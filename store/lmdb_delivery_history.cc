@@ -72,6 +72,18 @@ bool SeekAfter(lmdb::Cursor& cur, const std::string& resume) {
   return ok && cur.key() == resume ? cur.Seek(MDB_NEXT) : ok;
 }
 
+// Positions `cur` at the last key before `end` ("": the last key); false when there is none.
+bool SeekLastBefore(lmdb::Cursor& cur, const std::string& end) {
+  if (end.empty() || !cur.Seek(MDB_SET_RANGE, end)) return cur.Seek(MDB_LAST);
+  return cur.Seek(MDB_PREV);
+}
+
+// Positions `cur` at `key`, or at the last key before it when `key` is gone.
+bool SeekAtOrBefore(lmdb::Cursor& cur, const std::string& key) {
+  if (!cur.Seek(MDB_SET_RANGE, key)) return cur.Seek(MDB_LAST);
+  return cur.key() == key || cur.Seek(MDB_PREV);
+}
+
 bool SeenExpired(std::string_view value, int64_t before_ms) {
   std::optional<uint64_t> ms = keys::DecodeU64(value);
   return ms && static_cast<int64_t>(*ms) < before_ms;
@@ -165,6 +177,7 @@ absl::Status LmdbDeliveryStore::FindPurgeCandidates(MDB_txn* txn, HistorySweep& 
     if (!*at_end) return absl::OkStatus();
     ++sweep.table;
     sweep.resume.clear();
+    sweep.within.clear();
   }
   sweep.done = true;
   return absl::OkStatus();
@@ -198,19 +211,26 @@ absl::StatusOr<bool> LmdbDeliveryStore::FindOldDeliveries(MDB_txn* txn, HistoryS
 absl::StatusOr<bool> LmdbDeliveryStore::FindOldAttempts(MDB_txn* txn, HistorySweep& sweep,
                                                         size_t& examined, PurgeCandidates& c) {
   lmdb::Cursor cur(txn, attempts_);
-  for (;;) {  // sweep.resume: where the next webhook's attempts start, or "" for the first
+  // sweep.resume: where the next webhook's attempts start ("" for the first); sweep.within: the
+  // attempt a webhook's walk back from its oldest stopped at, when a step ran out of budget.
+  for (;;) {
     if (!c.Room(sweep, examined)) return false;
-    bool ok = sweep.resume.empty() ? cur.Seek(MDB_FIRST) : cur.Seek(MDB_SET_RANGE, sweep.resume);
-    if (!ok) break;
-    const std::string prefix(AttemptPrefix(cur.key()));
-    const std::string end = PrefixEnd(prefix);
-    bool in =
-        end.empty() || !cur.Seek(MDB_SET_RANGE, end) ? cur.Seek(MDB_LAST) : cur.Seek(MDB_PREV);
-    bool stopped = false;
+    std::string prefix;
+    bool in = false;
+    if (!sweep.within.empty()) {
+      prefix = AttemptPrefix(sweep.within);
+      in = SeekAtOrBefore(cur, sweep.within);
+    } else {
+      if (!(sweep.resume.empty() ? cur.Seek(MDB_FIRST) : cur.Seek(MDB_SET_RANGE, sweep.resume))) {
+        break;
+      }
+      prefix = AttemptPrefix(cur.key());
+      in = SeekLastBefore(cur, PrefixEnd(prefix));
+    }
     for (; in && cur.key().substr(0, prefix.size()) == prefix; in = cur.Seek(MDB_PREV)) {
       if (!c.Room(sweep, examined)) {
-        stopped = true;
-        break;
+        sweep.within.assign(cur.key());  // not read yet: the next step starts here
+        return false;
       }
       ++examined;
       std::optional<int64_t> ms = AttemptMillis(cur.value());
@@ -218,10 +238,8 @@ absl::StatusOr<bool> LmdbDeliveryStore::FindOldAttempts(MDB_txn* txn, HistorySwe
       if (ms) c.attempts.emplace_back(cur.key());
     }
     if (!cur.status().ok()) return cur.status();
-    if (stopped) {
-      sweep.resume = prefix;  // this webhook again, once this step's removals are made
-      return false;
-    }
+    sweep.within.clear();
+    const std::string end = PrefixEnd(prefix);
     if (end.empty()) break;
     sweep.resume = end;
   }

@@ -147,6 +147,7 @@ absl::StatusOr<std::vector<Delivery>> LmdbDeliveryStore::Due(int64_t now_ms, siz
       std::string_view id = c.key().substr(8);
       if (skip && skip(id, c.value())) continue;
       absl::StatusOr<std::string_view> raw = lmdb::GetView(txn, deliveries_, id);
+      if (absl::IsNotFound(raw.status())) continue;  // a due entry left behind: nothing to send
       if (!raw.ok()) return raw.status();
       absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
@@ -181,6 +182,10 @@ absl::Status LmdbDeliveryStore::ApplyOutcome(MDB_txn* txn, AttemptOutcome& o, ui
   if (o.delivery.state == DeliveryState::kSucceeded ||
       o.delivery.state == DeliveryState::kCancelled) {
     o.delivery.envelope_json.clear();
+  }
+  // Once finished, next_attempt_ms says when it ended (PurgeHistory counts from it).
+  if (o.delivery.state != DeliveryState::kPending) {
+    o.delivery.next_attempt_ms = UnixMillis(clock_());
   }
   if (absl::Status st = PutDelivery(txn, deliveries_, due_, o.delivery); !st.ok()) return st;
   if (o.attempt.attempt == 0) return absl::OkStatus();

@@ -96,8 +96,8 @@ absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx)
   for (uint32_t ch = 0; ch < w->spec.channels.size(); ++ch) {
     // One delivery per channel (for SMS, to its first number): a test, not a broadcast.
     Delivery d;
-    d.delivery_id =
-        DeliveryId(static_cast<uint64_t>(now_ms), e.internal_id, e.event_id, w->webhook_id, ch, 0);
+    d.delivery_id = DeliveryId(kFirstTimeOrder + static_cast<uint64_t>(now_ms), e.internal_id,
+                               e.event_id, w->webhook_id, ch, 0);
     d.internal_id = e.internal_id;
     d.webhook_id = w->webhook_id;
     d.channel_index = ch;

@@ -61,7 +61,7 @@ TEST_F(NotifierIntegrationRetention, FinishedHistoryIsRemovedAndPendingDeliverie
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/ok": ["200"], "/down": ["503"]})"));
   const std::string metrics = Dir() + "/notifier.prom";
   std::vector<std::string> args = NotifierArgs("0,1h");  // /down's second attempt: in an hour
-  args.insert(args.end(), {"--delivery-retention", "2s", "--metrics-file", metrics,
+  args.insert(args.end(), {"--delivery-retention", "4s", "--metrics-file", metrics,
                            "--metrics-interval-ms", "50"});
   ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
   const std::string id = StringMember(
@@ -74,8 +74,8 @@ TEST_F(NotifierIntegrationRetention, FinishedHistoryIsRemovedAndPendingDeliverie
   ASSERT_TRUE(WaitUntil([&] { return Attempts(id).size() == 2; }, seconds(15)));
   ASSERT_EQ(http_->Count("/ok"), 1u);
 
-  // Two seconds after they ended, passes remove both attempts, the succeeded delivery and the
-  // producer's event id (each in the pass after it is 2 s old).
+  // Four seconds after they ended, passes remove both attempts, the succeeded delivery and the
+  // producer's event id (each in the pass after it is 4 s old).
   EXPECT_TRUE(WaitUntil([&] { return Attempts(id).empty(); }, seconds(15)));
   EXPECT_TRUE(WaitUntil(
       [&] {

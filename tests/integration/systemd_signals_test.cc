@@ -301,11 +301,13 @@ TEST_F(SystemdSignals, ApiSocketActivatedLeavesSocketUsable) {
 }
 
 // Flags that cannot work are refused at start: exit 2 and a message naming the option.
-TEST_F(SystemdSignals, NotifierRefusesAZeroConcurrencyOrThreadCount) {
+TEST_F(SystemdSignals, NotifierRefusesFlagsThatCannotWork) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--per-endpoint-concurrency", "0"}, "--per-endpoint-concurrency must be >= 1"},
       {{"--transport-threads", "0"}, "--transport-threads must be between 1 and 64"},
-      {{"--transport-threads", "65"}, "--transport-threads must be between 1 and 64"}};
+      {{"--transport-threads", "65"}, "--transport-threads must be between 1 and 64"},
+      {{"--delivery-retention", "never"}, "bad --delivery-retention never"},
+      {{"--delivery-retention", "-1d"}, "bad --delivery-retention -1d"}};
   for (const auto& [flags, message] : cases) {
     std::vector<std::string> argv = {NotifierBin(), "--data-dir", data_};
     argv.insert(argv.end(), flags.begin(), flags.end());

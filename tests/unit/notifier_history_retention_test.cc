@@ -17,6 +17,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using std::chrono::seconds;
 using ::webhooks::testing::TempDir;
 
 class HistoryRetentionTest : public ::testing::Test {
@@ -80,20 +81,31 @@ TEST_F(HistoryRetentionTest, RemovesWhatIsOlderThanTheRetentionOncePerInterval) 
 }
 
 TEST_F(HistoryRetentionTest, ForeverRemovesNothing) {
-  HistoryRetention retention(
+  HistoryRetention forever(
       *deliveries_, [this] { return now_; }, std::nullopt, minutes(10));
   See("ingest-1");
-  now_ += hours(24 * 365);
-  ASSERT_TRUE(RunPass(retention));
+  for (int i = 0; i < 3; ++i) {  // past the first pass's delay, and past two intervals
+    now_ += hours(24 * 365);
+    ASSERT_TRUE(RunPass(forever));
+  }
   EXPECT_TRUE(Seen("ingest-1"));
-  EXPECT_EQ(retention.removed().total(), 0u);
+  EXPECT_EQ(forever.removed().total(), 0u);
+  // The same steps with a retention remove it.
+  HistoryRetention a_year(
+      *deliveries_, [this] { return now_; }, hours(24 * 365), minutes(10));
+  for (int i = 0; i < 3; ++i) {
+    now_ += hours(24 * 365);
+    ASSERT_TRUE(RunPass(a_year));
+  }
+  EXPECT_FALSE(Seen("ingest-1"));
 }
 
 TEST_F(HistoryRetentionTest, ThePassIntervalIsATenthOfTheRetentionWithinBounds) {
   EXPECT_EQ(HistoryRetention::DefaultEvery(hours(24 * 30)), hours(1));
   EXPECT_EQ(HistoryRetention::DefaultEvery(hours(5)), minutes(30));
-  EXPECT_EQ(HistoryRetention::DefaultEvery(milliseconds(2000)), milliseconds(200));
-  EXPECT_EQ(HistoryRetention::DefaultEvery(milliseconds(0)), milliseconds(100));
+  EXPECT_EQ(HistoryRetention::DefaultEvery(minutes(1)), seconds(6));
+  EXPECT_EQ(HistoryRetention::DefaultEvery(milliseconds(4000)), seconds(1));
+  EXPECT_EQ(HistoryRetention::DefaultEvery(milliseconds(0)), seconds(1));
 }
 
 }  // namespace

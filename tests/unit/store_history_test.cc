@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,12 @@ class HistoryTest : public ::testing::Test {
     return w.webhook_id;
   }
 
-  // Queues a delivery of `webhook` due at `due_ms` (its id of order next_order_); unless `state` is
-  // pending, records one failed attempt at `due_ms` per entry of `attempts_at` and then leaves it
-  // in `state`.
+  // Queues a delivery of `webhook` due at `due_ms` (its id of order next_order_), records one
+  // failed attempt at each time of `attempts_at`, and leaves it in `state`: finished (the store
+  // notes when) at `ended_ms`, by default its last attempt or its due time.
   Delivery Make(const std::string& webhook, const std::string& event_id, int64_t due_ms,
-                DeliveryState state, const std::vector<int64_t>& attempts_at = {}) {
+                DeliveryState state, const std::vector<int64_t>& attempts_at = {},
+                std::optional<int64_t> ended_ms = std::nullopt) {
     Delivery d;
     d.internal_id = kOrgA;
     d.webhook_id = webhook;
@@ -93,6 +95,7 @@ class HistoryTest : public ::testing::Test {
       }
       outcomes.back().delivery.state = state;
     }
+    now_ms_ = ended_ms.value_or(attempts_at.empty() ? due_ms : attempts_at.back());
     if (!outcomes.empty()) EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
     return d;
   }
@@ -141,6 +144,8 @@ TEST_F(HistoryTest, RemovesFinishedDeliveriesThatEndedBeforeTheCutoffAndNeverPen
   const Delivery cancelled = Make(hook, "evt_c", kOld, DeliveryState::kCancelled);
   const Delivery pending = Make(hook, "evt_p", kOld, DeliveryState::kPending);
   const Delivery recent = Make(hook, "evt_r", kNew, DeliveryState::kSucceeded);
+  // Due long ago, but held in a backlog: it ended after the cutoff, which is what counts.
+  const Delivery backlogged = Make(hook, "evt_b", kOld, DeliveryState::kFailed, {}, kNew);
 
   HistoryRemoved removed = Pass();
   EXPECT_EQ(removed.deliveries, 3u);
@@ -148,6 +153,8 @@ TEST_F(HistoryTest, RemovesFinishedDeliveriesThatEndedBeforeTheCutoffAndNeverPen
   EXPECT_FALSE(Exists(failed));
   EXPECT_FALSE(Exists(cancelled));
   EXPECT_TRUE(Exists(recent));
+  EXPECT_TRUE(Exists(backlogged));
+  EXPECT_EQ(deliveries_->GetDelivery(backlogged.delivery_id)->next_attempt_ms, kNew);
   // The old pending delivery stays, and stays due.
   ASSERT_TRUE(Exists(pending));
   absl::StatusOr<std::vector<Delivery>> due = deliveries_->Due(kNew, 10, nullptr, nullptr);
@@ -180,6 +187,34 @@ TEST_F(HistoryTest, RemovesEachWebhooksAttemptsMadeBeforeTheCutoff) {
   AttemptQuery q;
   EXPECT_EQ(deliveries_->ListAttempts(kOrgA, mixed, q)->items.front().attempted_at,
             FormatTimestamp(TimePoint(std::chrono::milliseconds(kNew))));
+}
+
+TEST_F(HistoryTest, AttemptsThatCannotBeReadAreLeftAndDoNotStallAPass) {
+  const std::string hook = AddWebhook();
+  Make(hook, "evt_1", kOld, DeliveryState::kFailed, {kOld, kOld + 1000, kOld + 2000});  // seq 1-3
+  // Five unreadable attempts (seq 100-104), more than a step reads, then a recent one (seq 201).
+  LmdbEnv& env = store_->env();
+  ASSERT_OK(env.Write([&](MDB_txn* txn) -> absl::Status {
+    for (uint64_t seq = 100; seq < 105; ++seq) {
+      const std::string key = std::string(kOrgA) + "/" + hook + "/" +
+                              keys::EncodeU64(std::numeric_limits<uint64_t>::max() - seq);
+      if (absl::Status st = lmdb::Put(txn, env.dbi("attempts"), key, "\x07garbage"); !st.ok()) {
+        return st;
+      }
+    }
+    return lmdb::Put(txn, env.dbi("meta"), "attempt_seq", keys::EncodeU64(200));
+  }));
+  Make(hook, "evt_2", kNew, DeliveryState::kSucceeded, {kNew});
+
+  HistoryRemoved removed = Pass(/*max_examined=*/3, /*max_removed=*/2);  // fails if it never ends
+  EXPECT_EQ(removed.attempts, 3u);
+  size_t left = 0;
+  ASSERT_OK(env.Read([&](MDB_txn* txn) -> absl::Status {
+    lmdb::Cursor c(txn, env.dbi("attempts"));
+    for (bool ok = c.Seek(MDB_FIRST); ok; ok = c.Seek(MDB_NEXT)) ++left;
+    return c.status();
+  }));
+  EXPECT_EQ(left, 6u);  // the five unreadable ones and the recent one
 }
 
 TEST_F(HistoryTest, RemovesSeenEventIdsRecordedBeforeTheCutoff) {
