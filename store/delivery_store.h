@@ -217,21 +217,25 @@ class DeliveryStore {
   // Number of pending deliveries.
   virtual absl::StatusOr<uint64_t> PendingCount() = 0;
   // Puts one failed delivery of webhook `webhook_id` of `internal_id` back in the queue
-  // (RequeueForRetry, due at `now_ms`), durably, and returns it as stored. NotFound when no
-  // such delivery belongs to that webhook; Aborted when it is not failed (pending: queued
-  // already; succeeded or cancelled: its payload is gone) or its channel is disabled. Nothing
-  // changes on an error.
+  // (RequeueForRetry, due at `now_ms`), durably, and returns it as stored. NotFound when the
+  // webhook or such a delivery of it does not exist; Aborted when it would not be sent (the
+  // webhook is inactive, its channel was removed or is disabled) or is not failed (pending:
+  // queued already; succeeded or cancelled: its payload is gone). All of it is checked in the
+  // write transaction, so a change of the webhook committed first counts. Nothing changes on an
+  // error.
   virtual absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id,
                                                  std::string_view webhook_id,
                                                  std::string_view delivery_id, int64_t now_ms) = 0;
   // Puts back in the queue (RequeueForRetry, due at `now_ms`) every delivery of the webhook that
-  // is failed, had a failed attempt in the query's window, is of a channel not disabled, and for
-  // which `eligible` is true; in one durable transaction. The window is read newest first from
-  // the attempt log, outside the write lock. Attempt times have whole seconds: `since_ms` counts
-  // from the start of its second.
-  virtual absl::StatusOr<RecoverResult> RetryFailedSince(
-      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
-      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) = 0;
+  // is failed, had a failed attempt in the query's window, and would be sent (its channel is
+  // still there and not disabled); in one durable transaction. NotFound when the webhook does
+  // not exist, Aborted when it is inactive (both checked in the write transaction). The window
+  // is read newest first from the attempt log, outside the write lock. Attempt times have whole
+  // seconds: `since_ms` counts from the start of its second.
+  virtual absl::StatusOr<RecoverResult> RetryFailedSince(std::string_view internal_id,
+                                                         std::string_view webhook_id,
+                                                         const RecoverQuery& query,
+                                                         int64_t now_ms) = 0;
   // One step of a history sweep: removes what the delivery history keeps past its use.
   //  - finished deliveries (succeeded, failed, cancelled) that ended before sweep.before_ms
   //    (their next_attempt_ms); pending ones are never removed;

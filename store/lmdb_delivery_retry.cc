@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
+#include "model/webhook_codec.h"
 #include "store/delivery_record.h"
 #include "store/keys.h"
 #include "store/lmdb_delivery_internal.h"
@@ -21,17 +22,48 @@ using delivery_internal::WebhookPrefix;
 // the first attempt older than its start by this much.
 constexpr int64_t kOrderSlackMs = 60'000;
 
-// Why `d`'s channel is disabled (an answer such as HTTP 410 disabled it), or "": read in the
-// retry's write transaction, so a channel disabled since the caller looked is still seen (the
-// notifier would only cancel the delivery).
-absl::StatusOr<std::string> LmdbDeliveryStore::DisabledWhy(MDB_txn* txn, const Delivery& d) {
-  absl::StatusOr<WebhookDeliveryState> state =
-      delivery_internal::ReadWebhookState(txn, state_, d.internal_id, d.webhook_id);
-  if (!state.ok()) return state.status();
-  for (const auto& [index, why] : state->disabled_channels) {
-    if (index == d.channel_index) return why.empty() ? std::string("disabled") : why;
+struct LmdbDeliveryStore::Sendability {
+  std::string webhook_id;
+  bool active = false;
+  size_t channels = 0;
+  std::vector<std::pair<uint32_t, std::string>> disabled;  // (channel index, why)
+
+  // Why a delivery on channel `index` would be cancelled by the notifier rather than sent (the
+  // webhook is paused, the channel was removed, or an answer such as HTTP 410 disabled it), or
+  // "".
+  std::string WhyNot(uint32_t index) const {
+    if (!active) {
+      return "Webhook " + webhook_id + " is inactive; set is_active to true before retrying";
+    }
+    if (index >= channels) {
+      return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
+    }
+    for (const auto& [i, why] : disabled) {
+      if (i == index) {
+        return "Channel " + std::to_string(index) + " is disabled (" +
+               (why.empty() ? std::string("disabled") : why) +
+               "); an update of the webhook enables it again";
+      }
+    }
+    return "";
   }
-  return std::string();
+};
+
+absl::StatusOr<LmdbDeliveryStore::Sendability> LmdbDeliveryStore::ReadSendability(
+    MDB_txn* txn, std::string_view internal_id, std::string_view webhook_id) {
+  absl::StatusOr<std::string> raw =
+      lmdb::Get(txn, webhooks_, keys::Webhook(internal_id, webhook_id));
+  if (absl::IsNotFound(raw.status())) {
+    return absl::NotFoundError("Webhook " + std::string(webhook_id) + " not found");
+  }
+  if (!raw.ok()) return raw.status();
+  absl::StatusOr<Webhook> w = DecodeStoredWebhook(*raw);
+  if (!w.ok()) return w.status();
+  absl::StatusOr<WebhookDeliveryState> state =
+      delivery_internal::ReadWebhookState(txn, state_, internal_id, webhook_id);
+  if (!state.ok()) return state.status();
+  return Sendability{std::string(webhook_id), w->spec.is_active, w->spec.channels.size(),
+                     std::move(state->disabled_channels)};
 }
 
 void RequeueForRetry(Delivery& d, int64_t now_ms) {
@@ -55,16 +87,15 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view inter
                                  std::string(delivery_id));
     }
     if (!found.ok()) return found.status();
+    absl::StatusOr<Sendability> sendable = ReadSendability(txn, internal_id, webhook_id);
+    if (!sendable.ok()) return sendable.status();
+    if (std::string why = sendable->WhyNot(found->channel_index); !why.empty()) {
+      return absl::AbortedError(why);
+    }
     if (found->state != DeliveryState::kFailed) {
       return absl::AbortedError("Delivery " + std::string(delivery_id) + " has status " +
                                 std::string(DeliveryStateName(found->state)) +
                                 "; only failed deliveries can be retried");
-    }
-    if (absl::StatusOr<std::string> why = DisabledWhy(txn, *found); !why.ok() || !why->empty()) {
-      if (!why.ok()) return why.status();
-      return absl::AbortedError("Channel " + std::to_string(found->channel_index) +
-                                " is disabled (" + *why +
-                                "); an update of the webhook enables it again");
     }
     d = *std::move(found);
     RequeueForRetry(d, now_ms);
@@ -109,9 +140,10 @@ absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> LmdbDeliveryStore:
   return found;
 }
 
-absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(
-    std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
-    const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) {
+absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(std::string_view internal_id,
+                                                                  std::string_view webhook_id,
+                                                                  const RecoverQuery& query,
+                                                                  int64_t now_ms) {
   std::optional<uint64_t> scan_stopped;
   absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> found =
       FailedInWindow(internal_id, webhook_id, query, &scan_stopped);
@@ -119,16 +151,19 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(
   RecoverResult result;
   absl::Status st = env_.Write([&](MDB_txn* txn) -> absl::Status {
     result = RecoverResult{0, scan_stopped};
+    absl::StatusOr<Sendability> sendable = ReadSendability(txn, internal_id, webhook_id);
+    if (!sendable.ok()) return sendable.status();
+    if (!sendable->active) return absl::AbortedError(sendable->WhyNot(0));
     for (const auto& [id, seq] : *found) {
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
       if (absl::IsNotFound(raw.status())) continue;  // gone since the scan
       if (!raw.ok()) return raw.status();
       absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
-      if (d->state != DeliveryState::kFailed || !eligible(*d)) continue;
-      absl::StatusOr<std::string> disabled = DisabledWhy(txn, *d);
-      if (!disabled.ok()) return disabled.status();
-      if (!disabled->empty()) continue;
+      // Deliveries of removed or disabled channels stay failed: they would only be cancelled.
+      if (d->state != DeliveryState::kFailed || !sendable->WhyNot(d->channel_index).empty()) {
+        continue;
+      }
       if (result.retried == query.max_retried) {
         result.next_before_seq = seq + 1;  // from this delivery's attempt on, next time
         break;

@@ -41,9 +41,10 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<uint64_t> PendingCount() override;
   absl::StatusOr<Delivery> RetryDelivery(std::string_view internal_id, std::string_view webhook_id,
                                          std::string_view delivery_id, int64_t now_ms) override;
-  absl::StatusOr<RecoverResult> RetryFailedSince(
-      std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
-      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) override;
+  absl::StatusOr<RecoverResult> RetryFailedSince(std::string_view internal_id,
+                                                 std::string_view webhook_id,
+                                                 const RecoverQuery& query,
+                                                 int64_t now_ms) override;
   absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) override;
 
  private:
@@ -71,8 +72,13 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> FailedInWindow(
       std::string_view internal_id, std::string_view webhook_id, const RecoverQuery& query,
       std::optional<uint64_t>* stopped_before);
-  // Why d's channel is disabled, or "" (lmdb_delivery_retry.cc).
-  absl::StatusOr<std::string> DisabledWhy(MDB_txn* txn, const Delivery& d);
+  // What decides whether a delivery of a webhook would be sent if queued now (the webhook's
+  // is_active, its channels, the channels an answer disabled), read inside a retry's write
+  // transaction so that a change committed before it counts (lmdb_delivery_retry.cc). NotFound
+  // when the webhook is gone.
+  struct Sendability;
+  absl::StatusOr<Sendability> ReadSendability(MDB_txn* txn, std::string_view internal_id,
+                                              std::string_view webhook_id);
   // Applies o's last_error / disabled-channel changes; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
 

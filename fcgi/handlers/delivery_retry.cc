@@ -11,34 +11,6 @@
 namespace webhooks::handlers {
 namespace {
 
-// Why a delivery on channel `index` of `w` would be cancelled by the notifier rather than sent
-// (the webhook is paused, or the channel was removed), or "". A channel disabled by an answer is
-// the store's to refuse: it checks in the retry's own transaction.
-std::string WhyNotSent(const Webhook& w, uint32_t index) {
-  if (!w.spec.is_active) {
-    return "Webhook " + w.webhook_id + " is inactive; set is_active to true before retrying";
-  }
-  if (index >= w.spec.channels.size()) {
-    return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
-  }
-  return "";
-}
-
-// Aborted (409) when delivery `delivery_id` of `w` would not be sent if retried now (WhyNotSent);
-// NotFound for what is not a delivery id. OK otherwise, also when no delivery of `w` has that id
-// (RetryDelivery reports that).
-absl::Status RetryRefusal(Services& s, const Webhook& w, const std::string& delivery_id) {
-  if (!IsDeliveryId(delivery_id)) {
-    return absl::NotFoundError("Webhook " + w.webhook_id + " has no delivery " + delivery_id);
-  }
-  absl::StatusOr<Delivery> d = s.deliveries->GetDelivery(delivery_id);
-  if (absl::IsNotFound(d.status())) return absl::OkStatus();
-  if (!d.ok()) return d.status();
-  if (d->internal_id != w.internal_id || d->webhook_id != w.webhook_id) return absl::OkStatus();
-  std::string why = WhyNotSent(w, d->channel_index);
-  return why.empty() ? absl::OkStatus() : absl::AbortedError(why);
-}
-
 // An RFC 3339 time field as unix ms; records a field error when it is missing (and required)
 // or malformed.
 std::optional<int64_t> TimeField(FieldReader& r, const char* key, bool required) {
@@ -86,9 +58,12 @@ absl::StatusOr<HttpResponse> RetryDelivery(Services& s, const RequestContext& ct
   if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
-  if (absl::Status refused = RetryRefusal(s, *w, ctx.path_params[1]); !refused.ok()) {
-    return refused;
+  if (!IsDeliveryId(ctx.path_params[1])) {
+    return absl::NotFoundError("Webhook " + w->webhook_id + " has no delivery " +
+                               ctx.path_params[1]);
   }
+  // Whether it would be sent (webhook active, channel there and enabled) is the store's to
+  // check, in the retry's own transaction.
   const TimePoint now = s.clock();
   absl::StatusOr<Delivery> d = s.deliveries->RetryDelivery(ctx.internal_id, w->webhook_id,
                                                            ctx.path_params[1], UnixMillis(now));
@@ -120,12 +95,10 @@ absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext
   if (!q.ok()) return q.status();
   absl::StatusOr<Webhook> w = Resolve(s, ctx);
   if (!w.ok()) return w.status();
-  if (!w->spec.is_active) return absl::AbortedError(WhyNotSent(*w, 0));
-  // Deliveries of removed (here) or disabled (the store) channels stay failed: they would only
-  // be cancelled.
-  auto eligible = [&](const Delivery& d) { return WhyNotSent(*w, d.channel_index).empty(); };
-  absl::StatusOr<RecoverResult> r = s.deliveries->RetryFailedSince(
-      ctx.internal_id, w->webhook_id, *q, eligible, UnixMillis(s.clock()));
+  // The store refuses an inactive webhook and leaves deliveries of removed or disabled channels
+  // failed, checking in the retry's own transaction.
+  absl::StatusOr<RecoverResult> r =
+      s.deliveries->RetryFailedSince(ctx.internal_id, w->webhook_id, *q, UnixMillis(s.clock()));
   if (!r.ok()) return r.status();
   const std::string next =
       r->next_before_seq ? "\"" + EncodeCursor(*r->next_before_seq) + "\"" : "null";

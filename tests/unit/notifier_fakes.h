@@ -111,10 +111,9 @@ class CountingStore final : public DeliveryStore {
                                          std::string_view id, int64_t now_ms) override {
     return inner_.RetryDelivery(org, wh, id, now_ms);
   }
-  absl::StatusOr<RecoverResult> RetryFailedSince(
-      std::string_view org, std::string_view wh, const RecoverQuery& q,
-      const std::function<bool(const Delivery&)>& eligible, int64_t now_ms) override {
-    return inner_.RetryFailedSince(org, wh, q, eligible, now_ms);
+  absl::StatusOr<RecoverResult> RetryFailedSince(std::string_view org, std::string_view wh,
+                                                 const RecoverQuery& q, int64_t now_ms) override {
+    return inner_.RetryFailedSince(org, wh, q, now_ms);
   }
   absl::StatusOr<HistoryRemoved> PurgeHistory(HistorySweep& sweep) override {
     return inner_.PurgeHistory(sweep);

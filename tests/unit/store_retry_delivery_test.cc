@@ -18,6 +18,7 @@ using ::webhooks::testing::TempDir;
 constexpr char kOrg[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
 constexpr char kOther[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
 constexpr char kHook[] = "wh_aaaaaaaaaa";
+constexpr char kHook2[] = "wh_bbbbbbbbbb";
 
 class RetryDeliveryTest : public ::testing::Test {
  protected:
@@ -26,6 +27,35 @@ class RetryDeliveryTest : public ::testing::Test {
     ASSERT_OK(s.status());
     store_ = *std::move(s);
     deliveries_ = std::make_unique<LmdbDeliveryStore>(store_->env());
+    // The retries check the webhook in their own transaction: it must exist.
+    ASSERT_OK(store_->CreateOrganization({kOrg, "o", "2025-01-01T00:00:00Z"}));
+    AddWebhook(kHook, 2);
+    AddWebhook(kHook2, 1);
+  }
+
+  void AddWebhook(const std::string& id, size_t channels) {
+    Webhook w;
+    w.webhook_id = id;
+    w.internal_id = kOrg;
+    w.spec.webhook_name = id;
+    w.spec.event_types = {"*"};
+    HttpChannel http;
+    http.url = "https://example.com/hook";
+    w.spec.channels.assign(channels, http);
+    w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+    ASSERT_OK(store_->CreateWebhook(&w));
+  }
+
+  // Changes kHook as a PUT would: active or not, with its first `channels` channels.
+  void ChangeHook(bool active, size_t channels) {
+    ASSERT_OK(store_
+                  ->UpdateWebhook(kOrg, kHook,
+                                  [&](Webhook& w) {
+                                    w.spec.is_active = active;
+                                    w.spec.channels.resize(channels);
+                                    return absl::OkStatus();
+                                  })
+                  .status());
   }
 
   // Queues a delivery of kHook and records one outcome for it in `state` after `attempts`.
@@ -53,15 +83,16 @@ class RetryDeliveryTest : public ::testing::Test {
 
   // Queues a delivery of `webhook` for `event_id` and records one attempt for it made at
   // `at_ms`, with result `status`, leaving the delivery in `state`; `disable` (a reason): the
-  // outcome also disables the channel, as an HTTP 410 answer does.
+  // outcome also disables the channel, as an HTTP 410 answer does. On `webhook`'s `channel`.
   Delivery Attempted(const std::string& event_id, int64_t at_ms, const std::string& status,
                      DeliveryState state, const std::string& webhook = kHook,
-                     const std::string& disable = "") {
+                     const std::string& disable = "", uint32_t channel = 0) {
     Delivery d;
     d.internal_id = kOrg;
     d.webhook_id = webhook;
+    d.channel_index = channel;
     d.event_id = event_id;
-    d.delivery_id = DeliveryId(0, kOrg, event_id, webhook, 0, 0);
+    d.delivery_id = DeliveryId(0, kOrg, event_id, webhook, channel, 0);
     d.envelope_json = "{}";
     d.next_attempt_ms = at_ms;
     d.created_at = "2025-01-01T00:00:00Z";
@@ -77,10 +108,11 @@ class RetryDeliveryTest : public ::testing::Test {
     o.attempt.webhook_id = webhook;
     o.attempt.event_id = event_id;
     o.attempt.channel = "webhook";
+    o.attempt.channel_index = channel;
     o.attempt.attempt = 1;
     o.attempt.status = status;
     o.attempt.attempted_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(at_ms)));
-    if (!disable.empty()) o.disable_channel = std::make_pair(0u, disable);
+    if (!disable.empty()) o.disable_channel = std::make_pair(channel, disable);
     EXPECT_OK(deliveries_->RecordOutcomes(outcomes));
     return d;
   }
@@ -137,9 +169,9 @@ TEST_F(RetryDeliveryTest, RefusesDeliveriesThatAreNotFailed) {
 TEST_F(RetryDeliveryTest, ADeliveryOfAnotherWebhookOrOrganizationIsNotFound) {
   const Delivery failed = Settled("evt_1", DeliveryState::kFailed);
   const std::vector<std::pair<std::string, std::string>> wrong = {
-      {kOther, kHook},          // another organization's key
-      {kOrg, "wh_bbbbbbbbbb"},  // another webhook of the organization
-      {kOrg, kHook},            // (with a delivery id that does not exist)
+      {kOther, kHook},  // another organization's key
+      {kOrg, kHook2},   // another webhook of the organization
+      {kOrg, kHook},    // (with a delivery id that does not exist)
   };
   for (size_t i = 0; i < wrong.size(); ++i) {
     const std::string id = i < 2 ? failed.delivery_id : "msg_000000000000ffffffffffff";
@@ -173,29 +205,29 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceTakesTheFailedDeliveriesOfTheWindow) {
   const Delivery ok = Attempted("evt_ok", kT + 2500, "succeeded", DeliveryState::kSucceeded);
   const Delivery retrying = Attempted("evt_r", kT + 2600, "failed", DeliveryState::kPending);
   const Delivery b = Attempted("evt_b", kT + 3000, "failed", DeliveryState::kFailed);
-  const Delivery other =
-      Attempted("evt_o", kT + 3000, "failed", DeliveryState::kFailed, "wh_bbbbbbbbbb");
-  const auto all = [](const Delivery&) { return true; };
+  const Delivery other = Attempted("evt_o", kT + 3000, "failed", DeliveryState::kFailed, kHook2);
 
-  // Nothing eligible: nothing changes.
+  // The webhook paused: refused, nothing changes.
   RecoverQuery q;
   q.since_ms = kT + 1000;
-  absl::StatusOr<RecoverResult> none = deliveries_->RetryFailedSince(
-      kOrg, kHook, q, [](const Delivery&) { return false; }, 9000);
-  ASSERT_OK(none.status());
-  EXPECT_EQ(none->retried, 0u);
+  ChangeHook(/*active=*/false, 2);
+  absl::Status paused = deliveries_->RetryFailedSince(kOrg, kHook, q, 9000).status();
+  EXPECT_TRUE(absl::IsAborted(paused)) << paused;
+  EXPECT_NE(paused.message().find("inactive"), std::string::npos) << paused;
   EXPECT_EQ(StateOf(a), DeliveryState::kFailed);
+  EXPECT_EQ(StateOf(b), DeliveryState::kFailed);
+  ChangeHook(/*active=*/true, 2);
 
   // A limit: one now (the newest), the rest on the next call.
   q.max_retried = 1;
-  absl::StatusOr<RecoverResult> first = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
+  absl::StatusOr<RecoverResult> first = deliveries_->RetryFailedSince(kOrg, kHook, q, 9000);
   ASSERT_OK(first.status());
   EXPECT_EQ(first->retried, 1u);
   ASSERT_TRUE(first->next_before_seq.has_value());
   EXPECT_EQ(StateOf(b), DeliveryState::kPending);
   EXPECT_EQ(StateOf(a), DeliveryState::kFailed);
   q.before_seq = first->next_before_seq;
-  absl::StatusOr<RecoverResult> second = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 9000);
+  absl::StatusOr<RecoverResult> second = deliveries_->RetryFailedSince(kOrg, kHook, q, 9000);
   ASSERT_OK(second.status());
   EXPECT_EQ(second->retried, 1u);
   EXPECT_FALSE(second->next_before_seq.has_value());
@@ -219,8 +251,7 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceHonoursUntil) {
   RecoverQuery q;
   q.since_ms = kT;
   q.until_ms = kT + 2000;  // exclusive
-  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(
-      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
+  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
   ASSERT_OK(r.status());
   EXPECT_EQ(r->retried, 1u);
   EXPECT_FALSE(r->next_before_seq.has_value());
@@ -239,7 +270,6 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceContinuesPastTheScanLimit) {
   for (int i = 0; i < 3; ++i) {
     Attempted("evt_new" + std::to_string(i), kT + 60'000, "failed", DeliveryState::kFailed);
   }
-  const auto all = [](const Delivery&) { return true; };
   RecoverQuery q;
   q.since_ms = kT;
   q.until_ms = kT + 30'000;
@@ -247,7 +277,7 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceContinuesPastTheScanLimit) {
   uint64_t retried = 0;
   int calls = 1;
   for (; calls <= 10; ++calls) {
-    absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+    absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
     ASSERT_OK(r.status());
     retried += r->retried;
     if (!r->next_before_seq) break;
@@ -260,7 +290,7 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceContinuesPastTheScanLimit) {
   q = RecoverQuery{};
   q.since_ms = kT;
   q.max_examined = 0;
-  absl::StatusOr<RecoverResult> none = deliveries_->RetryFailedSince(kOrg, kHook, q, all, 5000);
+  absl::StatusOr<RecoverResult> none = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
   ASSERT_OK(none.status());
   EXPECT_EQ(none->retried, 0u);
   EXPECT_TRUE(none->next_before_seq.has_value());
@@ -272,8 +302,7 @@ TEST_F(RetryDeliveryTest, RetryFailedSinceCountsSinceFromTheStartOfItsSecond) {
   const Delivery d = Attempted("evt_a", kT + 700, "failed", DeliveryState::kFailed);
   RecoverQuery q;
   q.since_ms = kT + 500;
-  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(
-      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
+  absl::StatusOr<RecoverResult> r = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
   ASSERT_OK(r.status());
   EXPECT_EQ(r->retried, 1u);
   EXPECT_EQ(StateOf(d), DeliveryState::kPending);
@@ -291,8 +320,7 @@ TEST_F(RetryDeliveryTest, ADeliveryOfADisabledChannelStaysFailed) {
   EXPECT_NE(one.message().find("HTTP 410 Gone"), std::string::npos) << one;
   RecoverQuery q;
   q.since_ms = kT;
-  absl::StatusOr<RecoverResult> window = deliveries_->RetryFailedSince(
-      kOrg, kHook, q, [](const Delivery&) { return true; }, 5000);
+  absl::StatusOr<RecoverResult> window = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
   ASSERT_OK(window.status());
   EXPECT_EQ(window->retried, 0u);
   EXPECT_EQ(StateOf(d), DeliveryState::kFailed);
@@ -302,6 +330,38 @@ TEST_F(RetryDeliveryTest, ADeliveryOfADisabledChannelStaysFailed) {
   ASSERT_OK(deliveries_->EnableChannels(kOrg, kHook).status());
   ASSERT_OK(deliveries_->RetryDelivery(kOrg, kHook, d.delivery_id, 5000).status());
   EXPECT_EQ(StateOf(d), DeliveryState::kPending);
+}
+
+TEST_F(RetryDeliveryTest, WhatTheWebhookNoLongerSendsStaysFailed) {
+  // Checked in the retry's own transaction: a PUT committed just before it counts.
+  constexpr int64_t kT = 1'700'000'000'000;
+  const Delivery first =
+      Attempted("evt_1", kT, "failed", DeliveryState::kFailed, kHook, "", /*channel=*/1);
+  const Delivery d0 = Attempted("evt_0", kT, "failed", DeliveryState::kFailed);  // channel 0
+  RecoverQuery q;
+  q.since_ms = kT;
+
+  ChangeHook(/*active=*/false, 2);
+  absl::Status paused = deliveries_->RetryDelivery(kOrg, kHook, first.delivery_id, 5000).status();
+  EXPECT_TRUE(absl::IsAborted(paused)) << paused;
+  EXPECT_NE(paused.message().find("is inactive"), std::string::npos) << paused;
+
+  ChangeHook(/*active=*/true, 1);  // channel 1 removed
+  absl::Status removed = deliveries_->RetryDelivery(kOrg, kHook, first.delivery_id, 5000).status();
+  EXPECT_TRUE(absl::IsAborted(removed)) << removed;
+  EXPECT_NE(removed.message().find("was removed"), std::string::npos) << removed;
+  EXPECT_EQ(StateOf(first), DeliveryState::kFailed);
+  absl::StatusOr<RecoverResult> window = deliveries_->RetryFailedSince(kOrg, kHook, q, 5000);
+  ASSERT_OK(window.status());
+  EXPECT_EQ(window->retried, 1u);  // d0 only
+  EXPECT_EQ(StateOf(d0), DeliveryState::kPending);
+  EXPECT_EQ(StateOf(first), DeliveryState::kFailed);
+
+  ASSERT_OK(store_->DeleteWebhook(kOrg, kHook));
+  EXPECT_TRUE(
+      absl::IsNotFound(deliveries_->RetryDelivery(kOrg, kHook, first.delivery_id, 5000).status()));
+  EXPECT_TRUE(absl::IsNotFound(deliveries_->RetryFailedSince(kOrg, kHook, q, 5000).status()));
+  EXPECT_EQ(*deliveries_->PendingCount(), 1u);
 }
 
 }  // namespace
