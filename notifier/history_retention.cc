@@ -48,6 +48,12 @@ absl::StatusOr<bool> HistoryRetention::Step(HistoryRemoved* step_removed) {
                  static_cast<unsigned long long>(pass_removed_.seen_events),
                  static_cast<unsigned long long>(pass_removed_.webhook_states));
   }
+  if (pass_removed_.unreadable > 0) {
+    std::fprintf(stderr,
+                 "level=warn msg=\"delivery history records that cannot be read were left in "
+                 "place\" count=%llu\n",
+                 static_cast<unsigned long long>(pass_removed_.unreadable));
+  }
   sweep_.reset();
   return false;
 }

@@ -125,14 +125,15 @@ void Notifier::HistoryLoop() {
   // Steps of a pass leave the store's write lock to the fan-out and the recorder in between.
   constexpr auto kBetweenSteps = std::chrono::milliseconds(10);
   constexpr auto kIdle = std::chrono::seconds(1);
+  constexpr auto kAfterError = std::chrono::seconds(30);  // the same step then, logged again
   while (!stopping_) {
     HistoryRemoved removed;
     absl::StatusOr<bool> more = history_.Step(&removed);
-    if (!more.ok()) LogError("cannot remove old delivery history; retrying", more.status());
+    if (!more.ok()) LogError("cannot remove old delivery history; retrying in 30 s", more.status());
     if (options_.metrics != nullptr && removed.total() > 0) options_.metrics->CountRemoved(removed);
+    const std::chrono::milliseconds wait = !more.ok() ? kAfterError : *more ? kBetweenSteps : kIdle;
     std::unique_lock<std::mutex> lock(stop_mu_);
-    stop_cv_.wait_for(lock, more.ok() && *more ? kBetweenSteps : kIdle,
-                      [&] { return stopping_.load(); });
+    stop_cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
   }
 }
 

@@ -164,6 +164,9 @@ struct HistoryRemoved {
   uint64_t attempts = 0;
   uint64_t seen_events = 0;
   uint64_t webhook_states = 0;
+  // Deliveries and attempts read but left in place because they could not be decoded (not
+  // counted in total()).
+  uint64_t unreadable = 0;
   HistoryRemoved& operator+=(const HistoryRemoved& o);
   uint64_t total() const { return deliveries + attempts + seen_events + webhook_states; }
 };

@@ -96,11 +96,13 @@ HistoryRemoved& HistoryRemoved::operator+=(const HistoryRemoved& o) {
   attempts += o.attempts;
   seen_events += o.seen_events;
   webhook_states += o.webhook_states;
+  unreadable += o.unreadable;
   return *this;
 }
 
 struct LmdbDeliveryStore::PurgeCandidates {
   std::vector<std::string> deliveries, attempts, seen, undated_seen, states;
+  uint64_t unreadable = 0;  // records read that could not be decoded (left in place)
   size_t size() const {
     return deliveries.size() + attempts.size() + seen.size() + undated_seen.size() + states.size();
   }
@@ -130,6 +132,7 @@ absl::StatusOr<HistoryRemoved> LmdbDeliveryStore::PurgeHistory(HistorySweep& swe
     });
     if (!st.ok()) return st;
   }
+  removed.unreadable = found.unreadable;
   sweep = std::move(next);
   return removed;
 }
@@ -193,6 +196,7 @@ absl::StatusOr<bool> LmdbDeliveryStore::FindOldDeliveries(MDB_txn* txn, HistoryS
     ++examined;
     sweep.resume.assign(cur.key());
     absl::StatusOr<Delivery> d = DecodeDeliveryRecord(cur.value());
+    if (!d.ok()) ++c.unreadable;
     if (d.ok() && DeliveryExpired(*d, sweep.before_ms)) {
       c.deliveries.emplace_back(cur.key());
     } else if (d.ok() && !sweep.whole && QueuedSince(*d, sweep.before_ms)) {
@@ -236,6 +240,7 @@ absl::StatusOr<bool> LmdbDeliveryStore::FindOldAttempts(MDB_txn* txn, HistorySwe
       std::optional<int64_t> ms = AttemptMillis(cur.value());
       if (ms && *ms >= sweep.before_ms) break;  // this one and every newer one stay
       if (ms) c.attempts.emplace_back(cur.key());
+      if (!ms) ++c.unreadable;
     }
     if (!cur.status().ok()) return cur.status();
     sweep.within.clear();

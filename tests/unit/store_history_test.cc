@@ -208,6 +208,7 @@ TEST_F(HistoryTest, AttemptsThatCannotBeReadAreLeftAndDoNotStallAPass) {
 
   HistoryRemoved removed = Pass(/*max_examined=*/3, /*max_removed=*/2);  // fails if it never ends
   EXPECT_EQ(removed.attempts, 3u);
+  EXPECT_EQ(removed.unreadable, 5u);  // reported, each once
   size_t left = 0;
   ASSERT_OK(env.Read([&](MDB_txn* txn) -> absl::Status {
     lmdb::Cursor c(txn, env.dbi("attempts"));
