@@ -15,6 +15,7 @@
 #include "store/lmdb_store.h"
 #include "store/lmdb_txn.h"
 #include "tests/test_util.h"
+#include "tests/unit/store_lmdb_fixture.h"
 
 namespace webhooks {
 namespace {
@@ -39,15 +40,7 @@ class HistoryTest : public ::testing::Test {
   }
 
   std::string AddWebhook() {
-    Webhook w;
-    w.webhook_id = NewWebhookId();
-    w.internal_id = kOrgA;
-    w.spec.webhook_name = "w";
-    w.spec.event_types = {"*"};
-    HttpChannel http;
-    http.url = "https://example.com/hook";
-    w.spec.channels.push_back(http);
-    w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
+    Webhook w = MakeWebhook(NewWebhookId(), "w", kOrgA);
     EXPECT_OK(store_->CreateWebhook(&w));
     return w.webhook_id;
   }

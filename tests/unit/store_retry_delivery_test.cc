@@ -9,14 +9,13 @@
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
 #include "tests/test_util.h"
+#include "tests/unit/store_lmdb_fixture.h"
 
 namespace webhooks {
 namespace {
 
 using ::webhooks::testing::TempDir;
 
-constexpr char kOrg[] = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
-constexpr char kOther[] = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
 constexpr char kHook[] = "wh_aaaaaaaaaa";
 constexpr char kHook2[] = "wh_bbbbbbbbbb";
 
@@ -34,15 +33,8 @@ class RetryDeliveryTest : public ::testing::Test {
   }
 
   void AddWebhook(const std::string& id, size_t channels) {
-    Webhook w;
-    w.webhook_id = id;
-    w.internal_id = kOrg;
-    w.spec.webhook_name = id;
-    w.spec.event_types = {"*"};
-    HttpChannel http;
-    http.url = "https://example.com/hook";
-    w.spec.channels.assign(channels, http);
-    w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+    Webhook w = MakeWebhook(id, id);
+    w.spec.channels.resize(channels, w.spec.channels.front());
     ASSERT_OK(store_->CreateWebhook(&w));
   }
 
@@ -169,9 +161,9 @@ TEST_F(RetryDeliveryTest, RefusesDeliveriesThatAreNotFailed) {
 TEST_F(RetryDeliveryTest, ADeliveryOfAnotherWebhookOrOrganizationIsNotFound) {
   const Delivery failed = Settled("evt_1", DeliveryState::kFailed);
   const std::vector<std::pair<std::string, std::string>> wrong = {
-      {kOther, kHook},  // another organization's key
-      {kOrg, kHook2},   // another webhook of the organization
-      {kOrg, kHook},    // (with a delivery id that does not exist)
+      {kOtherOrg, kHook},  // another organization's key
+      {kOrg, kHook2},      // another webhook of the organization
+      {kOrg, kHook},       // (with a delivery id that does not exist)
   };
   for (size_t i = 0; i < wrong.size(); ++i) {
     const std::string id = i < 2 ? failed.delivery_id : "msg_000000000000ffffffffffff";
