@@ -23,12 +23,13 @@ absl::StatusOr<bool> HistoryRetention::Step(HistoryRemoved* step_removed) {
   if (!keep_) return false;
   const TimePoint now = clock_();
   if (!sweep_) {
-    if (!next_pass_) next_pass_ = now + std::min<std::chrono::milliseconds>(every_, kFirstDelay);
-    if (now < *next_pass_) return false;
-    next_pass_ = now + every_;
+    std::optional<TimePoint>& next_pass = schedule_.next_pass;
+    if (!next_pass) next_pass = now + std::min<std::chrono::milliseconds>(every_, kFirstDelay);
+    if (now < *next_pass) return false;
+    next_pass = now + every_;
     sweep_.emplace();
     sweep_->before_ms = UnixMillis(now) - keep_->count();
-    sweep_->whole = passes_++ % kWholeEvery == 0;
+    sweep_->whole = schedule_.passes++ % kWholeEvery == 0;
     pass_removed_ = HistoryRemoved{};
   }
   absl::StatusOr<HistoryRemoved> removed = deliveries_.PurgeHistory(*sweep_);

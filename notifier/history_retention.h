@@ -17,14 +17,31 @@ namespace webhooks {
 
 class HistoryRetention {
  public:
+  // When passes run: kept by whoever outlives the HistoryRetention objects (the notifier's main
+  // keeps one across reloads, so a reload neither postpones nor repeats a pass).
+  struct Schedule {
+    std::optional<TimePoint> next_pass;  // set by the first Step
+    uint64_t passes = 0;                 // started so far
+  };
+
   // `keep`: how long finished history stays (nullopt: forever; Step then does nothing). A pass
   // over the store starts `every` after the previous one started, at the earliest; the first one
   // a minute (or `every`, if shorter) after the first Step. The first pass and every 24th after
   // it read every delivery (HistorySweep::whole); the others stop at the deliveries queued after
   // their cutoff.
+  // `schedule`: where the schedule is kept (nullptr: in this object); must outlive it, and be
+  // used by one object at a time.
   HistoryRetention(DeliveryStore& deliveries, Clock clock,
-                   std::optional<std::chrono::milliseconds> keep, std::chrono::milliseconds every)
-      : deliveries_(deliveries), clock_(std::move(clock)), keep_(keep), every_(every) {}
+                   std::optional<std::chrono::milliseconds> keep, std::chrono::milliseconds every,
+                   Schedule* schedule = nullptr)
+      : deliveries_(deliveries),
+        clock_(std::move(clock)),
+        keep_(keep),
+        every_(every),
+        schedule_(schedule != nullptr ? *schedule : own_schedule_) {}
+
+  HistoryRetention(const HistoryRetention&) = delete;
+  HistoryRetention& operator=(const HistoryRetention&) = delete;
 
   // The pass interval for `keep`: a tenth of it, between one second (the history thread's idle
   // wait) and one hour.
@@ -47,8 +64,8 @@ class HistoryRetention {
   std::optional<HistorySweep> sweep_;  // the pass in progress
   HistoryRemoved pass_removed_;        // by the pass in progress
   HistoryRemoved removed_;
-  std::optional<TimePoint> next_pass_;  // set by the first Step
-  uint64_t passes_ = 0;                 // started so far
+  Schedule own_schedule_;
+  Schedule& schedule_;
 };
 
 }  // namespace webhooks

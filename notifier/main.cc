@@ -58,6 +58,8 @@ struct Control {
   webhooks::NotifierMetrics metrics;
   webhooks::MetricsFile metrics_file;
   std::chrono::milliseconds metrics_interval{5000};
+  // When delivery history passes run, across reloads (used by one notifier instance at a time).
+  webhooks::HistoryRetention::Schedule history_schedule;
 };
 
 std::string StatusLine(const webhooks::Notifier::Stats& s) {
@@ -173,6 +175,7 @@ void RunNotifiers(std::unique_ptr<Flags> flags, const Runtime& rt, Control& ctl)
     std::unique_ptr<webhooks::Transport> transport =
         webhooks::NewCurlTransport(flags->transport_threads);
     flags->options.metrics = &ctl.metrics;
+    flags->options.history_schedule = &ctl.history_schedule;
     auto notifier = std::make_unique<webhooks::Notifier>(
         flags->options, rt.store, rt.deliveries, rt.log, *transport, webhooks::SystemClock());
     auto cursor = rt.deliveries.Cursor();

@@ -44,7 +44,8 @@ Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStor
       retention_(log, deliveries, clock, options_.event_retention),
       history_(deliveries, clock, options_.delivery_retention,
                HistoryRetention::DefaultEvery(
-                   options_.delivery_retention.value_or(std::chrono::milliseconds(0)))) {}
+                   options_.delivery_retention.value_or(std::chrono::milliseconds(0))),
+               options_.history_schedule) {}
 
 void Notifier::Wake(bool scan) {
   {

@@ -31,6 +31,8 @@ struct NotifierOptions {
   // How long finished deliveries, attempts and seen event ids stay in the store
   // (HistoryRetention); nullopt: forever.
   std::optional<std::chrono::milliseconds> delivery_retention{std::chrono::hours(24 * 30)};
+  // Keeps HistoryRetention's schedule when set (across reloads); must outlive the Notifier.
+  HistoryRetention::Schedule* history_schedule = nullptr;
   // Counts every committed outcome when set (notifier/metrics.h); must outlive the Notifier.
   NotifierMetrics* metrics = nullptr;
 };

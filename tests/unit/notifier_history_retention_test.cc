@@ -80,6 +80,37 @@ TEST_F(HistoryRetentionTest, RemovesWhatIsOlderThanTheRetentionOncePerInterval) 
   EXPECT_EQ(retention.removed().seen_events, 3u);
 }
 
+TEST_F(HistoryRetentionTest, ANotifierMadeAfterAReloadKeepsTheSchedule) {
+  HistoryRetention::Schedule schedule;  // main's, across reloads
+  auto make = [&] {
+    return std::make_unique<HistoryRetention>(
+        *deliveries_, [this] { return now_; }, hours(1), minutes(10), &schedule);
+  };
+  std::unique_ptr<HistoryRetention> first = make();
+  ASSERT_TRUE(RunPass(*first));  // the first pass is due a minute from here
+  now_ += minutes(1);
+  ASSERT_TRUE(RunPass(*first));
+  EXPECT_EQ(schedule.passes, 1u);
+
+  // A reload two minutes later: the next pass stays due 10 minutes after the first, not a minute
+  // after the reload.
+  now_ += minutes(2);
+  first.reset();
+  std::unique_ptr<HistoryRetention> second = make();
+  now_ -= hours(2);
+  See("ingest-1");
+  now_ += hours(2);
+  ASSERT_TRUE(RunPass(*second));
+  now_ += minutes(1);
+  ASSERT_TRUE(RunPass(*second));
+  EXPECT_TRUE(Seen("ingest-1")) << "no pass before the interval";
+  EXPECT_EQ(schedule.passes, 1u);
+  now_ += minutes(7);  // 10 minutes after the first pass
+  ASSERT_TRUE(RunPass(*second));
+  EXPECT_FALSE(Seen("ingest-1"));
+  EXPECT_EQ(schedule.passes, 2u);
+}
+
 TEST_F(HistoryRetentionTest, ForeverRemovesNothing) {
   HistoryRetention forever(
       *deliveries_, [this] { return now_; }, std::nullopt, minutes(10));
