@@ -121,6 +121,14 @@ rapidjson::Document NotifierTestBase::CreateWebhook(const std::string& body) {
   return ParseJsonText(r.body);
 }
 
+std::string NotifierTestBase::CreateHttpWebhook(const std::string& name,
+                                                const std::vector<std::string>& paths) {
+  return StringMember(
+      CreateWebhook(R"({"webhook_name": ")" + name + R"(", "event_types": ["*"], "channels": [)" +
+                    HttpChannels(*http_, paths) + "]}"),
+      "webhook_id");
+}
+
 rapidjson::Document NotifierTestBase::GetWebhook(const std::string& webhook_id) {
   HttpResult r = stack_->Request("GET", "/v1/organizations/webhooks/" + webhook_id, "", key_);
   EXPECT_EQ(r.status, 200) << r.body;

@@ -19,10 +19,7 @@ class NotifierIntegrationManualRetry : public NotifierTestBase {};
 TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSentAgain) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/recovers": ["503", "503", "200"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
-  const std::string id = StringMember(
-      CreateWebhook(R"({"webhook_name": "recovers", "event_types": ["*"], "channels": [)" +
-                    HttpChannels(*http_, {"/recovers"}) + "]}"),
-      "webhook_id");
+  const std::string id = CreateHttpWebhook("recovers", {"/recovers"});
   ASSERT_FALSE(id.empty());
   const std::string event_id = Emit("object.created");
   std::vector<ApiAttempt> attempts;
@@ -100,10 +97,7 @@ TEST_F(NotifierIntegrationManualRetry, FailedDeliveriesOfAWindowAreRetriedTogeth
   // Three events fail (one attempt each), then the receiver answers 200.
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/outage": ["503", "503", "503", "200"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0")));
-  const std::string id = StringMember(
-      CreateWebhook(R"({"webhook_name": "outage", "event_types": ["*"], "channels": [)" +
-                    HttpChannels(*http_, {"/outage"}) + "]}"),
-      "webhook_id");
+  const std::string id = CreateHttpWebhook("outage", {"/outage"});
   ASSERT_FALSE(id.empty());
   const std::string path = "/v1/organizations/webhooks/" + id + "/deliveries/retry";
   std::vector<std::string> events;

@@ -35,12 +35,7 @@ TEST_F(NotifierIntegrationMetrics, TheFileFollowsAttemptsAndTheQueue) {
   std::vector<std::string> args = NotifierArgs("0,200ms");  // two attempts, then failed
   args.insert(args.end(), {"--metrics-file", path, "--metrics-interval-ms", "50"});
   ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
-  const std::string body = R"({"webhook_name": "m", "event_types": ["*"], "channels": [)"
-                           R"({"channel": "webhook", "configs": {"url": ")" +
-                           http_->Url("/ok") +
-                           R"("}}, {"channel": "webhook", "configs": {"url": ")" +
-                           http_->Url("/down") + R"("}}]})";
-  ASSERT_FALSE(StringMember(CreateWebhook(body), "webhook_id").empty());
+  ASSERT_FALSE(CreateHttpWebhook("m", {"/ok", "/down"}).empty());
 
   // Nothing sent yet: the counters exist at zero, and the queue is empty.
   std::map<std::string, std::string> m;
@@ -86,12 +81,7 @@ TEST_F(NotifierIntegrationMetrics, AnUnwritableFileIsLoggedAndDeliveryGoesOn) {
   args.insert(args.end(),
               {"--metrics-file", Dir() + "/missing/notifier.prom", "--metrics-interval-ms", "50"});
   ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
-  ASSERT_FALSE(
-      StringMember(CreateWebhook(R"({"webhook_name": "m", "event_types": ["*"], "channels": [)"
-                                 R"({"channel": "webhook", "configs": {"url": ")" +
-                                 http_->Url("/ok") + R"("}}]})"),
-                   "webhook_id")
-          .empty());
+  ASSERT_FALSE(CreateHttpWebhook("m", {"/ok"}).empty());
   Emit("object.created");
   ASSERT_TRUE(WaitUntil([&] { return http_->Count("/ok") == 1; }, seconds(15)));
   const std::string kError = "cannot write metrics file";

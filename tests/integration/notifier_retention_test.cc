@@ -64,12 +64,8 @@ TEST_F(NotifierIntegrationRetention, FinishedHistoryIsRemovedAndPendingDeliverie
   args.insert(args.end(), {"--delivery-retention", "4s", "--metrics-file", metrics,
                            "--metrics-interval-ms", "50"});
   ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
-  const std::string id = StringMember(
-      CreateWebhook(R"({"webhook_name": "h", "event_types": ["*"], "channels": [)"
-                    R"({"channel": "webhook", "configs": {"url": ")" +
-                    http_->Url("/ok") + R"("}}, {"channel": "webhook", "configs": {"url": ")" +
-                    http_->Url("/down") + R"("}}]})"),
-      "webhook_id");
+  const std::string id = CreateHttpWebhook("h", {"/ok", "/down"});
+  ASSERT_FALSE(id.empty());
   Emit("object.created", R"("event_id": "ingest-42")");
   ASSERT_TRUE(WaitUntil([&] { return Attempts(id).size() == 2; }, seconds(15)));
   ASSERT_EQ(http_->Count("/ok"), 1u);

@@ -16,10 +16,7 @@ class NotifierIntegrationRetry : public NotifierTestBase {};
 TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/flaky": ["500", "500", "200"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms,300ms")));
-  const std::string id = StringMember(
-      CreateWebhook(R"({"webhook_name": "flaky", "event_types": ["*"], "channels": [)" +
-                    HttpChannels(*http_, {"/flaky"}) + "]}"),
-      "webhook_id");
+  const std::string id = CreateHttpWebhook("flaky", {"/flaky"});
   ASSERT_FALSE(id.empty());
   const std::string event_id = Emit("object.updated");
   ASSERT_FALSE(event_id.empty());
@@ -67,10 +64,7 @@ TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
 TEST_F(NotifierIntegrationRetry, FailsAfterTheLastScheduledAttempt) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/down": ["503"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
-  const std::string id =
-      StringMember(CreateWebhook(R"({"webhook_name": "down", "event_types": ["*"], "channels": [)" +
-                                 HttpChannels(*http_, {"/down"}) + "]}"),
-                   "webhook_id");
+  const std::string id = CreateHttpWebhook("down", {"/down"});
   ASSERT_FALSE(id.empty());
   Emit("trigger.fired");
 
@@ -139,10 +133,7 @@ TEST_F(NotifierIntegrationRetry, SlackErrorsRetryOnlyWhenTransient) {
 TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/gone": ["410"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
-  const std::string id =
-      StringMember(CreateWebhook(R"({"webhook_name": "gone", "event_types": ["*"], "channels": [)" +
-                                 HttpChannels(*http_, {"/gone", "/ok"}) + "]}"),
-                   "webhook_id");
+  const std::string id = CreateHttpWebhook("gone", {"/gone", "/ok"});
   ASSERT_FALSE(id.empty());
   const std::string first = Emit("object.created");
 
@@ -215,10 +206,7 @@ TEST_F(NotifierIntegrationRetry, RetryAfterIsHonoured) {
   ASSERT_NO_FATAL_FAILURE(StartStack(
       R"({"/busy": ["429:retry-after=1", "200"], "/unavailable": ["503:retry-after=1", "200"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms")));
-  const std::string id =
-      StringMember(CreateWebhook(R"({"webhook_name": "busy", "event_types": ["*"], "channels": [)" +
-                                 HttpChannels(*http_, {"/busy", "/unavailable"}) + "]}"),
-                   "webhook_id");
+  const std::string id = CreateHttpWebhook("busy", {"/busy", "/unavailable"});
   ASSERT_FALSE(id.empty());
   Emit("cluster.execution.completed");
 

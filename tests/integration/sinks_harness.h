@@ -212,6 +212,9 @@ class NotifierTestBase : public ::testing::Test {
 
   // POST /v1/organizations/webhooks; expects 201 and returns the response.
   rapidjson::Document CreateWebhook(const std::string& body);
+  // Creates webhook `name` for every event type with one HTTP channel per path of http_
+  // (HttpChannels); returns its webhook_id ("" if the create failed, which fails the test).
+  std::string CreateHttpWebhook(const std::string& name, const std::vector<std::string>& paths);
   // GET /v1/organizations/webhooks/{id}.
   rapidjson::Document GetWebhook(const std::string& webhook_id);
   // POST /v1/events with {"event_type": TYPE, <extra members>}; expects 202, returns event_id.
