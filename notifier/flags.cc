@@ -44,8 +44,11 @@ po::options_description Describe(Flags& f) {
       "delivery-retention", po::value(&f.delivery_retention)->default_value("30d"),
       "how long finished deliveries, their attempts and producers' event ids stay in the store "
       "(ms, s, m, h, d; forever: never removed)")(
-      "allow-cidr", po::value(&f.allow_cidr)->composing(),
-      "let the SSRF guard through to this CIDR (repeatable)")(
+      "disable-after", po::value(&f.disable_after)->default_value("5d"),
+      "disable a channel whose attempts have all failed for this long, when one more of its "
+      "deliveries fails for good; a PUT of the webhook enables it again (ms, s, m, h, d; never: "
+      "only a 410 Gone disables)")("allow-cidr", po::value(&f.allow_cidr)->composing(),
+                                   "let the SSRF guard through to this CIDR (repeatable)")(
       "per-endpoint-concurrency",
       po::value(&f.options.dispatch.per_endpoint_concurrency)->default_value(8),
       "attempts in flight per endpoint at most")(
@@ -59,6 +62,16 @@ po::options_description Describe(Flags& f) {
       "metrics-interval-ms", po::value(&f.metrics_interval_ms)->default_value(5000),
       "how often --metrics-file is rewritten");
   return desc;
+}
+
+// A duration flag that `never_word` turns off (nullopt). Throws po::error when malformed.
+std::optional<std::chrono::milliseconds> OptionalDuration(const std::string& name,
+                                                          const std::string& text,
+                                                          const char* never_word) {
+  if (text == never_word) return std::nullopt;
+  std::optional<int64_t> ms = ParseDurationMs(text);
+  if (!ms) throw po::error("bad --" + name + " " + text);
+  return std::chrono::milliseconds(*ms);
 }
 
 }  // namespace
@@ -90,12 +103,11 @@ bool ParseFlags(int argc, char** argv, Flags* f, int* code, std::string* error) 
     std::optional<int64_t> retention = ParseDurationMs(f->event_retention);
     if (!retention) throw po::error("bad --event-retention " + f->event_retention);
     f->options.event_retention = std::chrono::milliseconds(*retention);
-    if (f->delivery_retention == "forever") {
-      f->options.delivery_retention = std::nullopt;
-    } else {
-      std::optional<int64_t> history = ParseDurationMs(f->delivery_retention);
-      if (!history) throw po::error("bad --delivery-retention " + f->delivery_retention);
-      f->options.delivery_retention = std::chrono::milliseconds(*history);
+    f->options.delivery_retention =
+        OptionalDuration("delivery-retention", f->delivery_retention, "forever");
+    f->options.disable_failing_after = OptionalDuration("disable-after", f->disable_after, "never");
+    if (f->options.disable_failing_after && f->options.disable_failing_after->count() == 0) {
+      throw po::error("--disable-after must be more than 0 (or never)");
     }
     for (const std::string& c : f->allow_cidr) {
       auto cidr = Cidr::Parse(c);

@@ -17,6 +17,7 @@ struct Flags {
   std::string retry_schedule;
   std::string event_retention;
   std::string delivery_retention;
+  std::string disable_after;
   std::vector<std::string> allow_cidr;
   size_t transport_threads = 2;
   std::string metrics_file;

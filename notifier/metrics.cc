@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 4> kChannelNames = {"webhook", "slack", "
 constexpr std::array<std::string_view, 3> kFinalStates = {"succeeded", "failed", "cancelled"};
 constexpr std::array<std::string_view, 4> kRemovedKinds = {"delivery", "attempt", "seen_event_id",
                                                            "webhook_state"};
+constexpr std::array<std::string_view, 2> kDisableCauses = {"gone", "failing"};
 
 // Debian's absl::StrAppend takes no std::string_view (its absl::string_view is its own type).
 void Append(std::string& out, std::initializer_list<std::string_view> pieces) {
@@ -77,6 +78,7 @@ void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
       case DeliveryState::kPending:
         break;
     }
+    if (o.disable_channel) disabled_[o.disabled_failing].fetch_add(1, std::memory_order_relaxed);
     if (o.attempt.attempt == 0) continue;  // cancelled without an attempt
     const auto channel = std::find(kChannelNames.begin(), kChannelNames.end(), o.attempt.channel);
     if (channel == kChannelNames.end()) continue;
@@ -133,6 +135,13 @@ std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue)
   for (size_t i = 0; i < kRemovedKinds.size(); ++i) {
     Append(out, {"webhook_notifier_history_removed_total{kind=\"", kRemovedKinds[i], "\"} ",
                  std::to_string(removed_[i].load(std::memory_order_relaxed)), "\n"});
+  }
+  Describe(out, "webhook_notifier_channels_disabled_total", "counter",
+           "Channels disabled, by cause: gone (410 Gone) or failing (every attempt failed for "
+           "--disable-after).");
+  for (size_t i = 0; i < kDisableCauses.size(); ++i) {
+    Append(out, {"webhook_notifier_channels_disabled_total{cause=\"", kDisableCauses[i], "\"} ",
+                 std::to_string(disabled_[i].load(std::memory_order_relaxed)), "\n"});
   }
   if (queue) RenderQueue(out, *queue);
   return out;

@@ -25,7 +25,8 @@ class NotifierMetrics {
                                                               0.5,   1,    2.5,   5,    10,  30};
 
   // Counts outcomes once they are committed: attempts by channel and result with their
-  // durations, and deliveries that reached a final state (succeeded, failed, cancelled).
+  // durations, deliveries that reached a final state (succeeded, failed, cancelled), and the
+  // channels they disabled (a 410 Gone, or failing too long).
   // Thread-safe.
   void Count(const std::vector<AttemptOutcome>& outcomes);
   // Counts records that delivery history retention removed (HistoryRetention). Thread-safe.
@@ -43,6 +44,7 @@ class NotifierMetrics {
   std::atomic<uint64_t> duration_ms_sum_{0};
   // deliveries, attempts, seen event ids, webhook states (kRemovedKinds)
   std::array<std::atomic<uint64_t>, 4> removed_{};
+  std::array<std::atomic<uint64_t>, 2> disabled_{};  // gone, failing (kDisableCauses)
 };
 
 // Replaces `path` with `text` through a temporary file in the same directory and rename(2):

@@ -29,6 +29,19 @@ void LogError(const char* what, const absl::Status& st) {
                std::string(st.message()).c_str());
 }
 
+// One line per channel that a committed batch disabled.
+void LogDisabled(const std::vector<AttemptOutcome>& batch) {
+  for (const AttemptOutcome& o : batch) {
+    if (!o.disable_channel) continue;
+    std::fprintf(stderr,
+                 "level=warn msg=\"channel disabled\" org=%s webhook_id=%s channel_index=%u "
+                 "cause=%s reason=\"%s\"\n",
+                 o.attempt.internal_id.c_str(), o.attempt.webhook_id.c_str(),
+                 o.disable_channel->first, o.disabled_failing ? "failing" : "gone",
+                 o.disable_channel->second.c_str());
+  }
+}
+
 }  // namespace
 
 Notifier::Notifier(NotifierOptions options, WebhookStore& webhooks, DeliveryStore& deliveries,
@@ -68,6 +81,9 @@ void Notifier::Stop() {
 }
 
 void Notifier::Record(AttemptOutcome outcome) {
+  if (options_.disable_failing_after) {
+    outcome.disable_failing_after_ms = options_.disable_failing_after->count();
+  }
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(record_mu_);
@@ -91,6 +107,7 @@ void Notifier::RecorderLoop() {
     lock.unlock();
     absl::Status st = deliveries_.RecordOutcomes(batch);
     if (st.ok()) {
+      LogDisabled(batch);
       if (options_.metrics != nullptr) options_.metrics->Count(batch);
       dispatcher_.ForgetAll(batch);
       Wake(true);

@@ -31,6 +31,9 @@ struct NotifierOptions {
   // How long finished deliveries, attempts and seen event ids stay in the store
   // (HistoryRetention); nullopt: forever.
   std::optional<std::chrono::milliseconds> delivery_retention{std::chrono::hours(24 * 30)};
+  // A channel whose attempts have all failed for this long is disabled when one more of its
+  // deliveries fails for good (AttemptOutcome::disable_failing_after_ms); nullopt: never.
+  std::optional<std::chrono::milliseconds> disable_failing_after{std::chrono::hours(24 * 5)};
   // Keeps HistoryRetention's schedule when set (across reloads); must outlive the Notifier.
   HistoryRetention::Schedule* history_schedule = nullptr;
   // Counts every committed outcome when set (notifier/metrics.h); must outlive the Notifier.

@@ -175,6 +175,21 @@ std::string EncodeWebhookState(const WebhookDeliveryState& s) {
     w.EndObject();
   }
   w.EndArray();
+  if (!s.failing.empty()) {  // absent in records written before streaks were kept
+    w.Key("failing");
+    w.StartArray();
+    for (const FailureStreak& f : s.failing) {
+      w.StartObject();
+      w.Key("channel_index");
+      w.Uint(f.channel_index);
+      w.Key("since_ms");
+      w.Int64(f.since_ms);
+      w.Key("last_ms");
+      w.Int64(f.last_ms);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   return BufferText(buf);
 }
@@ -197,6 +212,14 @@ absl::StatusOr<WebhookDeliveryState> DecodeWebhookState(std::string_view json) {
       if (!item.IsObject()) continue;
       s.disabled_channels.emplace_back(static_cast<uint32_t>(U64(item, "channel_index")),
                                        StringMember(item, "reason"));
+    }
+  }
+  auto fs = doc.FindMember("failing");
+  if (fs != doc.MemberEnd() && fs->value.IsArray()) {
+    for (const auto& item : fs->value.GetArray()) {
+      if (!item.IsObject()) continue;
+      s.failing.push_back(FailureStreak{static_cast<uint32_t>(U64(item, "channel_index")),
+                                        I64(item, "since_ms"), I64(item, "last_ms")});
     }
   }
   return s;

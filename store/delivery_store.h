@@ -95,9 +95,18 @@ struct LastError {
   std::string occurred_at;
 };
 
+// Since when every attempt on one channel has failed (store/failure_streak.h).
+struct FailureStreak {
+  uint32_t channel_index = 0;
+  int64_t since_ms = 0;  // the first failed attempt after the channel's last success (unix ms)
+  int64_t last_ms = 0;   // the latest failed attempt
+  bool operator==(const FailureStreak&) const = default;
+};
+
 struct WebhookDeliveryState {
   std::optional<LastError> last_error;
   std::vector<std::pair<uint32_t, std::string>> disabled_channels;  // (index, why)
+  std::vector<FailureStreak> failing;  // channels whose attempts failed since their last success
 };
 
 struct AttemptQuery {
@@ -121,7 +130,15 @@ struct AttemptOutcome {
   std::optional<int64_t> taken_due_ms;
   std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
   bool clear_last_error = false;            // a success clears it, if it came from the same channel
+  // Set by the notifier (a 410 Gone), or by RecordOutcomes when disable_failing_after_ms
+  // disabled the channel; `disabled_failing` says it was the latter. RecordOutcomes clears it
+  // when the channel was disabled already, so afterwards it says what the outcome disabled.
   std::optional<std::pair<uint32_t, std::string>> disable_channel;
+  // When > 0, RecordOutcomes keeps the channel's failure streak, and disables the channel once a
+  // delivery of it fails for good (retries exhausted) after every attempt on it failed for at
+  // least this long (Svix disables an endpoint after 5 days of failures). 0: never.
+  int64_t disable_failing_after_ms = 0;
+  bool disabled_failing = false;
 };
 
 // Which failed deliveries of a webhook RetryFailedSince puts back in the queue, and how much
@@ -205,7 +222,8 @@ class DeliveryStore {
                                                     DueScan* scan) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
-  // Applies every outcome in one durable transaction.
+  // Applies every outcome in one durable transaction. May set an outcome's disable_channel and
+  // disabled_failing (see disable_failing_after_ms), so the caller sees what was disabled.
   virtual absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) = 0;
 
   virtual absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,
@@ -213,8 +231,9 @@ class DeliveryStore {
                                                    const AttemptQuery& query) = 0;
   virtual absl::StatusOr<WebhookDeliveryState> GetWebhookState(std::string_view internal_id,
                                                                std::string_view webhook_id) = 0;
-  // Re-enables every channel of the webhook that an answer disabled (410 Gone): a PUT of the
-  // webhook is the owner's fix. Durable; true when a channel was disabled before.
+  // Re-enables every channel of the webhook that was disabled (by a 410 Gone, or after failing
+  // too long), and forgets its failure streaks: a PUT of the webhook is the owner's fix, and its
+  // channels start afresh. Durable; true when a channel was disabled before.
   virtual absl::StatusOr<bool> EnableChannels(std::string_view internal_id,
                                               std::string_view webhook_id) = 0;
   // Number of pending deliveries.

@@ -7,6 +7,7 @@
 #include "store/config_version.h"
 #include "store/delivery_codec.h"
 #include "store/delivery_record.h"
+#include "store/failure_streak.h"
 #include "store/keys.h"
 #include "store/lmdb_delivery_internal.h"
 #include "store/lmdb_txn.h"
@@ -212,8 +213,11 @@ absl::Status LmdbDeliveryStore::RemoveDueEntry(MDB_txn* txn, const AttemptOutcom
   return st.ok() || absl::IsNotFound(st) ? absl::OkStatus() : st;
 }
 
-absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o) {
-  if (!o.set_last_error && !o.clear_last_error && !o.disable_channel) return absl::OkStatus();
+absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, AttemptOutcome& o) {
+  const bool streaks = o.disable_failing_after_ms > 0;
+  if (!o.set_last_error && !o.clear_last_error && !o.disable_channel && !streaks) {
+    return absl::OkStatus();
+  }
   std::string skey = StateKey(o.attempt.internal_id, o.attempt.webhook_id);
   WebhookDeliveryState state;
   absl::StatusOr<std::string> sraw = lmdb::Get(txn, state_, skey);
@@ -223,9 +227,9 @@ absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, const AttemptOu
   } else if (!absl::IsNotFound(sraw.status())) {
     return sraw.status();
   }
+  const uint32_t index = o.attempt.channel_index;
   bool changed = false;
-  if (o.clear_last_error && state.last_error &&
-      state.last_error->channel_index == o.attempt.channel_index) {
+  if (o.clear_last_error && state.last_error && state.last_error->channel_index == index) {
     state.last_error.reset();
     changed = true;
   }
@@ -233,10 +237,29 @@ absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, const AttemptOu
     state.last_error = o.set_last_error;
     changed = true;
   }
+  if (streaks) {
+    const int64_t now_ms = UnixMillis(clock_());
+    const int64_t window = o.disable_failing_after_ms;
+    changed |=
+        FoldAttempt(state, index, o.delivery.state == DeliveryState::kSucceeded, now_ms, window);
+    if (o.delivery.state == DeliveryState::kFailed && !o.disable_channel) {
+      if (std::optional<std::string> why = FailingTooLong(state, index, now_ms, window)) {
+        o.disable_channel = std::make_pair(index, *std::move(why));
+        o.disabled_failing = true;
+      }
+    }
+  }
   if (o.disable_channel) {
-    state.disabled_channels.push_back(*o.disable_channel);
-    if (absl::Status st = BumpConfigVersion(txn, meta_); !st.ok()) return st;
-    changed = true;
+    const auto& disabled = state.disabled_channels;
+    if (std::any_of(disabled.begin(), disabled.end(),
+                    [&](const auto& d) { return d.first == o.disable_channel->first; })) {
+      o.disable_channel.reset();  // disabled before: the outcome says what this batch did
+      o.disabled_failing = false;
+    } else {
+      state.disabled_channels.push_back(*o.disable_channel);
+      if (absl::Status st = BumpConfigVersion(txn, meta_); !st.ok()) return st;
+      changed = true;
+    }
   }
   if (!changed) return absl::OkStatus();  // a success with nothing to clear writes nothing
   return lmdb::Put(txn, state_, skey, EncodeWebhookState(state));
@@ -303,9 +326,9 @@ absl::StatusOr<WebhookDeliveryState> LmdbDeliveryStore::GetWebhookState(
 
 absl::StatusOr<bool> LmdbDeliveryStore::EnableChannels(std::string_view internal_id,
                                                        std::string_view webhook_id) {
-  if (GetWebhookState(internal_id, webhook_id)
-          .value_or(WebhookDeliveryState{})
-          .disabled_channels.empty()) {
+  const WebhookDeliveryState now =
+      GetWebhookState(internal_id, webhook_id).value_or(WebhookDeliveryState{});
+  if (now.disabled_channels.empty() && now.failing.empty()) {
     return false;  // the common case costs no write
   }
   bool changed = false;
@@ -318,7 +341,10 @@ absl::StatusOr<bool> LmdbDeliveryStore::EnableChannels(std::string_view internal
     if (!state.ok()) return state.status();
     changed = !state->disabled_channels.empty();
     state->disabled_channels.clear();
-    if (absl::Status bump = BumpConfigVersion(txn, meta_); !bump.ok()) return bump;
+    state->failing.clear();
+    if (changed) {  // the notifier reloads what it knows of the webhook
+      if (absl::Status bump = BumpConfigVersion(txn, meta_); !bump.ok()) return bump;
+    }
     return lmdb::Put(txn, state_, key, EncodeWebhookState(*state));
   });
   if (!st.ok()) return st;

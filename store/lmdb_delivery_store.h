@@ -79,8 +79,10 @@ class LmdbDeliveryStore final : public DeliveryStore {
   struct Sendability;
   absl::StatusOr<Sendability> ReadSendability(MDB_txn* txn, std::string_view internal_id,
                                               std::string_view webhook_id);
-  // Applies o's last_error / disabled-channel changes; writes only when something changes.
-  absl::Status UpdateWebhookState(MDB_txn* txn, const AttemptOutcome& o);
+  // Applies o's last_error / disabled-channel changes and failure streak, and disables the
+  // channel when it failed too long (setting o.disable_channel); writes only when something
+  // changes.
+  absl::Status UpdateWebhookState(MDB_txn* txn, AttemptOutcome& o);
 
   LmdbEnv& env_;
   Clock clock_;

@@ -1,5 +1,6 @@
 // The notifier's retry semantics against a real receiver: the schedule, HTTP 410 disabling a
-// channel (and a retry of its delivery after the owner's fix), and Retry-After on 429/503.
+// channel (and a retry of its delivery after the owner's fix), a channel disabled after failing
+// for --disable-after, and Retry-After on 429/503.
 #include <algorithm>
 #include <thread>
 
@@ -200,6 +201,64 @@ TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   ReceivedRequest resent = http_->Requests("/moved")[1];
   EXPECT_EQ(StringMember(ParseJsonText(resent.body), "event_id"), first);
   EXPECT_EQ(resent.header("webhook-id"), gone[0].delivery_id);
+}
+
+// With --disable-after 2s and one attempt per delivery, events every 300 ms to a channel that
+// always answers 500: the first delivery that fails for good 2 s or more after the first failure
+// disables the channel. Later events reach the other channel only, until a PUT.
+TEST_F(NotifierIntegrationRetry, AChannelFailingTooLongIsDisabled) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/down": ["500"]})"));
+  std::vector<std::string> args = NotifierArgs("0");
+  args.insert(args.end(), {"--disable-after", "2s"});
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
+  const std::string id = CreateHttpWebhook("down", {"/down", "/ok"});
+  ASSERT_FALSE(id.empty());
+
+  rapidjson::Document w;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        Emit("object.created");
+        std::this_thread::sleep_for(milliseconds(300));
+        w = GetWebhook(id);
+        return w.HasMember("disabled_channels");
+      },
+      seconds(15)))
+      << notifier_->LogTail();
+  ASSERT_EQ(w["disabled_channels"].Size(), 1u);
+  EXPECT_EQ(w["disabled_channels"][0]["channel_index"].GetInt(), 0);
+  const std::string reason = StringMember(w["disabled_channels"][0], "reason");
+  EXPECT_EQ(reason.find("every attempt failed since "), 0u) << reason;
+  EXPECT_NE(reason.find(", for 2s or more"), std::string::npos) << reason;
+  std::vector<ReceivedRequest> failed = http_->Requests("/down");
+  ASSERT_GE(failed.size(), 2u);
+  // Not before 2 s of failures (each recorded a little after the receiver saw it).
+  EXPECT_GE(failed.back().t - failed.front().t, 1.9);
+  const std::string log = notifier_->LogTail(20000);
+  EXPECT_NE(log.find("msg=\"channel disabled\" org="), std::string::npos) << log;
+  EXPECT_NE(log.find("webhook_id=" + id + " channel_index=0 cause=failing"), std::string::npos)
+      << log;
+
+  // Deliveries still queued for it are cancelled; a new event reaches /ok only.
+  std::this_thread::sleep_for(milliseconds(500));
+  const size_t down = http_->Count("/down");
+  const size_t ok = http_->Count("/ok");
+  Emit("object.updated");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/ok") == ok + 1; }, seconds(15)));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(http_->Count("/down"), down);
+
+  // The owner's PUT enables it again, with a fresh count: the next failure does not disable it.
+  HttpResult put =
+      stack_->Request("PUT", "/v1/organizations/webhooks/" + id,
+                      R"({"webhook_name": "down", "event_types": ["*"], "channels": [)" +
+                          HttpChannels(*http_, {"/down", "/ok"}) + "]}",
+                      key_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_FALSE(ParseJsonText(put.body).HasMember("disabled_channels")) << put.body;
+  Emit("object.deleted");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/down") == down + 1; }, seconds(15)));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(GetWebhook(id).HasMember("disabled_channels"));
 }
 
 TEST_F(NotifierIntegrationRetry, RetryAfterIsHonoured) {

@@ -307,7 +307,9 @@ TEST_F(SystemdSignals, NotifierRefusesFlagsThatCannotWork) {
       {{"--transport-threads", "0"}, "--transport-threads must be between 1 and 64"},
       {{"--transport-threads", "65"}, "--transport-threads must be between 1 and 64"},
       {{"--delivery-retention", "never"}, "bad --delivery-retention never"},
-      {{"--delivery-retention", "-1d"}, "bad --delivery-retention -1d"}};
+      {{"--delivery-retention", "-1d"}, "bad --delivery-retention -1d"},
+      {{"--disable-after", "forever"}, "bad --disable-after forever"},
+      {{"--disable-after", "0"}, "--disable-after must be more than 0 (or never)"}};
   for (const auto& [flags, message] : cases) {
     std::vector<std::string> argv = {NotifierBin(), "--data-dir", data_};
     argv.insert(argv.end(), flags.begin(), flags.end());

@@ -106,6 +106,21 @@ TEST(NotifierMetricsTest, CountsWhatHistoryRetentionRemoved) {
   EXPECT_EQ(s[kRemoved + R"({kind="webhook_state"})"], "1");
 }
 
+TEST(NotifierMetricsTest, CountsDisabledChannelsByCause) {
+  NotifierMetrics metrics;
+  const std::string kDisabled = "webhook_notifier_channels_disabled_total";
+  EXPECT_EQ(Samples(metrics.Render(std::nullopt))[kDisabled + R"({cause="gone"})"], "0");
+  AttemptOutcome gone = Outcome("webhook", "failed", 5, DeliveryState::kFailed);
+  gone.disable_channel = std::make_pair(0u, std::string("410 Gone"));
+  AttemptOutcome failing = Outcome("slack", "failed", 5, DeliveryState::kFailed);
+  failing.disable_channel = std::make_pair(1u, std::string("every attempt failed since ..."));
+  failing.disabled_failing = true;
+  metrics.Count({gone, failing, failing, Outcome("sms", "failed", 5, DeliveryState::kFailed)});
+  std::map<std::string, std::string> s = Samples(metrics.Render(std::nullopt));
+  EXPECT_EQ(s[kDisabled + R"({cause="gone"})"], "1");
+  EXPECT_EQ(s[kDisabled + R"({cause="failing"})"], "2");
+}
+
 TEST(NotifierMetricsTest, QueueGaugesComeFromTheStats) {
   Notifier::Stats stats;
   stats.cursor = 1000;
