@@ -78,7 +78,7 @@ void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
       case DeliveryState::kPending:
         break;
     }
-    if (o.disable_channel) disabled_[o.disabled_failing].fetch_add(1, std::memory_order_relaxed);
+    if (o.disabled) disabled_[o.disabled->failing].fetch_add(1, std::memory_order_relaxed);
     if (o.attempt.attempt == 0) continue;  // cancelled without an attempt
     const auto channel = std::find(kChannelNames.begin(), kChannelNames.end(), o.attempt.channel);
     if (channel == kChannelNames.end()) continue;

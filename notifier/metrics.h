@@ -26,7 +26,7 @@ class NotifierMetrics {
 
   // Counts outcomes once they are committed: attempts by channel and result with their
   // durations, deliveries that reached a final state (succeeded, failed, cancelled), and the
-  // channels they disabled (a 410 Gone, or failing too long).
+  // channels they disabled (AttemptOutcome::disabled: a 410 Gone, or failing too long).
   // Thread-safe.
   void Count(const std::vector<AttemptOutcome>& outcomes);
   // Counts records that delivery history retention removed (HistoryRetention). Thread-safe.

@@ -32,13 +32,13 @@ void LogError(const char* what, const absl::Status& st) {
 // One line per channel that a committed batch disabled.
 void LogDisabled(const std::vector<AttemptOutcome>& batch) {
   for (const AttemptOutcome& o : batch) {
-    if (!o.disable_channel) continue;
+    if (!o.disabled) continue;
     std::fprintf(stderr,
-                 "level=warn msg=\"channel disabled\" org=%s webhook_id=%s channel_index=%u "
-                 "cause=%s reason=\"%s\"\n",
+                 "level=warn msg=\"channel disabled\" internal_id=%s webhook_id=%s "
+                 "channel_index=%u cause=%s reason=\"%s\"\n",
                  o.attempt.internal_id.c_str(), o.attempt.webhook_id.c_str(),
-                 o.disable_channel->first, o.disabled_failing ? "failing" : "gone",
-                 o.disable_channel->second.c_str());
+                 o.disabled->channel_index, o.disabled->failing ? "failing" : "gone",
+                 o.disabled->reason.c_str());
   }
 }
 

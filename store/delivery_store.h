@@ -130,15 +130,22 @@ struct AttemptOutcome {
   std::optional<int64_t> taken_due_ms;
   std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
   bool clear_last_error = false;            // a success clears it, if it came from the same channel
-  // Set by the notifier (a 410 Gone), or by RecordOutcomes when disable_failing_after_ms
-  // disabled the channel; `disabled_failing` says it was the latter. RecordOutcomes clears it
-  // when the channel was disabled already, so afterwards it says what the outcome disabled.
+  // The notifier disables the channel (a 410 Gone): (index, why).
   std::optional<std::pair<uint32_t, std::string>> disable_channel;
-  // When > 0, RecordOutcomes keeps the channel's failure streak, and disables the channel once a
-  // delivery of it fails for good (retries exhausted) after every attempt on it failed for at
-  // least this long (Svix disables an endpoint after 5 days of failures). 0: never.
+  // When > 0, RecordOutcomes keeps the channel's failure streak (store/failure_streak.h), and
+  // disables the channel once a delivery of it fails for good (retries exhausted, or an answer
+  // that is not retried) when every attempt on it has failed for at least this long (Svix
+  // disables an endpoint after 5 days of failures). 0: never.
   int64_t disable_failing_after_ms = 0;
-  bool disabled_failing = false;
+  // Set by RecordOutcomes on every run of its transaction (the fields above stay as they are, so
+  // a batch can be recorded again after an error): the channel this outcome disabled, if it was
+  // not disabled already.
+  struct Disabled {
+    uint32_t channel_index = 0;
+    std::string reason;
+    bool failing = false;  // disable_failing_after_ms, not disable_channel
+  };
+  std::optional<Disabled> disabled;
 };
 
 // Which failed deliveries of a webhook RetryFailedSince puts back in the queue, and how much
@@ -222,8 +229,7 @@ class DeliveryStore {
                                                     DueScan* scan) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
-  // Applies every outcome in one durable transaction. May set an outcome's disable_channel and
-  // disabled_failing (see disable_failing_after_ms), so the caller sees what was disabled.
+  // Applies every outcome in one durable transaction, and sets each one's `disabled`.
   virtual absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) = 0;
 
   virtual absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,

@@ -15,8 +15,8 @@ std::vector<FailureStreak>::iterator Find(WebhookDeliveryState& state, uint32_t 
 
 }  // namespace
 
-bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, int64_t at_ms,
-                 int64_t window_ms) {
+bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, bool first_attempt,
+                 int64_t at_ms, int64_t window_ms) {
   auto it = Find(state, index);
   if (succeeded) {
     if (it == state.failing.end()) return false;
@@ -25,7 +25,7 @@ bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, in
   }
   if (it == state.failing.end()) {
     state.failing.push_back(FailureStreak{index, at_ms, at_ms});
-  } else if (at_ms - it->last_ms > window_ms) {
+  } else if (first_attempt && at_ms - it->last_ms > window_ms) {
     *it = FailureStreak{index, at_ms, at_ms};
   } else {
     it->last_ms = std::max(it->last_ms, at_ms);

@@ -14,11 +14,12 @@
 namespace webhooks {
 
 // Folds one attempt on channel `index`, made at `at_ms`, into `state`'s streaks. A success ends
-// the channel's streak. A failure starts one, or extends it; a streak whose last failure is more
-// than `window_ms` before `at_ms` starts again at this failure (failures that far apart, with no
-// attempt in between, are not one outage). True when `state` changed.
-bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, int64_t at_ms,
-                 int64_t window_ms);
+// the channel's streak. A failure starts one, or extends it. A delivery's first attempt
+// (`first_attempt`) failing more than `window_ms` after the streak's last failure starts it
+// again: failures that far apart, with no traffic in between, are not one outage. A retry never
+// does, however long its delay. True when `state` changed.
+bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, bool first_attempt,
+                 int64_t at_ms, int64_t window_ms);
 
 // The reason to disable channel `index` at `at_ms` when its streak began at least `window_ms`
 // before; nullopt when it did not, or the channel is disabled already. REQUIRES: window_ms > 0.

@@ -214,6 +214,7 @@ absl::Status LmdbDeliveryStore::RemoveDueEntry(MDB_txn* txn, const AttemptOutcom
 }
 
 absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, AttemptOutcome& o) {
+  o.disabled.reset();  // decided again on every run of the transaction
   const bool streaks = o.disable_failing_after_ms > 0;
   if (!o.set_last_error && !o.clear_last_error && !o.disable_channel && !streaks) {
     return absl::OkStatus();
@@ -237,29 +238,26 @@ absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, AttemptOutcome&
     state.last_error = o.set_last_error;
     changed = true;
   }
+  std::optional<AttemptOutcome::Disabled> disable;
+  if (o.disable_channel) disable = {o.disable_channel->first, o.disable_channel->second, false};
   if (streaks) {
     const int64_t now_ms = UnixMillis(clock_());
     const int64_t window = o.disable_failing_after_ms;
-    changed |=
-        FoldAttempt(state, index, o.delivery.state == DeliveryState::kSucceeded, now_ms, window);
-    if (o.delivery.state == DeliveryState::kFailed && !o.disable_channel) {
+    changed |= FoldAttempt(state, index, o.delivery.state == DeliveryState::kSucceeded,
+                           o.attempt.attempt == 1, now_ms, window);
+    if (!disable && o.delivery.state == DeliveryState::kFailed) {
       if (std::optional<std::string> why = FailingTooLong(state, index, now_ms, window)) {
-        o.disable_channel = std::make_pair(index, *std::move(why));
-        o.disabled_failing = true;
+        disable = {index, *std::move(why), true};
       }
     }
   }
-  if (o.disable_channel) {
-    const auto& disabled = state.disabled_channels;
-    if (std::any_of(disabled.begin(), disabled.end(),
-                    [&](const auto& d) { return d.first == o.disable_channel->first; })) {
-      o.disable_channel.reset();  // disabled before: the outcome says what this batch did
-      o.disabled_failing = false;
-    } else {
-      state.disabled_channels.push_back(*o.disable_channel);
-      if (absl::Status st = BumpConfigVersion(txn, meta_); !st.ok()) return st;
-      changed = true;
-    }
+  const auto& off = state.disabled_channels;
+  if (disable && std::none_of(off.begin(), off.end(),
+                              [&](const auto& d) { return d.first == disable->channel_index; })) {
+    state.disabled_channels.emplace_back(disable->channel_index, disable->reason);
+    if (absl::Status st = BumpConfigVersion(txn, meta_); !st.ok()) return st;
+    o.disabled = std::move(disable);
+    changed = true;
   }
   if (!changed) return absl::OkStatus();  // a success with nothing to clear writes nothing
   return lmdb::Put(txn, state_, skey, EncodeWebhookState(state));

@@ -3,7 +3,8 @@
 //   deliveries     <delivery_id>                          -> delivery JSON
 //   due            <next_attempt_ms, 8 bytes BE><delivery_id> -> "" (pending deliveries only)
 //   attempts       <internal_id>/<webhook_id>/<~seq, 8 bytes BE> -> attempt JSON (newest first)
-//   webhook_state  <internal_id>/<webhook_id>             -> state JSON (last_error, disabled)
+//   webhook_state  <internal_id>/<webhook_id>             -> state JSON (last_error, disabled
+//                                                            channels, failure streaks)
 //   seen_events    <internal_id>/<event_id>               -> when recorded (unix ms, 8 bytes BE;
 //                                                            "" in stores written before that)
 //   meta           "notifier_cursor", "attempt_seq"      -> u64
@@ -79,9 +80,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   struct Sendability;
   absl::StatusOr<Sendability> ReadSendability(MDB_txn* txn, std::string_view internal_id,
                                               std::string_view webhook_id);
-  // Applies o's last_error / disabled-channel changes and failure streak, and disables the
-  // channel when it failed too long (setting o.disable_channel); writes only when something
-  // changes.
+  // Applies o's last_error / disabled-channel changes and failure streak, disables the channel
+  // when it failed too long, and sets o.disabled; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, AttemptOutcome& o);
 
   LmdbEnv& env_;

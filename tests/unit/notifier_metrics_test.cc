@@ -111,11 +111,13 @@ TEST(NotifierMetricsTest, CountsDisabledChannelsByCause) {
   const std::string kDisabled = "webhook_notifier_channels_disabled_total";
   EXPECT_EQ(Samples(metrics.Render(std::nullopt))[kDisabled + R"({cause="gone"})"], "0");
   AttemptOutcome gone = Outcome("webhook", "failed", 5, DeliveryState::kFailed);
-  gone.disable_channel = std::make_pair(0u, std::string("410 Gone"));
+  gone.disabled = AttemptOutcome::Disabled{0, "receiver answered 410 Gone", false};
   AttemptOutcome failing = Outcome("slack", "failed", 5, DeliveryState::kFailed);
-  failing.disable_channel = std::make_pair(1u, std::string("every attempt failed since ..."));
-  failing.disabled_failing = true;
-  metrics.Count({gone, failing, failing, Outcome("sms", "failed", 5, DeliveryState::kFailed)});
+  failing.disabled = AttemptOutcome::Disabled{1, "every attempt failed since ...", true};
+  AttemptOutcome repeated = Outcome("webhook", "failed", 5, DeliveryState::kFailed);
+  repeated.disable_channel = std::make_pair(0u, std::string("receiver answered 410 Gone"));
+  // `repeated` asked to disable a channel that was disabled already: not counted.
+  metrics.Count({gone, failing, failing, repeated});
   std::map<std::string, std::string> s = Samples(metrics.Render(std::nullopt));
   EXPECT_EQ(s[kDisabled + R"({cause="gone"})"], "1");
   EXPECT_EQ(s[kDisabled + R"({cause="failing"})"], "2");
