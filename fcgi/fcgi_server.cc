@@ -76,6 +76,7 @@ HttpRequest ReadRequest(FCGX_Request& req) {
   r.query = q == std::string::npos ? Param(req, "QUERY_STRING") : uri.substr(q + 1);
   r.content_type = Param(req, "CONTENT_TYPE");
   r.authorization = Param(req, "HTTP_AUTHORIZATION");
+  if (const char* key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", req.envp)) r.idempotency_key = key;
   unsigned long long length = std::strtoull(Param(req, "CONTENT_LENGTH").c_str(), nullptr, 10);
   if (length > kMaxBodyBytes) {
     r.body_too_large = true;

@@ -15,11 +15,12 @@ namespace webhooks {
 inline constexpr size_t kMaxBodyBytes = size_t{1} << 20;  // 1 MiB, as nginx's client_max_body_size
 
 struct HttpRequest {
-  std::string method;         // "GET", "POST", ...
-  std::string path;           // raw (still percent-encoded) path without the query
-  std::string query;          // raw query string, without '?'
-  std::string content_type;   // "" when absent
-  std::string authorization;  // the Authorization header, "" when absent
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // raw (still percent-encoded) path without the query
+  std::string query;                           // raw query string, without '?'
+  std::string content_type;                    // "" when absent
+  std::string authorization;                   // the Authorization header, "" when absent
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header, when present
   std::string body;
   bool body_too_large = false;  // the client declared more than kMaxBodyBytes; body is empty
 };

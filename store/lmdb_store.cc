@@ -59,7 +59,8 @@ absl::StatusOr<std::unique_ptr<LmdbStore>> LmdbStore::Open(const std::string& da
                             {"due"},
                             {"attempts"},
                             {"webhook_state"},
-                            {"seen_events"}});
+                            {"seen_events"},
+                            {"idempotency"}});
   if (!env.ok()) return env.status();
   return std::unique_ptr<LmdbStore>(new LmdbStore(*std::move(env)));
 }
@@ -71,7 +72,8 @@ LmdbStore::LmdbStore(std::unique_ptr<LmdbEnv> env)
       api_keys_(env_->dbi("api_keys")),
       webhooks_(env_->dbi("webhooks")),
       by_seq_(env_->dbi("webhooks_by_seq")),
-      names_(env_->dbi("webhook_names")) {}
+      names_(env_->dbi("webhook_names")),
+      idempotency_(env_->dbi("idempotency")) {}
 
 absl::Status LmdbStore::CreateOrganization(const Organization& org) {
   return env_->Write([&](MDB_txn* txn) {
@@ -151,29 +153,31 @@ absl::StatusOr<std::string> LmdbStore::ConfigVersion() {
 }
 
 absl::Status LmdbStore::CreateWebhook(Webhook* webhook) {
-  return env_->Write([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<std::string> org = lmdb::Get(txn, orgs_, webhook->internal_id);
-    if (absl::IsNotFound(org.status())) return absl::NotFoundError("organization not found");
-    if (!org.ok()) return org.status();
-    absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, keys::kLastSeq, 1);
-    if (!seq.ok()) return seq.status();
-    webhook->seq = *seq;
-    const std::string& org_id = webhook->internal_id;
-    absl::Status st = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, webhook->webhook_id),
-                                EncodeWebhook(*webhook, Audience::kStorage), MDB_NOOVERWRITE);
-    if (absl::IsAlreadyExists(st)) return absl::AlreadyExistsError("webhook id exists");
-    if (st.ok()) {
-      st = lmdb::Put(txn, by_seq_, keys::Seq(org_id, *seq),
-                     keys::EncodeSeqIndexValue(IndexValueOf(*webhook)));
-    }
-    if (st.ok()) {
-      st = lmdb::Put(txn, names_, keys::Name(org_id, webhook->spec.webhook_name),
-                     webhook->webhook_id);
-    }
-    if (st.ok()) st = lmdb::AddCounter(txn, meta_, keys::Count(org_id), 1).status();
-    if (st.ok()) st = BumpConfigVersion(txn, meta_);
-    return st;
-  });
+  return env_->Write([&](MDB_txn* txn) { return PutNewWebhook(txn, webhook); });
+}
+
+absl::Status LmdbStore::PutNewWebhook(MDB_txn* txn, Webhook* webhook) {
+  absl::StatusOr<std::string> org = lmdb::Get(txn, orgs_, webhook->internal_id);
+  if (absl::IsNotFound(org.status())) return absl::NotFoundError("organization not found");
+  if (!org.ok()) return org.status();
+  absl::StatusOr<uint64_t> seq = lmdb::AddCounter(txn, meta_, keys::kLastSeq, 1);
+  if (!seq.ok()) return seq.status();
+  webhook->seq = *seq;
+  const std::string& org_id = webhook->internal_id;
+  absl::Status st = lmdb::Put(txn, webhooks_, keys::Webhook(org_id, webhook->webhook_id),
+                              EncodeWebhook(*webhook, Audience::kStorage), MDB_NOOVERWRITE);
+  if (absl::IsAlreadyExists(st)) return absl::AlreadyExistsError("webhook id exists");
+  if (st.ok()) {
+    st = lmdb::Put(txn, by_seq_, keys::Seq(org_id, *seq),
+                   keys::EncodeSeqIndexValue(IndexValueOf(*webhook)));
+  }
+  if (st.ok()) {
+    st =
+        lmdb::Put(txn, names_, keys::Name(org_id, webhook->spec.webhook_name), webhook->webhook_id);
+  }
+  if (st.ok()) st = lmdb::AddCounter(txn, meta_, keys::Count(org_id), 1).status();
+  if (st.ok()) st = BumpConfigVersion(txn, meta_);
+  return st;
 }
 
 absl::StatusOr<Webhook> LmdbStore::GetWebhook(std::string_view internal_id,

@@ -24,6 +24,8 @@ class LmdbStore final : public AccountStore, public WebhookStore {
   absl::StatusOr<ApiKeyRecord> FindApiKey(std::string_view key_hash) override;
 
   absl::Status CreateWebhook(Webhook* webhook) override;
+  absl::StatusOr<std::optional<std::string>> CreateWebhookOnce(
+      Webhook* webhook, const IdempotentCreate& once) override;  // lmdb_idempotency.cc
   absl::StatusOr<Webhook> GetWebhook(std::string_view internal_id,
                                      std::string_view webhook_id) override;
   absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
@@ -42,9 +44,17 @@ class LmdbStore final : public AccountStore, public WebhookStore {
 
  private:
   explicit LmdbStore(std::unique_ptr<LmdbEnv> env);
+  // CreateWebhook's writes, inside the caller's write transaction.
+  absl::Status PutNewWebhook(MDB_txn* txn, Webhook* webhook);
+  // Removes up to `max` idempotency keys used at or before `cutoff_ms`, oldest first: keys that
+  // a create at cutoff_ms + kIdempotencyWindowMs no longer replays (lmdb_idempotency.cc).
+  absl::Status ForgetIdempotencyKeysUsedBy(MDB_txn* txn, int64_t cutoff_ms, size_t max);
 
   std::unique_ptr<LmdbEnv> env_;
-  MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_;
+  //   idempotency  "k" <internal_id> <key>            -> used at (ms, 8 bytes BE), fingerprint
+  //                                                      length (4 bytes BE), fingerprint, response
+  //                "t" <ms, 8 bytes BE> <internal_id> <key> -> "" (oldest first, to forget them)
+  MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_, idempotency_;
 };
 
 }  // namespace webhooks

@@ -47,6 +47,27 @@ absl::StatusOr<std::string> MemoryStore::ConfigVersion() {
 
 absl::Status MemoryStore::CreateWebhook(Webhook* webhook) {
   std::lock_guard<std::mutex> lock(mu_);
+  return CreateLocked(webhook);
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryStore::CreateWebhookOnce(
+    Webhook* webhook, const IdempotentCreate& once) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Key key{webhook->internal_id, once.key};
+  auto used = used_keys_.find(key);
+  if (used != used_keys_.end() && once.now_ms - used->second.now_ms < kIdempotencyWindowMs) {
+    if (used->second.fingerprint != once.fingerprint) {
+      return absl::AbortedError(
+          "Idempotency-Key was already used with a different request body; use a new key");
+    }
+    return used->second.response;
+  }
+  if (absl::Status st = CreateLocked(webhook); !st.ok()) return st;
+  used_keys_[key] = once;
+  return std::nullopt;
+}
+
+absl::Status MemoryStore::CreateLocked(Webhook* webhook) {
   if (orgs_.count(webhook->internal_id) == 0) return absl::NotFoundError("organization not found");
   Key key{webhook->internal_id, webhook->webhook_id};
   if (webhooks_.count(key) != 0) return absl::AlreadyExistsError("webhook id exists");

@@ -21,6 +21,8 @@ class MemoryStore final : public AccountStore, public WebhookStore {
   absl::StatusOr<ApiKeyRecord> FindApiKey(std::string_view key_hash) override;
 
   absl::Status CreateWebhook(Webhook* webhook) override;
+  absl::StatusOr<std::optional<std::string>> CreateWebhookOnce(
+      Webhook* webhook, const IdempotentCreate& once) override;
   absl::StatusOr<Webhook> GetWebhook(std::string_view internal_id,
                                      std::string_view webhook_id) override;
   absl::StatusOr<std::vector<Webhook>> FindWebhooksByName(std::string_view internal_id,
@@ -37,12 +39,17 @@ class MemoryStore final : public AccountStore, public WebhookStore {
 
  private:
   using Key = std::pair<std::string, std::string>;  // (internal_id, webhook_id)
+  // CreateWebhook's work. REQUIRES: mu_ held.
+  absl::Status CreateLocked(Webhook* webhook);
 
   std::mutex mu_;
   std::map<std::string, Organization> orgs_;
   std::map<std::string, ApiKeyRecord> keys_;
   std::map<Key, Webhook> webhooks_;
   std::map<std::pair<std::string, uint64_t>, std::string> by_seq_;  // (org, seq) -> webhook_id
+  // (internal_id, key) -> the create that used it (expired entries are replaced, never purged:
+  // a fake for tests)
+  std::map<Key, IdempotentCreate> used_keys_;
   uint64_t next_seq_ = 1;
   uint64_t version_ = 0;  // counts webhook writes
 };

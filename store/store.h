@@ -68,6 +68,18 @@ struct WebhookPage {
   std::optional<uint64_t> next_after_seq;  // set when more matching webhooks follow this page
 };
 
+// How long a client's Idempotency-Key is remembered after the create that used it (Svix and
+// Stripe keep theirs at least 12 and 24 hours).
+inline constexpr int64_t kIdempotencyWindowMs = int64_t{24} * 3600 * 1000;
+
+// A create that the client may repeat, e.g. after a timeout (its Idempotency-Key header).
+struct IdempotentCreate {
+  std::string key;          // the client's key, unique per organization
+  std::string fingerprint;  // of the request: the same key with another request is refused
+  std::string response;     // kept with the key when this create happens, to be replayed
+  int64_t now_ms = 0;       // unix ms
+};
+
 class WebhookStore {
  public:
   virtual ~WebhookStore() = default;
@@ -75,6 +87,13 @@ class WebhookStore {
   // Inserts `webhook` and assigns webhook->seq (larger than any seq assigned before).
   // AlreadyExists if (internal_id, webhook_id) exists.
   virtual absl::Status CreateWebhook(Webhook* webhook) = 0;
+  // CreateWebhook, unless the organization used once.key less than kIdempotencyWindowMs before
+  // once.now_ms: then nothing is created, and the result is the response kept by that create
+  // when the fingerprints match, Aborted when they do not. The key is recorded in the write
+  // that creates the webhook, so of concurrent creates with one key exactly one creates.
+  // nullopt: created (and once.response kept).
+  virtual absl::StatusOr<std::optional<std::string>> CreateWebhookOnce(
+      Webhook* webhook, const IdempotentCreate& once) = 0;
   // NotFound if absent (including when it belongs to another organization).
   virtual absl::StatusOr<Webhook> GetWebhook(std::string_view internal_id,
                                              std::string_view webhook_id) = 0;

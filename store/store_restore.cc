@@ -20,8 +20,10 @@ using dump::Kind;
 constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
 constexpr uint64_t kProgressEvery = 4096;
-constexpr const char* kAccountDbs[] = {"orgs",          "api_keys", "webhooks", "webhooks_by_seq",
-                                       "webhook_names", "meta"};
+// Idempotency keys go with the webhooks they created: a replay must not name a webhook that a
+// replacing restore removed.
+constexpr const char* kAccountDbs[] = {"orgs",          "api_keys", "webhooks",   "webhooks_by_seq",
+                                       "webhook_names", "meta",     "idempotency"};
 constexpr const char* kStateDbs[] = {"deliveries", "due", "attempts", "webhook_state",
                                      "seen_events"};
 

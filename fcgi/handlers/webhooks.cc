@@ -1,7 +1,9 @@
 // /v1/organizations/webhooks: create, list, get, update (PUT), delete.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
+#include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
@@ -150,6 +152,31 @@ void WritePagination(const ListParams& p, const WebhookPage& page, JsonWriter& w
   w.EndObject();
 }
 
+// POST /v1/organizations/webhooks with an Idempotency-Key: the first request with a key creates
+// the webhook; a repeat within kIdempotencyWindowMs with the same body gets the first 201 again
+// (marked Idempotent-Replayed: true) and creates nothing.
+absl::StatusOr<HttpResponse> CreateWebhookOnce(Services& s, const RequestContext& ctx, Webhook& w) {
+  const std::string& key = *ctx.request.idempotency_key;
+  if (key.empty() || key.size() > 255 ||
+      !std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+    return absl::InvalidArgumentError(
+        "Idempotency-Key must be 1 to 255 printable ASCII characters");
+  }
+  IdempotentCreate once{key, Sha256(ctx.request.body), "", UnixMillis(s.clock())};
+  absl::StatusOr<std::optional<std::string>> replay;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
+    w.webhook_id = NewWebhookId();
+    once.response = ApiWebhookJson(s, w);  // what the first request answers, replays included
+    replay = s.webhooks.CreateWebhookOnce(&w, once);
+    if (!absl::IsAlreadyExists(replay.status())) break;
+  }
+  if (!replay.ok()) return replay.status();
+  if (!replay->has_value()) return JsonResponse(201, std::move(once.response));
+  HttpResponse again = JsonResponse(201, **std::move(replay));
+  again.headers.emplace_back("Idempotent-Replayed", "true");
+  return again;
+}
+
 }  // namespace
 
 absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ctx) {
@@ -161,14 +188,17 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
   const TimePoint now = s.clock();
   AssignSigningSecrets(w.spec, nullptr, now);
   w.created_at = w.updated_at = FormatTimestamp(now);
-  absl::Status st;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
-    w.webhook_id = NewWebhookId();
-    st = s.webhooks.CreateWebhook(&w);
-    if (!absl::IsAlreadyExists(st)) break;
+  if (!ctx.request.idempotency_key) {
+    absl::Status st;
+    for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
+      w.webhook_id = NewWebhookId();
+      st = s.webhooks.CreateWebhook(&w);
+      if (!absl::IsAlreadyExists(st)) break;
+    }
+    if (!st.ok()) return st;
+    return JsonResponse(201, ApiWebhookJson(s, w));
   }
-  if (!st.ok()) return st;
-  return JsonResponse(201, ApiWebhookJson(s, w));
+  return CreateWebhookOnce(s, ctx, w);
 }
 
 absl::StatusOr<HttpResponse> ListWebhooks(Services& s, const RequestContext& ctx) {
@@ -226,7 +256,9 @@ absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ct
         return absl::OkStatus();
       });
   if (!stored.ok()) return stored.status();
-  if (s.deliveries != nullptr) {  // the new configuration is the owner's fix for a 410
+  // The new configuration is the owner's fix for a disabled channel: enabled again, with fresh
+  // failure counts.
+  if (s.deliveries != nullptr) {
     absl::StatusOr<bool> enabled =
         s.deliveries->EnableChannels(ctx.internal_id, stored->webhook_id);
     if (!enabled.ok()) return enabled.status();

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/stack_harness.h"
 
@@ -148,6 +150,43 @@ TEST_F(ApiFlowTest, AcknowledgedCreatesSurviveKill9) {
   for (const std::string& id : ids) {
     EXPECT_EQ(stack_->Request("GET", "/v1/organizations/webhooks/" + id, "", key_).status, 200);
   }
+}
+
+// A client that retries a create with its Idempotency-Key gets one webhook: of 8 concurrent
+// requests through nginx one creates and 7 replay its 201; the key survives a SIGKILL.
+TEST_F(ApiFlowTest, AnIdempotencyKeyMakesRetriedCreatesSafe) {
+  const std::vector<std::string> header = {"Idempotency-Key: 9f2c4e1a-create-ingest"};
+  std::vector<HttpResult> results(8);
+  std::vector<std::thread> threads;
+  for (HttpResult& r : results) {
+    threads.emplace_back([&] {
+      r = stack_->Request("POST", "/v1/organizations/webhooks", kCreateBody, key_, header);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int replayed = 0;
+  for (const HttpResult& r : results) {
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.body, results[0].body);
+    auto h = r.headers.find("idempotent-replayed");
+    if (h != r.headers.end() && h->second == "true") ++replayed;
+  }
+  EXPECT_EQ(replayed, 7);
+  HttpResult list = stack_->Request("POST", "/v1/organizations/webhooks/list", "", key_);
+  EXPECT_EQ(Json(list.body)["total"].GetInt(), 1) << list.body;
+
+  ASSERT_TRUE(stack_->RestartApi(SIGKILL));
+  HttpResult after =
+      stack_->Request("POST", "/v1/organizations/webhooks", kCreateBody, key_, header);
+  EXPECT_EQ(after.status, 201);
+  EXPECT_EQ(after.body, results[0].body);
+  std::string other_body = kCreateBody;
+  other_body.replace(other_body.find("Ingest hooks"), 12, "Other hooks");
+  HttpResult changed =
+      stack_->Request("POST", "/v1/organizations/webhooks", other_body, key_, header);
+  EXPECT_EQ(changed.status, 409) << changed.body;
+  list = stack_->Request("POST", "/v1/organizations/webhooks/list", "", key_);
+  EXPECT_EQ(Json(list.body)["total"].GetInt(), 1) << list.body;
 }
 
 TEST_F(ApiFlowTest, SigtermStopsTheApiPromptlyWithExitZero) {

@@ -271,12 +271,20 @@ TEST(AdminDumpRestoreTest, ReplaceSwapsTheContent) {
   ASSERT_OK(DumpTo(*src, a, /*state=*/false).status());
   auto dst = Open(dst_dir.path());
   Populate(*dst, 9, 7000);
+  // An idempotency key of the target names a webhook the restore removes: it goes too.
+  Webhook keyed = MakeWebhook(Org(0), 7100);
+  const IdempotentCreate once{"key-1", "fp", "response naming wh 7100", 1'800'000'000'000};
+  ASSERT_OK(dst->CreateWebhookOnce(&keyed, once).status());
   RestoreOptions options;
   options.replace = true;
   ASSERT_OK(RestoreStore(*dst, a, options).status());
   ASSERT_OK(DumpTo(*dst, b, false).status());
   EXPECT_EQ(WithoutHeader(ReadFile(a)), WithoutHeader(ReadFile(b)));
   EXPECT_TRUE(absl::IsNotFound(dst->GetWebhook(Org(0), WebhookId(7000)).status()));
+  Webhook again = MakeWebhook(Org(0), 7101);
+  absl::StatusOr<std::optional<std::string>> replay = dst->CreateWebhookOnce(&again, once);
+  ASSERT_OK(replay.status());
+  EXPECT_FALSE(replay->has_value());  // created: the key was forgotten
   LmdbDeliveryStore dq(dst->env());
   EXPECT_EQ(*dq.Cursor(), 4242u);  // the dump had no state: the target's is kept
 }

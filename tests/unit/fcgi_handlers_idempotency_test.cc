@@ -1,0 +1,86 @@
+// POST /v1/organizations/webhooks with an Idempotency-Key header: a repeat replays the first
+// 201 and creates nothing; the same key with another body is a 409; malformed keys are a 400.
+#include "tests/unit/fcgi_handlers_fixture.h"
+
+namespace webhooks {
+namespace {
+
+class IdempotentCreateTest : public FcgiHandlersTest {
+ protected:
+  HttpResponse CreateWithKey(const std::string& body, const std::string& key,
+                             const std::string& api_key = kKeyA) {
+    HttpRequest r = Request("POST", kWebhooks, body, api_key);
+    r.idempotency_key = key;
+    return Call(r);
+  }
+  static std::string Header(const HttpResponse& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+};
+
+TEST_F(IdempotentCreateTest, ARepeatGetsTheFirstResponseAndCreatesNothing) {
+  HttpResponse first = CreateWithKey(Body("a"), "create-a-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(Header(first, "Idempotent-Replayed"), "");
+  now_ += std::chrono::hours(23);
+  HttpResponse again = CreateWithKey(Body("a"), "create-a-1");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.body, first.body);  // the same webhook_id and signing secret
+  EXPECT_EQ(Header(again, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(Snapshot().size(), 1u);
+  // The body is the webhook as stored (made before the write that stored it).
+  const std::string id = Json(first.body)["webhook_id"].GetString();
+  HttpResponse get = Call("GET", std::string(kWebhooks) + "/" + id);
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, first.body);
+}
+
+TEST_F(IdempotentCreateTest, TheSameKeyWithAnotherBodyIsAConflict) {
+  ASSERT_EQ(CreateWithKey(Body("a"), "k").status, 201);
+  rapidjson::Document doc = ExpectEnvelope(CreateWithKey(Body("b"), "k"), 409, "ConflictError");
+  EXPECT_NE(std::string(doc["error"]["message"].GetString()).find("Idempotency-Key"),
+            std::string::npos);
+  EXPECT_EQ(Snapshot().size(), 1u);
+}
+
+TEST_F(IdempotentCreateTest, WithoutAKeyEveryRequestCreates) {
+  ASSERT_EQ(Call("POST", kWebhooks, Body("a")).status, 201);
+  ASSERT_EQ(Call("POST", kWebhooks, Body("a")).status, 201);
+  EXPECT_EQ(Snapshot().size(), 2u);
+}
+
+TEST_F(IdempotentCreateTest, KeysAreKeptPerOrganizationForADay) {
+  ASSERT_EQ(CreateWithKey(Body("a"), "k").status, 201);
+  HttpResponse other_org = CreateWithKey(Body("a"), "k", kKeyB);
+  EXPECT_EQ(other_org.status, 201);
+  EXPECT_EQ(Header(other_org, "Idempotent-Replayed"), "");
+  now_ += std::chrono::hours(24);
+  HttpResponse later = CreateWithKey(Body("a"), "k");
+  EXPECT_EQ(later.status, 201);
+  EXPECT_EQ(Header(later, "Idempotent-Replayed"), "");
+  EXPECT_EQ(Snapshot().size(), 3u);
+}
+
+TEST_F(IdempotentCreateTest, MalformedKeysAreRefusedAndCreateNothing) {
+  for (const std::string& key :
+       {std::string(), std::string(256, 'k'), std::string("a\tb"), std::string("caf\xc3\xa9")}) {
+    rapidjson::Document doc = ExpectEnvelope(CreateWithKey(Body("a"), key), 400, "BadRequestError");
+    EXPECT_NE(std::string(doc["error"]["message"].GetString()).find("Idempotency-Key"),
+              std::string::npos);
+  }
+  EXPECT_EQ(CreateWithKey(Body("a"), std::string(255, 'k')).status, 201);
+  EXPECT_EQ(Snapshot().size(), 1u);
+}
+
+// A request refused for its body keeps no key: the corrected request with the same key creates.
+TEST_F(IdempotentCreateTest, AnInvalidBodyDoesNotUseTheKey) {
+  ExpectEnvelope(CreateWithKey(Body("a", R"(["no.such.type"])"), "k"), 422, "ValidationError");
+  EXPECT_EQ(CreateWithKey(Body("a"), "k").status, 201);
+  EXPECT_EQ(Snapshot().size(), 1u);
+}
+
+}  // namespace
+}  // namespace webhooks
