@@ -1,8 +1,11 @@
 #include "fcgi/handlers/handler_util.h"
 
 #include <charconv>
+#include <chrono>
+#include <vector>
 
 #include "common/ids.h"
+#include "common/time_format.h"
 #include "model/json_input.h"
 #include "model/webhook_codec.h"
 #include "store/delivery_codec.h"
@@ -39,6 +42,29 @@ absl::StatusOr<Webhook> Resolve(Services& s, const RequestContext& ctx) {
   return std::move(named->front());
 }
 
+namespace {
+
+// "failing_channels": channels whose attempts have all failed since some time (the notifier's
+// --disable-after counts from it).
+void WriteFailingChannels(const std::vector<FailureStreak>& failing, JsonWriter& out) {
+  auto time = [](int64_t ms) { return FormatTimestamp(TimePoint(std::chrono::milliseconds(ms))); };
+  out.Key("failing_channels");
+  out.StartArray();
+  for (const FailureStreak& f : failing) {
+    out.StartObject();
+    out.Key("channel_index");
+    out.Uint(f.channel_index);
+    out.Key("failing_since");
+    out.String(time(f.since_ms));
+    out.Key("last_failure_at");
+    out.String(time(f.last_ms));
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+}  // namespace
+
 void WriteApiWebhook(Services& s, const Webhook& webhook, JsonWriter& w) {
   WebhookDeliveryState state;
   if (s.deliveries != nullptr) {
@@ -49,18 +75,20 @@ void WriteApiWebhook(Services& s, const Webhook& webhook, JsonWriter& w) {
   WriteWebhook(webhook, Audience::kApi, w, [&](JsonWriter& out) {
     out.Key("last_error");
     WriteLastError(state.last_error, out);
-    if (state.disabled_channels.empty()) return;
-    out.Key("disabled_channels");
-    out.StartArray();
-    for (const auto& [index, why] : state.disabled_channels) {
-      out.StartObject();
-      out.Key("channel_index");
-      out.Uint(index);
-      out.Key("reason");
-      out.String(why);
-      out.EndObject();
+    if (!state.disabled_channels.empty()) {
+      out.Key("disabled_channels");
+      out.StartArray();
+      for (const auto& [index, why] : state.disabled_channels) {
+        out.StartObject();
+        out.Key("channel_index");
+        out.Uint(index);
+        out.Key("reason");
+        out.String(why);
+        out.EndObject();
+      }
+      out.EndArray();
     }
-    out.EndArray();
+    if (!state.failing.empty()) WriteFailingChannels(state.failing, out);
   });
 }
 

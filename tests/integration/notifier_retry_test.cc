@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "model/json_input.h"
 #include "tests/integration/sinks_harness.h"
 
 namespace webhooks::testing {
@@ -218,15 +219,23 @@ TEST_F(NotifierIntegrationRetry, AChannelFailingTooLongIsDisabled) {
   ASSERT_FALSE(id.empty());
 
   rapidjson::Document w;
+  std::string counting;  // failing_channels as a GET showed it before the channel was disabled
   ASSERT_TRUE(WaitUntil(
       [&] {
         Emit("object.created");
         std::this_thread::sleep_for(milliseconds(300));
         w = GetWebhook(id);
+        if (w.HasMember("failing_channels") && !w.HasMember("disabled_channels")) {
+          counting = ToJson(w["failing_channels"]);
+        }
         return w.HasMember("disabled_channels");
       },
       seconds(15)))
       << notifier_->LogTail();
+  // Owners see the count running: channel 0 only, with when it began and the latest failure.
+  EXPECT_NE(counting.find(R"([{"channel_index":0,"failing_since":")"), std::string::npos)
+      << counting;
+  EXPECT_NE(counting.find(R"(","last_failure_at":")"), std::string::npos) << counting;
   ASSERT_EQ(w["disabled_channels"].Size(), 1u);
   EXPECT_EQ(w["disabled_channels"][0]["channel_index"].GetInt(), 0);
   const std::string reason = StringMember(w["disabled_channels"][0], "reason");
@@ -262,9 +271,10 @@ TEST_F(NotifierIntegrationRetry, AChannelFailingTooLongIsDisabled) {
                       key_);
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_FALSE(ParseJsonText(put.body).HasMember("disabled_channels")) << put.body;
+  EXPECT_FALSE(ParseJsonText(put.body).HasMember("failing_channels")) << put.body;
   Emit("object.deleted");
   ASSERT_TRUE(WaitUntil([&] { return http_->Count("/down") == down + 1; }, seconds(15)));
-  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(WaitUntil([&] { return GetWebhook(id).HasMember("failing_channels"); }, seconds(5)));
   EXPECT_FALSE(GetWebhook(id).HasMember("disabled_channels"));
 }
 
