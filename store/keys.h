@@ -8,6 +8,10 @@
 //   webhook_names    <internal_id>/<sha256(name)>  -> webhook_id (sorted duplicates)
 //   meta             "seq"                         -> last assigned seq (8 bytes big-endian)
 //                    "count/<internal_id>"         -> number of webhooks (8 bytes big-endian)
+//   idempotency      "k" <internal_id>/<key>       -> used at (unix ms, 8 bytes big-endian),
+//                                                     fingerprint length (4 bytes big-endian),
+//                                                     fingerprint, webhook_id it created
+//                    "t" <used ms, 8 bytes big-endian> <internal_id>/<key> -> "" (oldest first)
 #ifndef WEBHOOKS_STORE_KEYS_H_
 #define WEBHOOKS_STORE_KEYS_H_
 

@@ -51,9 +51,7 @@ class LmdbStore final : public AccountStore, public WebhookStore {
   absl::Status ForgetIdempotencyKeysUsedBy(MDB_txn* txn, int64_t cutoff_ms, size_t max);
 
   std::unique_ptr<LmdbEnv> env_;
-  //   idempotency  "k" <internal_id> <key>            -> used at (ms, 8 bytes BE), fingerprint
-  //                                                      length (4 bytes BE), fingerprint, response
-  //                "t" <ms, 8 bytes BE> <internal_id> <key> -> "" (oldest first, to forget them)
+  // The databases of keys.h.
   MDB_dbi meta_, orgs_, api_keys_, webhooks_, by_seq_, names_, idempotency_;
 };
 

@@ -52,18 +52,16 @@ absl::Status MemoryStore::CreateWebhook(Webhook* webhook) {
 
 absl::StatusOr<std::optional<std::string>> MemoryStore::CreateWebhookOnce(
     Webhook* webhook, const IdempotentCreate& once) {
+  if (once.now_ms < 0) return absl::InvalidArgumentError("negative time");
   std::lock_guard<std::mutex> lock(mu_);
   Key key{webhook->internal_id, once.key};
   auto used = used_keys_.find(key);
-  if (used != used_keys_.end() && once.now_ms - used->second.now_ms < kIdempotencyWindowMs) {
-    if (used->second.fingerprint != once.fingerprint) {
-      return absl::AbortedError(
-          "Idempotency-Key was already used with a different request body; use a new key");
-    }
-    return used->second.response;
+  if (used != used_keys_.end() && once.now_ms - used->second.once.now_ms < kIdempotencyWindowMs) {
+    if (used->second.once.fingerprint != once.fingerprint) return IdempotencyKeyReusedError();
+    return used->second.webhook_id;
   }
   if (absl::Status st = CreateLocked(webhook); !st.ok()) return st;
-  used_keys_[key] = once;
+  used_keys_[key] = KeyUse{once, webhook->webhook_id};
   return std::nullopt;
 }
 

@@ -47,9 +47,13 @@ class MemoryStore final : public AccountStore, public WebhookStore {
   std::map<std::string, ApiKeyRecord> keys_;
   std::map<Key, Webhook> webhooks_;
   std::map<std::pair<std::string, uint64_t>, std::string> by_seq_;  // (org, seq) -> webhook_id
+  struct KeyUse {
+    IdempotentCreate once;
+    std::string webhook_id;
+  };
   // (internal_id, key) -> the create that used it (expired entries are replaced, never purged:
   // a fake for tests)
-  std::map<Key, IdempotentCreate> used_keys_;
+  std::map<Key, KeyUse> used_keys_;
   uint64_t next_seq_ = 1;
   uint64_t version_ = 0;  // counts webhook writes
 };

@@ -76,9 +76,14 @@ inline constexpr int64_t kIdempotencyWindowMs = int64_t{24} * 3600 * 1000;
 struct IdempotentCreate {
   std::string key;          // the client's key, unique per organization
   std::string fingerprint;  // of the request: the same key with another request is refused
-  std::string response;     // kept with the key when this create happens, to be replayed
-  int64_t now_ms = 0;       // unix ms
+  int64_t now_ms = 0;       // unix ms, >= 0
 };
+
+// CreateWebhookOnce's answer to a key used with another request.
+inline absl::Status IdempotencyKeyReusedError() {
+  return absl::AbortedError(
+      "Idempotency-Key was already used with a different request body; use a new key");
+}
 
 class WebhookStore {
  public:
@@ -88,10 +93,11 @@ class WebhookStore {
   // AlreadyExists if (internal_id, webhook_id) exists.
   virtual absl::Status CreateWebhook(Webhook* webhook) = 0;
   // CreateWebhook, unless the organization used once.key less than kIdempotencyWindowMs before
-  // once.now_ms: then nothing is created, and the result is the response kept by that create
-  // when the fingerprints match, Aborted when they do not. The key is recorded in the write
-  // that creates the webhook, so of concurrent creates with one key exactly one creates.
-  // nullopt: created (and once.response kept).
+  // once.now_ms: then nothing is created, and the result is the webhook_id that the earlier
+  // create made (the webhook may have changed or gone since) when the fingerprints match,
+  // IdempotencyKeyReusedError when they do not. CreateWebhook's errors keep no key. The key is
+  // recorded in the write that creates the webhook, so of concurrent creates with one key
+  // exactly one creates. nullopt: created. InvalidArgument for a negative now_ms.
   virtual absl::StatusOr<std::optional<std::string>> CreateWebhookOnce(
       Webhook* webhook, const IdempotentCreate& once) = 0;
   // NotFound if absent (including when it belongs to another organization).

@@ -152,34 +152,44 @@ void WritePagination(const ListParams& p, const WebhookPage& page, JsonWriter& w
   w.EndObject();
 }
 
-// POST /v1/organizations/webhooks with an Idempotency-Key: the first request with a key creates
-// the webhook; a repeat within kIdempotencyWindowMs with the same body gets the first 201 again
-// (marked Idempotent-Replayed: true) and creates nothing.
-absl::StatusOr<HttpResponse> CreateWebhookOnce(Services& s, const RequestContext& ctx, Webhook& w) {
-  const std::string& key = *ctx.request.idempotency_key;
+// The Idempotency-Key of a create: 1 to 255 printable ASCII characters; the fingerprint is the
+// body's SHA-256.
+absl::StatusOr<IdempotentCreate> ReadIdempotencyKey(const HttpRequest& req, TimePoint now) {
+  const std::string& key = *req.idempotency_key;
   if (key.empty() || key.size() > 255 ||
       !std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
     return absl::InvalidArgumentError(
         "Idempotency-Key must be 1 to 255 printable ASCII characters");
   }
-  IdempotentCreate once{key, Sha256(ctx.request.body), "", UnixMillis(s.clock())};
-  absl::StatusOr<std::optional<std::string>> replay;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
-    w.webhook_id = NewWebhookId();
-    once.response = ApiWebhookJson(s, w);  // what the first request answers, replays included
-    replay = s.webhooks.CreateWebhookOnce(&w, once);
-    if (!absl::IsAlreadyExists(replay.status())) break;
+  return IdempotentCreate{key, Sha256(req.body), UnixMillis(now)};
+}
+
+// The answer to a repeated Idempotency-Key: the webhook the first request created, as it is now
+// (not as it was: a PUT since may have removed a leaked credential).
+absl::StatusOr<HttpResponse> Replay(Services& s, const RequestContext& ctx,
+                                    const std::string& webhook_id) {
+  absl::StatusOr<Webhook> w = s.webhooks.GetWebhook(ctx.internal_id, webhook_id);
+  if (absl::IsNotFound(w.status())) {
+    return absl::AbortedError("Idempotency-Key created webhook " + webhook_id +
+                              ", which was deleted since; use a new key");
   }
-  if (!replay.ok()) return replay.status();
-  if (!replay->has_value()) return JsonResponse(201, std::move(once.response));
-  HttpResponse again = JsonResponse(201, **std::move(replay));
+  if (!w.ok()) return w.status();
+  HttpResponse again = JsonResponse(201, ApiWebhookJson(s, *w));
   again.headers.emplace_back("Idempotent-Replayed", "true");
   return again;
 }
 
 }  // namespace
 
+// With an Idempotency-Key, a repeat within kIdempotencyWindowMs with the same body creates
+// nothing and answers 201 with the webhook the first request created.
 absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ctx) {
+  std::optional<IdempotentCreate> once;
+  if (ctx.request.idempotency_key) {
+    absl::StatusOr<IdempotentCreate> key = ReadIdempotencyKey(ctx.request, s.clock());
+    if (!key.ok()) return key.status();
+    once = *std::move(key);
+  }
   absl::StatusOr<WebhookSpec> spec = ParseSpecBody(ctx.request);
   if (!spec.ok()) return spec.status();
   Webhook w;
@@ -188,17 +198,21 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
   const TimePoint now = s.clock();
   AssignSigningSecrets(w.spec, nullptr, now);
   w.created_at = w.updated_at = FormatTimestamp(now);
-  if (!ctx.request.idempotency_key) {
-    absl::Status st;
-    for (int attempt = 0; attempt < 3; ++attempt) {  // a 62^10 id collision is retried
-      w.webhook_id = NewWebhookId();
-      st = s.webhooks.CreateWebhook(&w);
-      if (!absl::IsAlreadyExists(st)) break;
+  absl::StatusOr<std::optional<std::string>> earlier;  // the webhook_id a repeated key made
+  for (int attempt = 0; attempt < 3; ++attempt) {      // a 62^10 id collision is retried
+    w.webhook_id = NewWebhookId();
+    if (once) {
+      earlier = s.webhooks.CreateWebhookOnce(&w, *once);
+    } else if (absl::Status st = s.webhooks.CreateWebhook(&w); st.ok()) {
+      earlier = std::optional<std::string>();
+    } else {
+      earlier = st;
     }
-    if (!st.ok()) return st;
-    return JsonResponse(201, ApiWebhookJson(s, w));
+    if (!absl::IsAlreadyExists(earlier.status())) break;
   }
-  return CreateWebhookOnce(s, ctx, w);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) return Replay(s, ctx, **earlier);
+  return JsonResponse(201, ApiWebhookJson(s, w));
 }
 
 absl::StatusOr<HttpResponse> ListWebhooks(Services& s, const RequestContext& ctx) {

@@ -153,7 +153,8 @@ TEST_F(ApiFlowTest, AcknowledgedCreatesSurviveKill9) {
 }
 
 // A client that retries a create with its Idempotency-Key gets one webhook: of 8 concurrent
-// requests through nginx one creates and 7 replay its 201; the key survives a SIGKILL.
+// requests through nginx one creates and 7 answer 201 with that webhook; the key survives a
+// SIGKILL.
 TEST_F(ApiFlowTest, AnIdempotencyKeyMakesRetriedCreatesSafe) {
   const std::vector<std::string> header = {"Idempotency-Key: 9f2c4e1a-create-ingest"};
   std::vector<HttpResult> results(8);
@@ -180,6 +181,7 @@ TEST_F(ApiFlowTest, AnIdempotencyKeyMakesRetriedCreatesSafe) {
       stack_->Request("POST", "/v1/organizations/webhooks", kCreateBody, key_, header);
   EXPECT_EQ(after.status, 201);
   EXPECT_EQ(after.body, results[0].body);
+  EXPECT_EQ(after.headers["idempotent-replayed"], "true");
   std::string other_body = kCreateBody;
   other_body.replace(other_body.find("Ingest hooks"), 12, "Other hooks");
   HttpResult changed =

@@ -273,7 +273,7 @@ TEST(AdminDumpRestoreTest, ReplaceSwapsTheContent) {
   Populate(*dst, 9, 7000);
   // An idempotency key of the target names a webhook the restore removes: it goes too.
   Webhook keyed = MakeWebhook(Org(0), 7100);
-  const IdempotentCreate once{"key-1", "fp", "response naming wh 7100", 1'800'000'000'000};
+  const IdempotentCreate once{"key-1", "fp", 1'800'000'000'000};
   ASSERT_OK(dst->CreateWebhookOnce(&keyed, once).status());
   RestoreOptions options;
   options.replace = true;

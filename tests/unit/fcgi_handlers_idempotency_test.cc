@@ -1,5 +1,6 @@
-// POST /v1/organizations/webhooks with an Idempotency-Key header: a repeat replays the first
-// 201 and creates nothing; the same key with another body is a 409; malformed keys are a 400.
+// POST /v1/organizations/webhooks with an Idempotency-Key header: a repeat answers 201 with the
+// webhook the first request created, as it is now, and creates nothing; the same key with
+// another body is a 409, as is a repeat after that webhook was deleted; malformed keys are a 400.
 #include "tests/unit/fcgi_handlers_fixture.h"
 
 namespace webhooks {
@@ -21,7 +22,7 @@ class IdempotentCreateTest : public FcgiHandlersTest {
   }
 };
 
-TEST_F(IdempotentCreateTest, ARepeatGetsTheFirstResponseAndCreatesNothing) {
+TEST_F(IdempotentCreateTest, ARepeatGetsTheSameWebhookAndCreatesNothing) {
   HttpResponse first = CreateWithKey(Body("a"), "create-a-1");
   ASSERT_EQ(first.status, 201) << first.body;
   EXPECT_EQ(Header(first, "Idempotent-Replayed"), "");
@@ -36,6 +37,27 @@ TEST_F(IdempotentCreateTest, ARepeatGetsTheFirstResponseAndCreatesNothing) {
   HttpResponse get = Call("GET", std::string(kWebhooks) + "/" + id);
   EXPECT_EQ(get.status, 200);
   EXPECT_EQ(get.body, first.body);
+}
+
+// A repeat shows the webhook as it is now: a PUT that replaced a leaked credential is not undone
+// by a replay of the create-time body.
+TEST_F(IdempotentCreateTest, ARepeatShowsTheWebhookAsItIsNow) {
+  HttpResponse first = CreateWithKey(Body("a"), "k");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string id = Json(first.body)["webhook_id"].GetString();
+  const std::string put_body = Body("renamed", R"(["object.created"])");
+  ASSERT_EQ(Call("PUT", std::string(kWebhooks) + "/" + id, put_body).status, 200);
+  HttpResponse again = CreateWithKey(Body("a"), "k");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(Header(again, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(std::string(Json(again.body)["webhook_id"].GetString()), id);
+  EXPECT_EQ(std::string(Json(again.body)["webhook_name"].GetString()), "renamed");
+  EXPECT_EQ(again.body, Call("GET", std::string(kWebhooks) + "/" + id).body);
+
+  ASSERT_EQ(Call("DELETE", std::string(kWebhooks) + "/" + id).status, 204);
+  rapidjson::Document gone = ExpectEnvelope(CreateWithKey(Body("a"), "k"), 409, "ConflictError");
+  EXPECT_NE(std::string(gone["error"]["message"].GetString()).find("deleted"), std::string::npos);
+  EXPECT_EQ(Snapshot().size(), 0u);
 }
 
 TEST_F(IdempotentCreateTest, TheSameKeyWithAnotherBodyIsAConflict) {
@@ -71,6 +93,8 @@ TEST_F(IdempotentCreateTest, MalformedKeysAreRefusedAndCreateNothing) {
     EXPECT_NE(std::string(doc["error"]["message"].GetString()).find("Idempotency-Key"),
               std::string::npos);
   }
+  // The key is checked first: a malformed key with a malformed body is a 400 too.
+  ExpectEnvelope(CreateWithKey("{", ""), 400, "BadRequestError");
   EXPECT_EQ(CreateWithKey(Body("a"), std::string(255, 'k')).status, 201);
   EXPECT_EQ(Snapshot().size(), 1u);
 }
