@@ -113,11 +113,18 @@ struct AttemptQuery {
   size_t limit = 20;
   std::optional<uint64_t> before_seq;  // from a cursor: attempts older than this
   std::optional<std::string> status;   // "succeeded" / "failed"
+  std::optional<std::string> event_id;
+  // Attempts that do not match the filters read by one call at most: past it the page ends
+  // early, possibly short or empty, with next_before_seq set, so that a filter matching little
+  // of a long log costs each call a bounded read.
+  size_t max_skipped = 10000;
 };
 
 struct AttemptPage {
-  std::vector<Attempt> items;               // newest first
-  std::optional<uint64_t> next_before_seq;  // set when older matching attempts remain
+  std::vector<Attempt> items;  // newest first
+  // Set when older attempts remain to be read: older matching ones may remain (always, when the
+  // page ended at max_skipped).
+  std::optional<uint64_t> next_before_seq;
 };
 
 // Everything that changes when one attempt finishes; applied atomically.

@@ -293,11 +293,17 @@ absl::StatusOr<AttemptPage> LmdbDeliveryStore::ListAttempts(std::string_view int
     uint64_t start =
         query.before_seq ? std::numeric_limits<uint64_t>::max() - *query.before_seq + 1 : 0;
     lmdb::Cursor c(txn, attempts_);
+    size_t skipped = 0;
     for (bool ok = c.Seek(MDB_SET_RANGE, prefix + keys::EncodeU64(start));
          ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Seek(MDB_NEXT)) {
       absl::StatusOr<Attempt> a = DecodeAttemptRecord(c.value());
       if (!a.ok()) return a.status();
-      if (query.status && a->status != *query.status) continue;
+      if ((query.status && a->status != *query.status) ||
+          (query.event_id && a->event_id != *query.event_id)) {
+        if (++skipped < query.max_skipped) continue;
+        page.next_before_seq = a->seq;  // the next call continues after this one
+        break;
+      }
       if (page.items.size() == query.limit) {
         page.next_before_seq = page.items.back().seq;
         break;

@@ -32,6 +32,11 @@ absl::StatusOr<AttemptQuery> ParseAttemptQuery(const HttpRequest& req) {
         errors.Add("enum", {"query", "status"}, "status must be 'succeeded' or 'failed'");
       }
       q.status = value;
+    } else if (name == "event_id" && !value.empty()) {
+      if (value.size() > 128) {
+        errors.Add("value_error", {"query", "event_id"}, "event_id has at most 128 characters");
+      }
+      q.event_id = value;
     }
   }
   if (!errors.empty()) return errors.ToStatus();

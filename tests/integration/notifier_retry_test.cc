@@ -56,6 +56,13 @@ TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
     EXPECT_EQ(StringMember(ParseJsonText(r.body), "event_id"), event_id);
   }
   EXPECT_EQ(got[0].header("webhook-id"), attempts[0].delivery_id);
+  // The attempt log filtered by event: all three for this event, none for another.
+  const std::string log = "/v1/organizations/webhooks/" + id + "/deliveries?event_id=";
+  HttpResult mine = stack_->Request("GET", log + event_id, "", key_);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(ParseJsonText(mine.body)["results"].Size(), 3u) << mine.body;
+  HttpResult other = stack_->Request("GET", log + "evt_not_sent", "", key_);
+  EXPECT_EQ(ParseJsonText(other.body)["results"].Size(), 0u) << other.body;
   // The schedule's 300 ms (+-20% jitter) separate the attempts.
   EXPECT_GE(got[1].t - got[0].t, 0.2);
   EXPECT_GE(got[2].t - got[1].t, 0.2);

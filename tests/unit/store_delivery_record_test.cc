@@ -204,6 +204,46 @@ TEST_F(DeliveryOutcomeTest, AttemptsAreNumberedInOrderAcrossBatches) {
   EXPECT_EQ(seqs, (std::vector<uint64_t>{4, 3, 2, 1}));  // newest first
 }
 
+// Filters by event and outcome; a filter that skips many attempts ends the page early with a
+// cursor, and following the cursors finds every match.
+TEST_F(DeliveryOutcomeTest, AttemptFiltersReadABoundedNumberPerPage) {
+  std::vector<AttemptOutcome> batch;
+  for (int i = 0; i < 30; ++i) {
+    AttemptOutcome o = Outcome(i % 2 == 0 ? DeliveryState::kPending : DeliveryState::kSucceeded);
+    o.taken_due_ms.reset();
+    o.attempt.event_id = i % 10 == 3 ? "evt_wanted" : "evt_other";  // i = 3, 13, 23
+    batch.push_back(o);
+  }
+  ASSERT_OK(deliveries_->RecordOutcomes(batch));
+  AttemptQuery q;
+  q.event_id = "evt_wanted";
+  absl::StatusOr<AttemptPage> page = deliveries_->ListAttempts(kOrg, Sample().webhook_id, q);
+  ASSERT_OK(page.status());
+  ASSERT_EQ(page->items.size(), 3u);
+  for (const Attempt& a : page->items) EXPECT_EQ(a.event_id, "evt_wanted");
+  EXPECT_EQ(page->items[0].seq, 24u);  // newest first: seqs 24, 14, 4
+  EXPECT_FALSE(page->next_before_seq.has_value());
+  q.status = "failed";  // i = 3, 13, 23 all succeeded
+  EXPECT_TRUE(deliveries_->ListAttempts(kOrg, Sample().webhook_id, q)->items.empty());
+
+  q.status.reset();
+  q.max_skipped = 5;
+  std::vector<uint64_t> found;
+  int calls = 0;
+  for (std::optional<uint64_t> cursor;; ++calls) {
+    q.before_seq = cursor;
+    page = deliveries_->ListAttempts(kOrg, Sample().webhook_id, q);
+    ASSERT_OK(page.status());
+    EXPECT_LE(page->items.size(), 3u);
+    for (const Attempt& a : page->items) found.push_back(a.seq);
+    if (!page->next_before_seq) break;
+    cursor = page->next_before_seq;
+    ASSERT_LT(calls, 10);
+  }
+  EXPECT_EQ(found, (std::vector<uint64_t>{24, 14, 4}));
+  EXPECT_GE(calls, 5);  // 27 skipped, at most 5 per call
+}
+
 TEST_F(DeliveryOutcomeTest, AFailedDeliveryKeepsItsEnvelopeForARetry) {
   std::vector<AttemptOutcome> outcomes = {Outcome(DeliveryState::kFailed)};
   ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
