@@ -7,7 +7,7 @@ namespace webhooks {
 
 std::span<const Route> RouteTable() {
   using namespace handlers;  // NOLINT(build/namespaces)
-  static constexpr std::array<Route, 12> kRoutes = {{
+  static constexpr std::array<Route, 13> kRoutes = {{
       {"GET", "/healthz", Health, false, "getHealth"},
       {"POST", "/v1/organizations/webhooks", CreateWebhook, true, "createWebhook"},
       {"POST", "/v1/organizations/webhooks/list", ListWebhooks, true, "listWebhooks"},
@@ -17,6 +17,8 @@ std::span<const Route> RouteTable() {
       {"DELETE", "/v1/organizations/webhooks/{identifier}", DeleteWebhook, true, "deleteWebhook"},
       {"GET", "/v1/organizations/webhooks/{identifier}/deliveries", ListDeliveries, true,
        "listDeliveries"},
+      {"GET", "/v1/organizations/webhooks/{identifier}/deliveries/{delivery_id}", GetDelivery, true,
+       "getDelivery"},
       {"POST", "/v1/organizations/webhooks/{identifier}/deliveries/{delivery_id}/retry",
        RetryDelivery, true, "retryDelivery"},
       {"POST", "/v1/organizations/webhooks/{identifier}/deliveries/retry", RecoverDeliveries, true,

@@ -15,6 +15,7 @@ absl::StatusOr<HttpResponse> GetWebhook(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> UpdateWebhook(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> DeleteWebhook(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& ctx);
+absl::StatusOr<HttpResponse> GetDelivery(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> RetryDelivery(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx);

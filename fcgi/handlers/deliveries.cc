@@ -1,6 +1,9 @@
-// /v1/organizations/webhooks/{identifier}/deliveries and /test: the attempt log, and a test
-// event sent to one webhook only.
+// /v1/organizations/webhooks/{identifier}/deliveries[/{delivery_id}] and /test: the attempt
+// log, one delivery's state, and a test event sent to one webhook only.
+#include <chrono>
+
 #include "common/crypto.h"
+#include "common/ids.h"
 #include "common/time_format.h"
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
@@ -62,6 +65,36 @@ Event TestEvent(const Webhook& w, TimePoint now) {
 }
 
 }  // namespace
+
+absl::StatusOr<HttpResponse> GetDelivery(Services& s, const RequestContext& ctx) {
+  if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");
+  absl::StatusOr<Webhook> w = Resolve(s, ctx);
+  if (!w.ok()) return w.status();
+  const std::string& id = ctx.path_params[1];
+  absl::StatusOr<Delivery> d =
+      IsDeliveryId(id) ? s.deliveries->GetDelivery(id) : absl::NotFoundError("not an id");
+  if (absl::IsNotFound(d.status()) ||
+      (d.ok() && (d->internal_id != ctx.internal_id || d->webhook_id != w->webhook_id))) {
+    return absl::NotFoundError("Webhook " + w->webhook_id + " has no delivery " + id);
+  }
+  if (!d.ok()) return d.status();
+  rapidjson::StringBuffer buf;
+  JsonWriter out(buf);
+  out.StartObject();
+  WriteDeliveryIdentity(*d, out);
+  out.Key("attempts");
+  out.Uint(d->attempts);
+  out.Key("next_attempt_at");
+  if (d->state == DeliveryState::kPending) {
+    out.String(FormatTimestamp(TimePoint(std::chrono::milliseconds(d->next_attempt_ms))));
+  } else {
+    out.Null();
+  }
+  out.Key("created_at");
+  out.String(d->created_at);
+  out.EndObject();
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
 
 absl::StatusOr<HttpResponse> ListDeliveries(Services& s, const RequestContext& ctx) {
   if (s.deliveries == nullptr) return absl::UnavailableError("Delivery store not available");

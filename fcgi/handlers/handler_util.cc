@@ -92,6 +92,21 @@ void WriteApiWebhook(Services& s, const Webhook& webhook, JsonWriter& w) {
   });
 }
 
+void WriteDeliveryIdentity(const Delivery& d, JsonWriter& out) {
+  out.Key("delivery_id");
+  out.String(d.delivery_id);
+  out.Key("webhook_id");
+  out.String(d.webhook_id);
+  out.Key("event_id");
+  out.String(d.event_id);
+  out.Key("event_type");
+  out.String(d.event_type);
+  out.Key("channel_index");
+  out.Uint(d.channel_index);
+  out.Key("status");
+  out.String(std::string(DeliveryStateName(d.state)));
+}
+
 std::string ApiWebhookJson(Services& s, const Webhook& webhook) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -26,6 +26,10 @@ absl::StatusOr<Webhook> Resolve(Services& s, const RequestContext& ctx);
 void WriteApiWebhook(Services& s, const Webhook& webhook, JsonWriter& w);
 std::string ApiWebhookJson(Services& s, const Webhook& webhook);
 
+// The members naming a delivery: delivery_id, webhook_id, event_id, event_type, channel_index,
+// status (inside an object the caller started).
+void WriteDeliveryIdentity(const Delivery& d, JsonWriter& out);
+
 // A whole non-negative decimal number.
 bool ParseSize(const std::string& text, size_t* out);
 

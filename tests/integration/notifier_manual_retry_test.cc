@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "model/json_input.h"
 #include "tests/integration/sinks_harness.h"
 
 namespace webhooks::testing {
@@ -31,6 +32,27 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
       seconds(15)))
       << Describe(attempts);  // the schedule gave up after two 503s
   const std::string delivery = attempts[1].delivery_id;
+  // GET .../deliveries/{id} tells where one delivery stands.
+  const std::string one = "/v1/organizations/webhooks/" + id + "/deliveries/" + delivery;
+  auto state = [&] { return ParseJsonText(stack_->Request("GET", one, "", key_).body); };
+  rapidjson::Document failed = state();
+  EXPECT_EQ(StringMember(failed, "status"), "failed");
+  EXPECT_EQ(StringMember(failed, "event_id"), event_id);
+  EXPECT_EQ(failed["attempts"].GetInt(), 2);
+  EXPECT_TRUE(failed["next_attempt_at"].IsNull());
+  EXPECT_EQ(
+      stack_
+          ->Request("GET",
+                    "/v1/organizations/webhooks/" + id + "/deliveries/msg_000000000000ffffffffffff",
+                    "", key_)
+          .status,
+      404);
+  const std::string other = CreateHttpWebhook("other", {"/other"});  // another webhook's delivery
+  EXPECT_EQ(stack_
+                ->Request("GET", "/v1/organizations/webhooks/" + other + "/deliveries/" + delivery,
+                          "", key_)
+                .status,
+            404);
 
   // Unknown deliveries, and a webhook paused in the meantime, are refused without a change.
   HttpResult unknown =
@@ -60,6 +82,10 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
   HttpResult retry = stack_->Request("POST", RetryPath("recovers", delivery), "", key_);
   ASSERT_EQ(retry.status, 202) << retry.body;
   ASSERT_TRUE(stack_->RestartApi(SIGKILL));
+  rapidjson::Document queued = state();  // with the notifier stopped: queued, due now
+  EXPECT_EQ(StringMember(queued, "status"), "pending") << ToJson(queued);
+  EXPECT_EQ(queued["attempts"].GetInt(), 0);
+  EXPECT_TRUE(queued["next_attempt_at"].IsString());
   ASSERT_TRUE(notifier_->Restart());
   rapidjson::Document body = ParseJsonText(retry.body);
   EXPECT_EQ(StringMember(body, "delivery_id"), delivery);
@@ -84,6 +110,9 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
   EXPECT_EQ(got[2].header("webhook-id"), delivery);
   EXPECT_EQ(StringMember(ParseJsonText(got[2].body), "event_id"), event_id);
   EXPECT_TRUE(GetWebhook(id)["last_error"].IsNull());
+  ASSERT_TRUE(
+      WaitUntil([&] { return StringMember(state(), "status") == "succeeded"; }, seconds(5)));
+  EXPECT_EQ(state()["attempts"].GetInt(), 1);
 
   // Succeeded: nothing left to retry.
   HttpResult again = stack_->Request("POST", RetryPath(id, delivery), "", key_);
