@@ -8,7 +8,8 @@
 #      also, for comparison, the same client sending the notifier's request headers too
 #      (measured in each round of 5./6., just before its deliveries)
 #   2. ceiling for appends: wrk GET of one webhook through the API (the API's GET rate)
-#   3. appends via the API: wrk POST /v1/events (durable appends), events/s
+#   3. appends via the API: wrk POST /v1/events (durable appends), events/s; and, informative,
+#      wrk POST /v1/events/batch with 50 events per request, for 2 s
 #      (for 2. and 3. the log also gets webhook-api's CPU and its threads' voluntary and
 #      involuntary context switches per request)
 #   4. appends via webhookctl: a loop of CTL_EVENTS `webhookctl event emit` (one process start
@@ -403,6 +404,24 @@ EOF
 wrk_rps append "/v1/events" "$KEY_A" "$ROOT/append.lua"
 VAL[append_api]="$RESULT"
 log "  ${VAL[append_api]} events/s"
+# Informative: events 50 to a request through POST /v1/events/batch, for 2 s (each second adds
+# hundreds of thousands of events that the notifier fans out before the delivery rounds).
+{
+  echo 'wrk.method = "POST"'
+  printf 'wrk.body = [==[{"events":['
+  for ((i = 0; i < 50; i++)); do
+    ((i == 0)) || printf ','
+    printf '{"event_type":"object.created","metadata":{"source":"notifier_bench","note":"batch"}}'
+  done
+  echo ']}]==]'
+  echo 'wrk.headers["Content-Type"] = "application/json"'
+} >"$ROOT/append_batch.lua"
+SAVED_DURATION="$DURATION"
+DURATION=2
+wrk_rps append_batch "/v1/events/batch" "$KEY_A" "$ROOT/append_batch.lua"
+DURATION="$SAVED_DURATION"
+VAL[append_batch]="$((RESULT * 50))"
+log "  ${VAL[append_batch]} events/s ($RESULT requests/s of 50 events)"
 
 # --- 4. appends via webhookctl ---------------------------------------------------------------
 log "webhookctl: $CTL_EVENTS x event emit"
@@ -600,6 +619,7 @@ row() {  # row METRIC VALUE CEILING TARGET_RATIO|-|"" TARGET_TEXT [cmp: ge|le] [
   printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------------------------" "------------" \
     "------------" "-------" "------------------------" "------"
   row "appends via API, events/s (ceil: API GET)" "${VAL[append_api]}" "${VAL[get]}" 0.7 ">= 0.7 x ceiling"
+  row "  same, 50 per POST /v1/events/batch" "${VAL[append_batch]}" "${VAL[get]}" - "(informative)"
   row "appends via webhookctl, events/s (*)" "${VAL[append_ctl]}" - "" "-"
   row "ceiling: libcurl multi, req/s" "${VAL[ceiling]}" - "" "-"
   row "deliveries/s, fan-out 1 ($EVENTS ev)" "${VAL[deliv1]}" "${VAL[ceiling]}" 0.7 ">= 0.7 x ceiling"

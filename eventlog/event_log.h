@@ -34,6 +34,11 @@ class EventAppender {
   // durable (fsync'd). Thread-safe; concurrent appends share one fsync (group commit). Several
   // processes may append to the same log. InvalidArgument for an empty or oversized payload.
   virtual absl::StatusOr<uint64_t> Append(std::string_view payload) = 0;
+  // Appends every payload (each as Append takes it), in order and next to each other, and
+  // returns once all are durable: one write and one fsync for all of them, shared with
+  // concurrent appends. Not atomic: after an error or a crash the log may hold the first few.
+  // InvalidArgument, with nothing appended, for an empty list or a payload Append refuses.
+  virtual absl::Status AppendAll(const std::vector<std::string>& payloads) = 0;
 };
 
 class EventSource {

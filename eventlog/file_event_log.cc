@@ -39,13 +39,18 @@ class FileEventAppender final : public EventAppender {
       : writer_(std::move(writer)) {}
 
   absl::StatusOr<uint64_t> Append(std::string_view payload) override;
+  absl::Status AppendAll(const std::vector<std::string>& payloads) override;
 
  private:
+  // One caller's records: one (Append) or several (AppendAll), written next to each other.
   struct Waiter {
-    std::string_view payload;
-    absl::StatusOr<uint64_t> result;
+    std::vector<std::string_view> payloads;
+    size_t bytes = 0;
+    absl::StatusOr<uint64_t> result = absl::UnknownError("not appended");  // the first's position
   };
 
+  // Queues `w` and returns once a batch holding it was written (w.result is set).
+  void Submit(Waiter& w);
   // Sets every member's result. REQUIRES: the caller is the leader.
   void CommitBatch(const std::vector<Waiter*>& batch);
 
@@ -53,25 +58,51 @@ class FileEventAppender final : public EventAppender {
   LeaderQueue<Waiter> queue_;
 };
 
-absl::StatusOr<uint64_t> FileEventAppender::Append(std::string_view payload) {
+absl::Status CheckPayload(std::string_view payload) {
   if (payload.empty() || payload.size() > kMaxEventRecordBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("event record must be 1 to ", kMaxEventRecordBytes, " bytes"));
   }
-  Waiter self{payload, absl::UnknownError("not appended")};
-  size_t bytes = 0;  // of the batch being formed (take() sees its entries in queue order)
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> FileEventAppender::Append(std::string_view payload) {
+  if (absl::Status st = CheckPayload(payload); !st.ok()) return st;
+  Waiter self{{payload}, payload.size()};
+  Submit(self);
+  return self.result;
+}
+
+absl::Status FileEventAppender::AppendAll(const std::vector<std::string>& payloads) {
+  if (payloads.empty()) return absl::InvalidArgumentError("no event records");
+  Waiter self;
+  for (const std::string& p : payloads) {
+    if (absl::Status st = CheckPayload(p); !st.ok()) return st;
+    self.payloads.push_back(p);
+    self.bytes += p.size();
+  }
+  Submit(self);
+  return self.result.status();
+}
+
+void FileEventAppender::Submit(Waiter& self) {
+  size_t records = 0, bytes = 0;  // of the batch being formed (take() sees it in queue order)
   queue_.Submit(
       self,
-      [&bytes](const std::vector<Waiter*>& batch, const Waiter& next) {
-        if (batch.size() == 1) bytes = batch.front()->payload.size();
-        if (batch.size() == kMaxBatchRecords || bytes + next.payload.size() > kMaxBatchBytes) {
+      [&](const std::vector<Waiter*>& batch, const Waiter& next) {
+        if (batch.size() == 1) {
+          records = batch.front()->payloads.size();
+          bytes = batch.front()->bytes;
+        }
+        if (records + next.payloads.size() > kMaxBatchRecords ||
+            bytes + next.bytes > kMaxBatchBytes) {
           return false;
         }
-        bytes += next.payload.size();
+        records += next.payloads.size();
+        bytes += next.bytes;
         return true;
       },
       [this](std::vector<Waiter*>& batch) { CommitBatch(batch); });
-  return self.result;
 }
 
 void FileEventAppender::CommitBatch(const std::vector<Waiter*>& batch) {
@@ -80,7 +111,7 @@ void FileEventAppender::CommitBatch(const std::vector<Waiter*>& batch) {
   offsets.reserve(batch.size());
   for (const Waiter* w : batch) {
     offsets.push_back(records.size());
-    segment::EncodeRecord(w->payload, &records);
+    for (std::string_view p : w->payloads) segment::EncodeRecord(p, &records);
   }
   const absl::StatusOr<uint64_t> first = writer_->Write(records);
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -11,6 +11,18 @@ absl::StatusOr<uint64_t> MemoryEventLog::Append(std::string_view payload) {
   return records_.size() - 1;
 }
 
+absl::Status MemoryEventLog::AppendAll(const std::vector<std::string>& payloads) {
+  if (payloads.empty()) return absl::InvalidArgumentError("no event records");
+  for (const std::string& p : payloads) {
+    if (p.empty() || p.size() > kMaxEventRecordBytes) {
+      return absl::InvalidArgumentError("event record must be 1 byte to 1 MiB");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  records_.insert(records_.end(), payloads.begin(), payloads.end());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<LogRecord>> MemoryEventLog::Read(uint64_t position, size_t max_records) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<LogRecord> out;

@@ -14,6 +14,7 @@ namespace webhooks {
 class MemoryEventLog final : public EventAppender, public EventSource {
  public:
   absl::StatusOr<uint64_t> Append(std::string_view payload) override;
+  absl::Status AppendAll(const std::vector<std::string>& payloads) override;
   absl::StatusOr<std::vector<LogRecord>> Read(uint64_t position, size_t max_records) override;
   absl::StatusOr<uint64_t> EndPosition() override;
   absl::Status DiscardBefore(uint64_t position, TimePoint modified_before) override;

@@ -21,6 +21,7 @@ absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext
 absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx);
 
 absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx);
+absl::StatusOr<HttpResponse> CreateEvents(Services& s, const RequestContext& ctx);
 
 }  // namespace webhooks::handlers
 

@@ -228,18 +228,17 @@ class RouteReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Route
   std::string namespace_id_;
 };
 
-}  // namespace
-
-absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
-                                     TimePoint now) {
-  ValidationErrors errors;
-  if (!body.IsObject()) {
-    errors.Add("dict_type", {"body"}, "Input should be a valid dictionary (a JSON object)");
-    return errors.ToStatus();
-  }
-  FieldReader r(body, {"body"}, errors);
+// One event body at `at` ({"body"}, or {"body", "events", i} in a batch); field errors go to
+// `errors`, and the event is then incomplete.
+Event ReadEvent(const rapidjson::Value& body, const std::string& internal_id, TimePoint now,
+                const Path& at, ValidationErrors& errors) {
   Event e;
-  e.internal_id = std::move(internal_id);
+  e.internal_id = internal_id;
+  if (!body.IsObject()) {
+    errors.Add("dict_type", at, "Input should be a valid dictionary (a JSON object)");
+    return e;
+  }
+  FieldReader r(body, at, errors);
   if (auto type = r.String("event_type", true, 64)) {
     if (!EventTypeIndex(*type)) {
       r.Error("event_type", "enum", "Unknown event type '" + *type + "'");
@@ -255,8 +254,8 @@ absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string i
   } else {
     e.event_id = "evt_" + RandomAlphanumeric(24);
   }
-  if (auto at = r.String("occurred_at", false, 64)) {
-    std::optional<TimePoint> t = ParseTimestamp(*at);
+  if (auto occurred = r.String("occurred_at", false, 64)) {
+    std::optional<TimePoint> t = ParseTimestamp(*occurred);
     if (!t) r.Error("occurred_at", "datetime_parsing", "occurred_at must be an RFC 3339 time");
     e.occurred_at = t ? FormatTimestamp(*t) : "";
   } else {
@@ -266,8 +265,46 @@ absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string i
   ReadSubject(r, errors, e);
   e.metadata = OptionalObject(r, "metadata");
   e.cache_scope = OptionalObject(r, "cache_scope");
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
+                                     TimePoint now) {
+  ValidationErrors errors;
+  Event e = ReadEvent(body, internal_id, now, Path{std::string("body")}, errors);
   if (!errors.empty()) return errors.ToStatus();
   return e;
+}
+
+absl::StatusOr<std::vector<Event>> ParseEventBatch(const rapidjson::Value& body,
+                                                   const std::string& internal_id, TimePoint now) {
+  ValidationErrors errors;
+  const Path at{std::string("body")};
+  if (!body.IsObject()) {
+    errors.Add("dict_type", at, "Input should be a valid dictionary (a JSON object)");
+    return errors.ToStatus();
+  }
+  auto events = body.FindMember("events");
+  if (events == body.MemberEnd() || !events->value.IsArray()) {
+    errors.Add(events == body.MemberEnd() ? "missing" : "list_type", Child(at, "events"),
+               "events must be a list of 1 to " + std::to_string(kMaxBatchEvents) + " events");
+    return errors.ToStatus();
+  }
+  const auto list = events->value.GetArray();
+  if (list.Empty() || list.Size() > kMaxBatchEvents) {
+    errors.Add("value_error", Child(at, "events"),
+               "events must be a list of 1 to " + std::to_string(kMaxBatchEvents) + " events");
+    return errors.ToStatus();
+  }
+  std::vector<Event> out;
+  out.reserve(list.Size());
+  for (size_t i = 0; i < list.Size(); ++i) {
+    out.push_back(ReadEvent(list[i], internal_id, now, Child(Child(at, "events"), i), errors));
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return out;
 }
 
 std::string EncodeEventRecord(const Event& e) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/time_format.h"
@@ -36,6 +37,12 @@ inline constexpr size_t kMaxEventIdLength = 128;
 // InvalidArgument with field errors (locations start with "body").
 absl::StatusOr<Event> ParseEventBody(const rapidjson::Value& body, std::string internal_id,
                                      TimePoint now);
+
+// POST /v1/events/batch: {"events": [1..kMaxBatchEvents event bodies]}, each read as by
+// ParseEventBody; every event's field errors together, at ["body","events",i,...].
+inline constexpr size_t kMaxBatchEvents = 1000;
+absl::StatusOr<std::vector<Event>> ParseEventBatch(const rapidjson::Value& body,
+                                                   const std::string& internal_id, TimePoint now);
 
 // The log record: everything, internal_id included.
 std::string EncodeEventRecord(const Event& event);

@@ -1,9 +1,22 @@
-// POST /v1/events: a producer appends one event for its organization.
+// POST /v1/events and /v1/events/batch: a producer appends events for its organization.
+#include <set>
+
 #include "fcgi/handlers/handler_util.h"
 #include "fcgi/routes.h"
 #include "model/event.h"
 
 namespace webhooks::handlers {
+namespace {
+
+// Whether an event need not be appended: its producer-chosen id was already queued for
+// delivery once (a duplicate racing past this check is dropped by the notifier, which records
+// seen ids).
+absl::StatusOr<bool> AlreadySeen(Services& s, const Event& event) {
+  if (!event.client_event_id || s.deliveries == nullptr) return false;
+  return s.deliveries->SeenEvent(event.internal_id, event.event_id);
+}
+
+}  // namespace
 
 absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx) {
   if (s.events == nullptr) return absl::UnavailableError("Event log not available");
@@ -14,16 +27,42 @@ absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx)
   absl::StatusOr<Event> event = ParseEventBody(body, ctx.internal_id, s.clock());
   if (!event.ok()) return event.status();
   const std::string accepted = R"({"event_id":")" + event->event_id + R"("})";
-  if (event->client_event_id && s.deliveries != nullptr) {
-    // Already queued for delivery once: acknowledge again without a second delivery. (A
-    // duplicate racing past this check is dropped by the notifier, which records seen ids.)
-    absl::StatusOr<bool> seen = s.deliveries->SeenEvent(ctx.internal_id, event->event_id);
-    if (!seen.ok()) return seen.status();
-    if (*seen) return JsonResponse(202, accepted);
-  }
+  absl::StatusOr<bool> seen = AlreadySeen(s, *event);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return JsonResponse(202, accepted);  // acknowledged again, delivered once
   absl::StatusOr<uint64_t> position = s.events->Append(EncodeEventRecord(*event));
   if (!position.ok()) return position.status();
   return JsonResponse(202, accepted);
+}
+
+absl::StatusOr<HttpResponse> CreateEvents(Services& s, const RequestContext& ctx) {
+  if (s.events == nullptr) return absl::UnavailableError("Event log not available");
+  rapidjson::Document body;
+  bool present = false;
+  if (absl::Status st = ParseBody(ctx.request, &body, &present); !st.ok()) return st;
+  if (!present) return FieldFailure("missing", {"body"}, "Request body required");
+  absl::StatusOr<std::vector<Event>> events = ParseEventBatch(body, ctx.internal_id, s.clock());
+  if (!events.ok()) return events.status();
+  std::vector<std::string> records;
+  std::set<std::string> client_ids;  // a producer's id given twice in one batch is one event
+  rapidjson::StringBuffer buf;
+  JsonWriter out(buf);
+  out.StartObject();
+  out.Key("event_ids");
+  out.StartArray();
+  for (const Event& e : *events) {
+    out.String(e.event_id);
+    absl::StatusOr<bool> seen = AlreadySeen(s, e);
+    if (!seen.ok()) return seen.status();
+    if (*seen || (e.client_event_id && !client_ids.insert(e.event_id).second)) continue;
+    records.push_back(EncodeEventRecord(e));
+  }
+  out.EndArray();
+  out.EndObject();
+  if (!records.empty()) {
+    if (absl::Status st = s.events->AppendAll(records); !st.ok()) return st;
+  }
+  return JsonResponse(202, std::string(buf.GetString(), buf.GetSize()));
 }
 
 }  // namespace webhooks::handlers

@@ -82,6 +82,24 @@ TEST(EventLogFileTest, RejectsEmptyAndOversizedPayloads) {
   EXPECT_EQ(records[0].payload.size(), kMaxEventRecordBytes);
 }
 
+// AppendAll writes its records in order, next to each other, between other appends; a list it
+// refuses appends nothing.
+TEST(EventLogFileTest, AppendAllKeepsOrderAndRefusesWhole) {
+  TempDir dir;
+  auto appender = MustOpenAppender(dir.path());
+  ASSERT_TRUE(appender->Append("before").ok());
+  ASSERT_TRUE(appender->AppendAll({"b0", "b1", "b2"}).ok());
+  ASSERT_TRUE(appender->Append("after").ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(appender->AppendAll({})));
+  EXPECT_TRUE(absl::IsInvalidArgument(appender->AppendAll({"ok", ""})));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      appender->AppendAll({"ok", std::string(kMaxEventRecordBytes + 1, 'a')})));
+  auto source = MustOpenSource(dir.path());
+  std::vector<std::string> payloads;
+  for (const LogRecord& r : ReadAll(*source)) payloads.push_back(r.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"before", "b0", "b1", "b2", "after"}));
+}
+
 TEST(EventLogFileTest, MisalignedAndOutOfRangePositions) {
   TempDir dir;
   auto appender = MustOpenAppender(dir.path());

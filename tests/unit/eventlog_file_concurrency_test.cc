@@ -51,6 +51,47 @@ TEST(EventLogFileTest, ConcurrentAppendsFromThreads) {
   EXPECT_EQ(payloads.size(), records.size());
 }
 
+// AppendAll between single appends from other threads: each list's records stay together, in
+// order; group commit merges the callers but never interleaves a list.
+TEST(EventLogFileTest, ConcurrentAppendAllKeepsEachListTogether) {
+  TempDir dir;
+  auto appender = MustOpenAppender(dir.path());
+  constexpr int kThreads = 6;
+  constexpr int kLists = 40;
+  constexpr int kPerList = 7;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int l = 0; l < kLists; ++l) {
+        if (t % 2 == 0) {  // single appends in between
+          ASSERT_TRUE(
+              appender->Append("single-" + std::to_string(t) + "-" + std::to_string(l)).ok());
+          continue;
+        }
+        std::vector<std::string> list;
+        for (int i = 0; i < kPerList; ++i) {
+          list.push_back("list-" + std::to_string(t) + "-" + std::to_string(l) + "-" +
+                         std::to_string(i));
+        }
+        ASSERT_TRUE(appender->AppendAll(list).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  auto source = MustOpenSource(dir.path());
+  const std::vector<LogRecord> records = ReadAll(*source);
+  ASSERT_EQ(records.size(), size_t{(kThreads / 2) * kLists * (1 + kPerList)});
+  for (size_t r = 0; r < records.size(); ++r) {
+    const std::string& p = records[r].payload;
+    if (p.rfind("list-", 0) != 0 || !p.ends_with("-0")) continue;
+    const std::string prefix = p.substr(0, p.size() - 1);  // "list-T-L-"
+    ASSERT_LE(r + kPerList, records.size());
+    for (int i = 0; i < kPerList; ++i) {
+      EXPECT_EQ(records[r + i].payload, prefix + std::to_string(i));
+    }
+  }
+}
+
 TEST(EventLogFileTest, AppendsFromTwoProcesses) {
   TempDir dir;
   constexpr int kEach = 300;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "model/event.h"
 #include "model/json_input.h"
+#include "model/validation.h"
 
 namespace webhooks {
 namespace {
@@ -179,6 +180,46 @@ TEST(EventRouteTest, ARecordInTheEncodersShapeKeepsItsOwnText) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_NE(got->envelope_json, EnvelopeJson(*decoded));  // 1.5 and A there
   EXPECT_TRUE(SameJson(got->envelope_json, EnvelopeJson(*decoded)));
+}
+
+// A batch: every event read as POST /v1/events reads one; the errors of all of them at once,
+// each at its index.
+TEST(EventBatchTest, ReadsEveryEventAndLocatesEachError) {
+  const std::string org = "int_AAAAAAAAAAAAAAAAAAAAAAAA";
+  rapidjson::Document doc;
+  doc.Parse(R"({"events":[{"event_type":"object.created","event_id":"a-1"},
+                          {"event_type":"object.updated"}]})");
+  absl::StatusOr<std::vector<Event>> ok = ParseEventBatch(doc, org, TimePoint{});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[0].event_id, "a-1");
+  EXPECT_TRUE((*ok)[0].client_event_id);
+  EXPECT_EQ((*ok)[1].event_type, "object.updated");
+  EXPECT_EQ((*ok)[1].event_id.rfind("evt_", 0), 0u);
+  EXPECT_EQ((*ok)[1].internal_id, org);
+
+  doc.Parse(R"({"events":[{"event_type":"object.created"},{"event_type":"no.such"},7,
+                          {"event_type":"object.created","event_id":"bad id"}]})");
+  absl::StatusOr<std::vector<Event>> bad = ParseEventBatch(doc, org, TimePoint{});
+  ASSERT_TRUE(absl::IsInvalidArgument(bad.status()));
+  const std::string details = FieldErrorsJson(bad.status()).value_or("");
+  for (const char* where : {R"(["body","events",1,"event_type"])", R"(["body","events",2])",
+                            R"(["body","events",3,"event_id"])"}) {
+    EXPECT_NE(details.find(where), std::string::npos) << where << " in " << details;
+  }
+  EXPECT_EQ(details.find(R"(["body","events",0)"), std::string::npos) << details;
+
+  std::string many = R"({"events":[)";
+  for (size_t i = 0; i <= kMaxBatchEvents; ++i) {
+    many += std::string(i ? "," : "") + R"({"event_type":"object.created"})";
+  }
+  for (const std::string& body :
+       {std::string(R"({"events":[]})"), many + "]}", std::string(R"({"events":{}})"),
+        std::string(R"({})"), std::string("[]")}) {
+    doc.Parse(body.c_str());
+    EXPECT_TRUE(absl::IsInvalidArgument(ParseEventBatch(doc, org, TimePoint{}).status()))
+        << body.substr(0, 40);
+  }
 }
 
 }  // namespace
