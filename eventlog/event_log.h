@@ -21,6 +21,13 @@ namespace webhooks {
 
 inline constexpr size_t kMaxEventRecordBytes = size_t{1} << 20;
 
+// OK for what every EventAppender appends: 1..kMaxEventRecordBytes bytes; else InvalidArgument.
+inline absl::Status CheckEventRecord(std::string_view payload) {
+  if (!payload.empty() && payload.size() <= kMaxEventRecordBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError("event record must be 1 to " +
+                                    std::to_string(kMaxEventRecordBytes) + " bytes");
+}
+
 struct LogRecord {
   uint64_t position = 0;       // where this record starts
   uint64_t next_position = 0;  // where the following record starts

@@ -3,9 +3,7 @@
 namespace webhooks {
 
 absl::StatusOr<uint64_t> MemoryEventLog::Append(std::string_view payload) {
-  if (payload.empty() || payload.size() > kMaxEventRecordBytes) {
-    return absl::InvalidArgumentError("event record must be 1 byte to 1 MiB");
-  }
+  if (absl::Status st = CheckEventRecord(payload); !st.ok()) return st;
   std::lock_guard<std::mutex> lock(mu_);
   records_.emplace_back(payload);
   return records_.size() - 1;
@@ -14,9 +12,7 @@ absl::StatusOr<uint64_t> MemoryEventLog::Append(std::string_view payload) {
 absl::Status MemoryEventLog::AppendAll(const std::vector<std::string>& payloads) {
   if (payloads.empty()) return absl::InvalidArgumentError("no event records");
   for (const std::string& p : payloads) {
-    if (p.empty() || p.size() > kMaxEventRecordBytes) {
-      return absl::InvalidArgumentError("event record must be 1 byte to 1 MiB");
-    }
+    if (absl::Status st = CheckEventRecord(p); !st.ok()) return st;
   }
   std::lock_guard<std::mutex> lock(mu_);
   records_.insert(records_.end(), payloads.begin(), payloads.end());

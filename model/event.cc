@@ -293,9 +293,13 @@ absl::StatusOr<std::vector<Event>> ParseEventBatch(const rapidjson::Value& body,
     return errors.ToStatus();
   }
   const auto list = events->value.GetArray();
-  if (list.Empty() || list.Size() > kMaxBatchEvents) {
-    errors.Add("value_error", Child(at, "events"),
-               "events must be a list of 1 to " + std::to_string(kMaxBatchEvents) + " events");
+  if (list.Empty()) {
+    errors.Add("too_short", Child(at, "events"), "List should have at least 1 item");
+    return errors.ToStatus();
+  }
+  if (list.Size() > kMaxBatchEvents) {
+    errors.Add("too_long", Child(at, "events"),
+               "List should have at most " + std::to_string(kMaxBatchEvents) + " items");
     return errors.ToStatus();
   }
   std::vector<Event> out;

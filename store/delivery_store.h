@@ -122,8 +122,8 @@ struct AttemptQuery {
 
 struct AttemptPage {
   std::vector<Attempt> items;  // newest first
-  // Set when older attempts remain to be read: older matching ones may remain (always, when the
-  // page ended at max_skipped).
+  // Set when the page is full and another match follows, or when it stopped after max_skipped
+  // (matches may or may not remain): the query with this as before_seq continues.
   std::optional<uint64_t> next_before_seq;
 };
 

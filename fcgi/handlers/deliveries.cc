@@ -36,8 +36,9 @@ absl::StatusOr<AttemptQuery> ParseAttemptQuery(const HttpRequest& req) {
       }
       q.status = value;
     } else if (name == "event_id" && !value.empty()) {
-      if (value.size() > 128) {
-        errors.Add("value_error", {"query", "event_id"}, "event_id has at most 128 characters");
+      if (value.size() > kMaxEventIdLength) {
+        errors.Add("string_too_long", {"query", "event_id"},
+                   "event_id has at most " + std::to_string(kMaxEventIdLength) + " characters");
       }
       q.event_id = value;
     }

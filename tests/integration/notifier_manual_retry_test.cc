@@ -1,12 +1,12 @@
 // Failed deliveries sent again through the API, one (.../deliveries/{delivery_id}/retry) or
-// those of a time window (.../deliveries/retry), against a real receiver.
+// those of a time window (.../deliveries/retry), against a real receiver; and one delivery's
+// state (GET .../deliveries/{delivery_id}) as it goes from failed to queued to succeeded.
 #include <signal.h>
 
 #include <algorithm>
 #include <set>
 #include <thread>
 
-#include "model/json_input.h"
 #include "tests/integration/sinks_harness.h"
 
 namespace webhooks::testing {
@@ -32,27 +32,6 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
       seconds(15)))
       << Describe(attempts);  // the schedule gave up after two 503s
   const std::string delivery = attempts[1].delivery_id;
-  // GET .../deliveries/{id} tells where one delivery stands.
-  const std::string one = "/v1/organizations/webhooks/" + id + "/deliveries/" + delivery;
-  auto state = [&] { return ParseJsonText(stack_->Request("GET", one, "", key_).body); };
-  rapidjson::Document failed = state();
-  EXPECT_EQ(StringMember(failed, "status"), "failed");
-  EXPECT_EQ(StringMember(failed, "event_id"), event_id);
-  EXPECT_EQ(failed["attempts"].GetInt(), 2);
-  EXPECT_TRUE(failed["next_attempt_at"].IsNull());
-  EXPECT_EQ(
-      stack_
-          ->Request("GET",
-                    "/v1/organizations/webhooks/" + id + "/deliveries/msg_000000000000ffffffffffff",
-                    "", key_)
-          .status,
-      404);
-  const std::string other = CreateHttpWebhook("other", {"/other"});  // another webhook's delivery
-  EXPECT_EQ(stack_
-                ->Request("GET", "/v1/organizations/webhooks/" + other + "/deliveries/" + delivery,
-                          "", key_)
-                .status,
-            404);
 
   // Unknown deliveries, and a webhook paused in the meantime, are refused without a change.
   HttpResult unknown =
@@ -82,10 +61,6 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
   HttpResult retry = stack_->Request("POST", RetryPath("recovers", delivery), "", key_);
   ASSERT_EQ(retry.status, 202) << retry.body;
   ASSERT_TRUE(stack_->RestartApi(SIGKILL));
-  rapidjson::Document queued = state();  // with the notifier stopped: queued, due now
-  EXPECT_EQ(StringMember(queued, "status"), "pending") << ToJson(queued);
-  EXPECT_EQ(queued["attempts"].GetInt(), 0);
-  EXPECT_TRUE(queued["next_attempt_at"].IsString());
   ASSERT_TRUE(notifier_->Restart());
   rapidjson::Document body = ParseJsonText(retry.body);
   EXPECT_EQ(StringMember(body, "delivery_id"), delivery);
@@ -110,9 +85,6 @@ TEST_F(NotifierIntegrationManualRetry, AFailedDeliveryRetriedThroughTheApiIsSent
   EXPECT_EQ(got[2].header("webhook-id"), delivery);
   EXPECT_EQ(StringMember(ParseJsonText(got[2].body), "event_id"), event_id);
   EXPECT_TRUE(GetWebhook(id)["last_error"].IsNull());
-  ASSERT_TRUE(
-      WaitUntil([&] { return StringMember(state(), "status") == "succeeded"; }, seconds(5)));
-  EXPECT_EQ(state()["attempts"].GetInt(), 1);
 
   // Succeeded: nothing left to retry.
   HttpResult again = stack_->Request("POST", RetryPath(id, delivery), "", key_);
@@ -177,6 +149,45 @@ TEST_F(NotifierIntegrationManualRetry, FailedDeliveriesOfAWindowAreRetriedTogeth
   // Nothing failed is left: a second call takes none.
   r = stack_->Request("POST", path, R"({"since": ")" + since + R"("})", key_);
   EXPECT_EQ(r.body, R"({"retried":0,"complete":true,"next_cursor":null})");
+}
+
+TEST_F(NotifierIntegrationManualRetry, OneDeliverysStateFollowsItsAttempts) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/flaky": ["503", "200"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0")));  // one attempt, then failed
+  const std::string id = CreateHttpWebhook("flaky", {"/flaky"});
+  ASSERT_FALSE(id.empty());
+  const std::string event_id = Emit("object.created");
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil([&] { return (attempts = Attempts(id)).size() == 1; }, seconds(15)));
+  const std::string delivery = attempts[0].delivery_id;
+  const std::string base = "/v1/organizations/webhooks/";
+  auto state = [&] {
+    return ParseJsonText(
+        stack_->Request("GET", base + id + "/deliveries/" + delivery, "", key_).body);
+  };
+  ASSERT_TRUE(WaitUntil([&] { return StringMember(state(), "status") == "failed"; }, seconds(5)));
+  rapidjson::Document failed = state();
+  EXPECT_EQ(StringMember(failed, "event_id"), event_id);
+  EXPECT_EQ(failed["attempts"].GetInt(), 1);
+  EXPECT_TRUE(failed["next_attempt_at"].IsNull());
+  // Unknown, and another webhook's: 404.
+  const std::string other = CreateHttpWebhook("other", {"/other"});
+  for (const std::string& path : {base + id + "/deliveries/msg_000000000000ffffffffffff",
+                                  base + other + "/deliveries/" + delivery}) {
+    EXPECT_EQ(stack_->Request("GET", path, "", key_).status, 404) << path;
+  }
+  // Retried with the notifier stopped: queued, due now, no attempt yet.
+  ASSERT_EQ(notifier_->Kill(SIGTERM), 0);
+  ASSERT_EQ(stack_->Request("POST", RetryPath(id, delivery), "", key_).status, 202);
+  rapidjson::Document queued = state();
+  EXPECT_EQ(StringMember(queued, "status"), "pending");
+  EXPECT_EQ(queued["attempts"].GetInt(), 0);
+  EXPECT_TRUE(queued["next_attempt_at"].IsString());
+  ASSERT_TRUE(notifier_->Restart());
+  ASSERT_TRUE(
+      WaitUntil([&] { return StringMember(state(), "status") == "succeeded"; }, seconds(15)));
+  EXPECT_EQ(state()["attempts"].GetInt(), 1);
+  EXPECT_TRUE(state()["next_attempt_at"].IsNull());
 }
 
 }  // namespace

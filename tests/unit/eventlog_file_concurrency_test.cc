@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -59,13 +61,18 @@ TEST(EventLogFileTest, ConcurrentAppendAllKeepsEachListTogether) {
   constexpr int kThreads = 6;
   constexpr int kLists = 40;
   constexpr int kPerList = 7;
+  std::mutex mu;
+  std::map<std::string, uint64_t> told;  // GUARDED_BY(mu)
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int l = 0; l < kLists; ++l) {
-        if (t % 2 == 0) {  // single appends in between
-          ASSERT_TRUE(
-              appender->Append("single-" + std::to_string(t) + "-" + std::to_string(l)).ok());
+        if (t % 2 == 0) {  // single appends in between, each at the position it was told
+          const std::string payload = "single-" + std::to_string(t) + "-" + std::to_string(l);
+          absl::StatusOr<uint64_t> at = appender->Append(payload);
+          ASSERT_TRUE(at.ok()) << at.status();
+          std::lock_guard<std::mutex> lock(mu);
+          told[payload] = *at;
           continue;
         }
         std::vector<std::string> list;
@@ -83,6 +90,9 @@ TEST(EventLogFileTest, ConcurrentAppendAllKeepsEachListTogether) {
   ASSERT_EQ(records.size(), size_t{(kThreads / 2) * kLists * (1 + kPerList)});
   for (size_t r = 0; r < records.size(); ++r) {
     const std::string& p = records[r].payload;
+    if (told.count(p)) {
+      EXPECT_EQ(told[p], records[r].position) << p;
+    }
     if (p.rfind("list-", 0) != 0 || !p.ends_with("-0")) continue;
     const std::string prefix = p.substr(0, p.size() - 1);  // "list-T-L-"
     ASSERT_LE(r + kPerList, records.size());
@@ -90,6 +100,23 @@ TEST(EventLogFileTest, ConcurrentAppendAllKeepsEachListTogether) {
       EXPECT_EQ(records[r + i].payload, prefix + std::to_string(i));
     }
   }
+}
+
+// One AppendAll beyond a leader's usual limits is written whole, in order.
+TEST(EventLogFileTest, AnAppendAllLargerThanABatchIsWrittenWhole) {
+  TempDir dir;
+  auto appender = MustOpenAppender(dir.path());
+  std::vector<std::string> list;
+  for (int i = 0; i < 2500; ++i) list.push_back("big-" + std::to_string(i));
+  std::thread other([&] { EXPECT_TRUE(appender->Append("other").ok()); });
+  ASSERT_TRUE(appender->AppendAll(list).ok());
+  other.join();
+  auto source = MustOpenSource(dir.path());
+  std::vector<std::string> got;
+  for (const LogRecord& r : ReadAll(*source)) {
+    if (r.payload != "other") got.push_back(r.payload);
+  }
+  EXPECT_EQ(got, list);
 }
 
 TEST(EventLogFileTest, AppendsFromTwoProcesses) {

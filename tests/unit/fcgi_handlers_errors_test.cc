@@ -229,6 +229,10 @@ TEST_F(FcgiHandlersTest, MethodNotAllowedListsTheAllowedMethods) {
       {"DELETE", "/v1/organizations/webhooks/", {"GET", "POST"}},
       {"PATCH", "/v1/organizations/webhooks/list", {"POST", "GET", "PUT", "DELETE"}},
       {"DELETE", "/healthz", {"GET"}},
+      {"PUT", "/v1/organizations/webhooks/w/deliveries/msg_000000000000000000000000", {"GET"}},
+      // "retry" could be a delivery id as far as the path goes (GET answers 404 for it)
+      {"PUT", "/v1/organizations/webhooks/w/deliveries/retry", {"GET", "POST"}},
+      {"GET", "/v1/events/batch", {"POST"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);

@@ -1,0 +1,61 @@
+// POST /v1/events and /v1/events/batch against an in-memory event log: what is appended.
+#include "eventlog/memory_event_log.h"
+#include "model/event.h"
+#include "tests/unit/fcgi_handlers_fixture.h"
+
+namespace webhooks {
+namespace {
+
+class EventsHandlerTest : public FcgiHandlersTest {
+ protected:
+  HttpResponse Post(const std::string& path, const std::string& body) {
+    return Dispatch(events_services_, Request("POST", path, body));
+  }
+  // The event ids in the log, in order.
+  std::vector<std::string> Logged() {
+    std::vector<std::string> ids;
+    for (const LogRecord& r : log_.Read(0, 10000).value_or(std::vector<LogRecord>{})) {
+      absl::StatusOr<Event> e = DecodeEventRecord(r.payload);
+      ids.push_back(e.ok() ? e->event_id : "undecodable");
+    }
+    return ids;
+  }
+
+  MemoryEventLog log_;
+  Services events_services_{store_, store_, [this] { return now_; }, nullptr, &log_};
+};
+
+TEST_F(EventsHandlerTest, ABatchAppendsEachEventOnceInOrder) {
+  HttpResponse r = Post("/v1/events/batch", R"({"events": [
+      {"event_type": "object.created", "event_id": "a"},
+      {"event_type": "object.updated", "event_id": "b"},
+      {"event_type": "object.updated", "event_id": "a"},
+      {"event_type": "object.deleted"}]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  rapidjson::Document doc = Json(r.body);
+  ASSERT_EQ(doc["event_ids"].Size(), 4u);
+  const std::string generated = doc["event_ids"][3].GetString();
+  EXPECT_EQ(std::string(doc["event_ids"][2].GetString()), "a");
+  // "a" given twice is appended once.
+  EXPECT_EQ(Logged(), (std::vector<std::string>{"a", "b", generated}));
+}
+
+TEST_F(EventsHandlerTest, ABatchWithOneInvalidEventAppendsNothing) {
+  rapidjson::Document doc =
+      ExpectEnvelope(Post("/v1/events/batch", R"({"events": [{"event_type": "object.created"},
+                                                             {"event_type": "object.created",
+                                                              "occurred_at": "soon"}]})"),
+                     422, "ValidationError");
+  EXPECT_EQ(ErrorLocations(doc),
+            (std::vector<std::string>{R"(["body","events",1,"occurred_at"])"}));
+  ExpectEnvelope(Post("/v1/events/batch", R"({"events": []})"), 422, "ValidationError");
+  ExpectEnvelope(Post("/v1/events/batch", ""), 422, "ValidationError");
+  EXPECT_TRUE(Logged().empty());
+  // A single event still goes through POST /v1/events.
+  EXPECT_EQ(Post("/v1/events", R"({"event_type": "object.created", "event_id": "one"})").status,
+            202);
+  EXPECT_EQ(Logged(), (std::vector<std::string>{"one"}));
+}
+
+}  // namespace
+}  // namespace webhooks
