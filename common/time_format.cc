@@ -1,5 +1,6 @@
 #include "common/time_format.h"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -87,6 +88,41 @@ std::optional<TimePoint> ParseTimestamp(std::string_view s) {
   tm.tm_sec = sec;
   std::time_t t = timegm(&tm);
   return std::chrono::system_clock::from_time_t(t - offset_secs);
+}
+
+namespace {
+
+struct DurationUnit {
+  std::string_view name;
+  int64_t ms;
+};
+constexpr DurationUnit kDurationUnits[] = {
+    {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}};
+
+}  // namespace
+
+std::optional<int64_t> ParseDurationMs(std::string_view item) {
+  while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+  while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  size_t digits = 0;
+  while (digits < item.size() && item[digits] >= '0' && item[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  int64_t n = 0;
+  std::from_chars(item.data(), item.data() + digits, n);
+  const std::string_view unit = item.substr(digits);
+  for (const DurationUnit& u : kDurationUnits) {
+    if (unit != u.name) continue;
+    if (n > kMaxDurationMs / u.ms) return std::nullopt;
+    return n * u.ms;
+  }
+  return unit.empty() && n == 0 ? std::optional<int64_t>(0) : std::nullopt;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  for (const DurationUnit& u : kDurationUnits) {
+    if (ms >= u.ms && ms % u.ms == 0) return std::to_string(ms / u.ms) + std::string(u.name);
+  }
+  return std::to_string(ms) + "ms";  // 0 and negatives
 }
 
 }  // namespace webhooks

@@ -1,4 +1,5 @@
-// UTC timestamps in the API's RFC 3339 form, and the clock that produces them.
+// UTC timestamps in the API's RFC 3339 form, the clock that produces them, and durations as
+// flags write them ("24h").
 #ifndef WEBHOOKS_COMMON_TIME_FORMAT_H_
 #define WEBHOOKS_COMMON_TIME_FORMAT_H_
 
@@ -28,6 +29,17 @@ std::string FormatTimestamp(TimePoint t);
 // Parses RFC 3339 ("2025-01-01T00:00:00Z", optional fraction, "Z" or "+hh:mm" offset).
 // Returns nullopt when `text` is not such a timestamp.
 std::optional<TimePoint> ParseTimestamp(std::string_view text);
+
+// Durations longer than this (100 years) are refused: added to or taken from a time point they
+// would overflow its nanoseconds.
+inline constexpr int64_t kMaxDurationMs = int64_t{36'500} * 86'400'000;
+
+// One duration: digits and a unit, ms, s, m, h or d ("0" alone is allowed), e.g. "24h", at
+// most kMaxDurationMs. nullopt otherwise.
+std::optional<int64_t> ParseDurationMs(std::string_view text);
+
+// The inverse for display: "5d", "36h", "90s", "1500ms", in the largest unit that divides `ms`.
+std::string FormatDurationMs(int64_t ms);
 
 }  // namespace webhooks
 

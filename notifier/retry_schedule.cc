@@ -6,33 +6,6 @@
 
 namespace webhooks {
 
-std::optional<int64_t> ParseDurationMs(std::string_view item) {
-  while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-  while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-  size_t digits = 0;
-  while (digits < item.size() && item[digits] >= '0' && item[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 15) return std::nullopt;
-  int64_t n = 0;
-  std::from_chars(item.data(), item.data() + digits, n);
-  std::string_view unit = item.substr(digits);
-  int64_t unit_ms = 0;
-  if (unit == "ms") {
-    unit_ms = 1;
-  } else if (unit == "s") {
-    unit_ms = 1000;
-  } else if (unit == "m") {
-    unit_ms = 60'000;
-  } else if (unit == "h") {
-    unit_ms = 3'600'000;
-  } else if (unit == "d") {
-    unit_ms = 86'400'000;
-  } else {
-    return unit.empty() && n == 0 ? std::optional<int64_t>(0) : std::nullopt;
-  }
-  if (n > kMaxDurationMs / unit_ms) return std::nullopt;
-  return n * unit_ms;
-}
-
 absl::StatusOr<RetrySchedule> RetrySchedule::Parse(std::string_view text) {
   RetrySchedule s;
   size_t pos = 0;

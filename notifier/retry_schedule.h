@@ -10,18 +10,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/time_format.h"  // ParseDurationMs
 
 namespace webhooks {
 
 inline constexpr std::string_view kDefaultRetrySchedule = "0,5s,5m,30m,2h,5h,10h,10h";
-
-// Durations longer than this (100 years) are refused: added to or taken from a time point they
-// would overflow its nanoseconds.
-inline constexpr int64_t kMaxDurationMs = int64_t{36'500} * 86'400'000;
-
-// One duration: digits and a unit, ms, s, m, h or d ("0" alone is allowed), e.g. "24h", at
-// most kMaxDurationMs. nullopt otherwise.
-std::optional<int64_t> ParseDurationMs(std::string_view text);
 
 class RetrySchedule {
  public:

@@ -47,17 +47,4 @@ std::optional<std::string> FailingTooLong(const WebhookDeliveryState& state, uin
   return std::nullopt;
 }
 
-std::string FormatDurationMs(int64_t ms) {
-  struct Unit {
-    int64_t ms;
-    const char* name;
-  };
-  static constexpr Unit kUnits[] = {
-      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
-  for (const Unit& u : kUnits) {
-    if (ms >= u.ms && ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;
-  }
-  return std::to_string(ms) + "ms";
-}
-
 }  // namespace webhooks

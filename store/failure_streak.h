@@ -26,9 +26,6 @@ bool FoldAttempt(WebhookDeliveryState& state, uint32_t index, bool succeeded, bo
 std::optional<std::string> FailingTooLong(const WebhookDeliveryState& state, uint32_t index,
                                           int64_t at_ms, int64_t window_ms);
 
-// "5d", "36h", "90s", "1500ms": a duration in the largest unit that divides it.
-std::string FormatDurationMs(int64_t ms);
-
 }  // namespace webhooks
 
 #endif  // WEBHOOKS_STORE_FAILURE_STREAK_H_

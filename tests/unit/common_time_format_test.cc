@@ -131,5 +131,17 @@ TEST(TimeFormatTest, SystemClockIsNow) {
   EXPECT_LE(t, after);
 }
 
+// Durations as flags write them, and back: the largest unit that divides them.
+TEST(DurationFormatTest, FormatsInTheLargestUnitAndParsesBack) {
+  constexpr int64_t kHour = 3'600'000;
+  EXPECT_EQ(FormatDurationMs(5 * 24 * kHour), "5d");
+  EXPECT_EQ(FormatDurationMs(36 * kHour), "36h");
+  EXPECT_EQ(FormatDurationMs(90'000), "90s");
+  EXPECT_EQ(FormatDurationMs(1500), "1500ms");
+  for (int64_t ms : {int64_t{1}, int64_t{1000}, int64_t{61'000}, 30 * 24 * kHour, kMaxDurationMs}) {
+    EXPECT_EQ(ParseDurationMs(FormatDurationMs(ms)), ms) << ms;
+  }
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -61,13 +61,6 @@ TEST(FailureStreakTest, TooLongOnceTheStreakLastedTheWindow) {
   EXPECT_FALSE(FailingTooLong(s, 2, kT0 + 6 * kDay, 5 * kDay));  // disabled already
 }
 
-TEST(FailureStreakTest, DurationsInTheLargestUnitThatDividesThem) {
-  EXPECT_EQ(FormatDurationMs(5 * kDay), "5d");
-  EXPECT_EQ(FormatDurationMs(36 * kHour), "36h");
-  EXPECT_EQ(FormatDurationMs(90'000), "90s");
-  EXPECT_EQ(FormatDurationMs(1500), "1500ms");
-}
-
 TEST(FailureStreakTest, KeptInTheStateRecordAndAbsentFromOlderOnes) {
   WebhookDeliveryState s;
   s.disabled_channels.emplace_back(1, "410 Gone");
