@@ -152,8 +152,8 @@ void WritePagination(const ListParams& p, const WebhookPage& page, JsonWriter& w
   w.EndObject();
 }
 
-// The Idempotency-Key of a create: 1 to 255 printable ASCII characters; the fingerprint is the
-// body's SHA-256.
+// The Idempotency-Key of a create: 1 to 255 printable ASCII characters. The fingerprint is set
+// once the body is parsed (RequestFingerprint).
 absl::StatusOr<IdempotentCreate> ReadIdempotencyKey(const HttpRequest& req, TimePoint now) {
   const std::string& key = *req.idempotency_key;
   if (key.empty() || key.size() > 255 ||
@@ -161,7 +161,17 @@ absl::StatusOr<IdempotentCreate> ReadIdempotencyKey(const HttpRequest& req, Time
     return absl::InvalidArgumentError(
         "Idempotency-Key must be 1 to 255 printable ASCII characters");
   }
-  return IdempotentCreate{key, Sha256(req.body), UnixMillis(now)};
+  return IdempotentCreate{key, "", UnixMillis(now)};
+}
+
+// What makes two creates the same request: the SHA-256 of the parsed spec in its stored form
+// (before signing secrets are generated). Whitespace, member order, the server-owned fields a
+// client may send back (webhook_id, created_at, updated_at), unknown members and defaults given
+// explicitly do not change it: a client that re-serialises its retry is still repeating it.
+std::string RequestFingerprint(const WebhookSpec& spec) {
+  Webhook bare;
+  bare.spec = spec;
+  return Sha256(EncodeWebhook(bare, Audience::kStorage));
 }
 
 // The answer to a repeated Idempotency-Key: the webhook the first request created, as it is now
@@ -192,6 +202,7 @@ absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ct
   }
   absl::StatusOr<WebhookSpec> spec = ParseSpecBody(ctx.request);
   if (!spec.ok()) return spec.status();
+  if (once) once->fingerprint = RequestFingerprint(*spec);
   Webhook w;
   w.internal_id = ctx.internal_id;
   w.spec = *std::move(spec);

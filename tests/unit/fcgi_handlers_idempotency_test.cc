@@ -68,6 +68,39 @@ TEST_F(IdempotentCreateTest, TheSameKeyWithAnotherBodyIsAConflict) {
   EXPECT_EQ(Snapshot().size(), 1u);
 }
 
+// A retry is recognised by what it asks for, not by its bytes: a client library that serialises
+// the retry again (other whitespace and member order, defaults spelled out, the server-owned
+// fields of an earlier answer sent back) still repeats the request.
+TEST_F(IdempotentCreateTest, TheSameRequestSerialisedAgainIsARepeat) {
+  HttpResponse first = CreateWithKey(Body("a"), "k");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string reserialised = R"({
+    "channels": [ {"configs": {"url": "https://example.com/hook", "headers": {}, "timeout": 10},
+                   "channel": "webhook"} ],
+    "event_types": ["object.created"], "is_active": true,
+    "webhook_id": "wh_0000000000", "created_at": "2020-01-01T00:00:00Z",
+    "webhook_name": "a" })";
+  HttpResponse again = CreateWithKey(reserialised, "k");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(Header(again, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(Snapshot().size(), 1u);
+  // What the webhook would be does count: another URL, another secret, or another order of the
+  // event types (kept as given) is another request.
+  const std::string other_url = R"({"webhook_name":"a","event_types":["object.created"],)"
+                                R"("channels":[{"channel":"webhook","configs":{"url":)"
+                                R"("https://example.com/other"}}]})";
+  ExpectEnvelope(CreateWithKey(other_url, "k"), 409, "ConflictError");
+  const std::string with_secret =
+      R"({"webhook_name":"a","event_types":["object.created"],"channels":[{"channel":"webhook",)"
+      R"("configs":{"url":"https://example.com/hook","signing_secret":)"
+      R"("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}]})";
+  ExpectEnvelope(CreateWithKey(with_secret, "k"), 409, "ConflictError");
+  ExpectEnvelope(CreateWithKey(Body("a", R"(["object.created","object.deleted"])"), "k"), 409,
+                 "ConflictError");
+  EXPECT_EQ(Snapshot().size(), 1u);
+}
+
 TEST_F(IdempotentCreateTest, WithoutAKeyEveryRequestCreates) {
   ASSERT_EQ(Call("POST", kWebhooks, Body("a")).status, 201);
   ASSERT_EQ(Call("POST", kWebhooks, Body("a")).status, 201);
