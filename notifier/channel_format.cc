@@ -156,8 +156,28 @@ size_t TargetCount(const Channel& channel) {
   return 1;
 }
 
+Channel NoticeChannel(const Channel& channel) {
+  Channel out = channel;
+  if (auto* email = std::get_if<EmailChannel>(&out)) {
+    email->subject_template = "[webhooks] {{ metadata.webhook_name }}: a channel was disabled";
+    email->body_template = "{{ metadata.message }}\n";
+    email->content_type = EmailContentType::kPlainText;
+  } else if (auto* slack = std::get_if<SlackChannel>(&out)) {
+    slack->blocks_template =
+        R"([{"type":"section","text":{"type":"mrkdwn","text":"{{ metadata.message }}"}}])";
+  } else if (auto* sms = std::get_if<SmsChannel>(&out)) {
+    sms->message_template = "{{ metadata.message }}";
+  }
+  return out;
+}
+
 absl::StatusOr<Outbound> BuildRequest(const Channel& channel, const DeliveryContext& ctx,
                                       const ChannelEndpoints& endpoints) {
+  if (ctx.notice) {
+    DeliveryContext plain = ctx;
+    plain.notice = false;
+    return BuildRequest(NoticeChannel(channel), plain, endpoints);
+  }
   return std::visit(
       [&](const auto& c) -> absl::StatusOr<Outbound> {
         using T = std::decay_t<decltype(c)>;

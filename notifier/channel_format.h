@@ -32,16 +32,25 @@ struct DeliveryContext {
   std::string envelope_json;  // the event envelope delivered (see model/event.h)
   int64_t timestamp_s = 0;    // now, unix seconds (webhook-timestamp)
   size_t target_index = 0;    // which recipient, for channels with one delivery per target
+  // A disable notice (store/disable_notice.h): sent with fixed text, its envelope's
+  // metadata.message, in place of the channel's templates (written for events).
+  bool notice = false;
 };
 
 // Number of separate deliveries the channel needs per event: one per phone number for SMS,
 // otherwise 1.
 size_t TargetCount(const Channel& channel);
 
-// The request for one attempt. InvalidArgument when the channel cannot be sent with the
-// configured endpoints (e.g. SMS without --twilio-account-sid, email without --smtp-url).
+// The request for one attempt (for a notice, as NoticeChannel(channel) sends it). InvalidArgument
+// when the channel cannot be sent with the configured endpoints (e.g. SMS without
+// --twilio-account-sid, email without --smtp-url).
 absl::StatusOr<Outbound> BuildRequest(const Channel& channel, const DeliveryContext& ctx,
                                       const ChannelEndpoints& endpoints);
+
+// `channel` with its templates replaced by the notice's: plain text of metadata.message (the
+// e-mail subject names the webhook; Slack gets the message as a section block next to its
+// default text).
+Channel NoticeChannel(const Channel& channel);
 
 // What `result` means for a delivery on `channel`.
 Verdict Interpret(const Channel& channel, const TransportResult& result);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "store/disable_notice.h"
+
 namespace webhooks {
 namespace {
 
@@ -307,7 +309,8 @@ void Dispatcher::StartNext(const std::string& endpoint) {
 void Dispatcher::Send(Job job) {
   // The envelope moves into the context and back: BuildRequest reads it, the outcome keeps it.
   DeliveryContext ctx{job.delivery.delivery_id, std::move(job.delivery.envelope_json),
-                      NowMs() / 1000, job.delivery.target_index};
+                      NowMs() / 1000, job.delivery.target_index,
+                      job.delivery.event_type == kChannelDisabledEventType};
   absl::StatusOr<Outbound> request = BuildRequest(*job.channel, ctx, options_.endpoints);
   job.delivery.envelope_json = std::move(ctx.envelope_json);
   if (!request.ok()) {

@@ -35,10 +35,10 @@ void LogDisabled(const std::vector<AttemptOutcome>& batch) {
     if (!o.disabled) continue;
     std::fprintf(stderr,
                  "level=warn msg=\"channel disabled\" internal_id=%s webhook_id=%s "
-                 "channel_index=%u cause=%s reason=\"%s\"\n",
+                 "channel_index=%u cause=%s notices=%zu reason=\"%s\"\n",
                  o.attempt.internal_id.c_str(), o.attempt.webhook_id.c_str(),
                  o.disabled->channel_index, o.disabled->failing ? "failing" : "gone",
-                 o.disabled->reason.c_str());
+                 o.disabled->notices, o.disabled->reason.c_str());
   }
 }
 

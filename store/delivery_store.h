@@ -151,6 +151,7 @@ struct AttemptOutcome {
     uint32_t channel_index = 0;
     std::string reason;
     bool failing = false;  // disable_failing_after_ms, not disable_channel
+    size_t notices = 0;    // deliveries queued to tell the webhook's people (disable_notice.h)
   };
   std::optional<Disabled> disabled;
 };
@@ -236,7 +237,8 @@ class DeliveryStore {
                                                     DueScan* scan) = 0;
   virtual absl::StatusOr<Delivery> GetDelivery(std::string_view delivery_id) = 0;
 
-  // Applies every outcome in one durable transaction, and sets each one's `disabled`.
+  // Applies every outcome in one durable transaction, and sets each one's `disabled`. A channel
+  // disabled there has its notices (ChannelDisabledNotices) queued in the same transaction.
   virtual absl::Status RecordOutcomes(std::vector<AttemptOutcome>& outcomes) = 0;
 
   virtual absl::StatusOr<AttemptPage> ListAttempts(std::string_view internal_id,

@@ -83,6 +83,11 @@ class LmdbDeliveryStore final : public DeliveryStore {
   // Applies o's last_error / disabled-channel changes and failure streak, disables the channel
   // when it failed too long, and sets o.disabled; writes only when something changes.
   absl::Status UpdateWebhookState(MDB_txn* txn, AttemptOutcome& o);
+  // Queues the notices of `disabled` (ChannelDisabledNotices, with `state` as it is after the
+  // disable) for the webhook of `attempt`, read as stored in `txn`; returns how many.
+  absl::StatusOr<size_t> QueueDisableNotices(MDB_txn* txn, const Attempt& attempt,
+                                             const WebhookDeliveryState& state,
+                                             const AttemptOutcome::Disabled& disabled);
 
   LmdbEnv& env_;
   Clock clock_;
