@@ -13,6 +13,12 @@ namespace webhooks {
 
 inline constexpr std::string_view kWildcardEventType = "*";
 
+// The event type of the notice the notifier sends when it disables a channel
+// (store/disable_notice.h). Not one of the spec's types: producers cannot send it and no webhook
+// subscribes to it. Channels send it with fixed text (its envelope's metadata.message), not with
+// their templates, which were written for events.
+inline constexpr std::string_view kChannelDisabledEventType = "webhook.channel_disabled";
+
 // The spec's event types, in spec order. Index i of this list is bit i of an EventMask.
 std::span<const std::string_view> AllEventTypes();
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "store/disable_notice.h"
+#include "model/event_types.h"
 
 namespace webhooks {
 namespace {
@@ -121,7 +121,8 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d) {
 }
 
 // Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
-// was deleted or paused, or whose channel is gone or was disabled.
+// was deleted or paused, or whose channel is gone or was disabled, and disable notices whose
+// channel is now a webhook channel (their receivers expect events).
 void Dispatcher::Admit(Delivery d) {
   const Loaded& loaded = Load(d);
   std::string why;
@@ -139,6 +140,9 @@ void Dispatcher::Admit(Delivery d) {
   } else if (std::find(loaded.disabled.begin(), loaded.disabled.end(), d.channel_index) !=
              loaded.disabled.end()) {
     why = "channel disabled";
+  } else if (d.event_type == kChannelDisabledEventType &&
+             std::holds_alternative<HttpChannel>(*loaded.channels[d.channel_index])) {
+    why = "notice for a webhook channel";  // a PUT put one where the notice's channel was
   }
   std::lock_guard<std::mutex> lock(mu_);
   known_.insert(d.delivery_id);

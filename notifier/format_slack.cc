@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "model/event_types.h"
 #include "model/json_input.h"
 #include "model/template.h"
 #include "notifier/format_internal.h"
@@ -54,7 +55,13 @@ std::string SlackJsonEscape(std::string_view text) {
   return std::string(quoted.substr(1, quoted.size() - 2));
 }
 
+// The message's `text` (shown in notifications, and where blocks are not): a disable notice's
+// own message, else the event's type, id and subject.
 std::string DefaultText(const rapidjson::Value& envelope) {
+  if (Field(envelope, "event_type") == kChannelDisabledEventType) {
+    auto metadata = envelope.FindMember("metadata");
+    if (metadata != envelope.MemberEnd()) return SlackEscape(Field(metadata->value, "message"));
+  }
   std::string text(1, '*');
   text.append(SlackEscape(Field(envelope, "event_type")))
       .append("* event ")

@@ -51,8 +51,9 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
 // "msg_" + the 12 hex digits of `order`: every DeliveryId of that order starts with it, and
 // sorts before those of a larger order.
 std::string DeliveryIdPrefix(uint64_t order);
-// The API's test deliveries take kFirstTimeOrder + the time (unix ms) as their order; the
-// fan-out's deliveries take log positions, below it (up to 128 TiB of events appended). Within
+// The API's test deliveries and the disable notices take kFirstTimeOrder + the time (unix ms) as
+// their order; the fan-out's deliveries take log positions, below it (up to 128 TiB of events
+// appended). Within
 // each of the two ranges, ids sort in the order the deliveries were queued.
 inline constexpr uint64_t kFirstTimeOrder = uint64_t{1} << 47;
 
@@ -264,11 +265,11 @@ class DeliveryStore {
                                                  std::string_view webhook_id,
                                                  std::string_view delivery_id, int64_t now_ms) = 0;
   // Puts back in the queue (RequeueForRetry, due at `now_ms`) every delivery of the webhook that
-  // is failed, had a failed attempt in the query's window, and would be sent (its channel is
-  // still there and not disabled); in one durable transaction. NotFound when the webhook does
-  // not exist, Aborted when it is inactive (both checked in the write transaction). The window
-  // is read newest first from the attempt log, outside the write lock. Attempt times have whole
-  // seconds: `since_ms` counts from the start of its second.
+  // is failed, had a failed attempt in the query's window, would be sent (its channel is still
+  // there and not disabled) and is not a disable notice; in one durable transaction. NotFound when
+  // the webhook does not exist, Aborted when it is inactive (both checked in the write
+  // transaction). The window is read newest first from the attempt log, outside the write lock.
+  // Attempt times have whole seconds: `since_ms` counts from the start of its second.
   virtual absl::StatusOr<RecoverResult> RetryFailedSince(std::string_view internal_id,
                                                          std::string_view webhook_id,
                                                          const RecoverQuery& query,

@@ -34,8 +34,7 @@ std::string Describe(const Channel& channel) {
           if (c.channel_id) return "Slack channel " + *c.channel_id;
           return "Slack incoming webhook";  // its URL is the credential
         } else if constexpr (std::is_same_v<T, EmailChannel>) {
-          const size_t more =
-              c.to_addresses.size() + c.cc_addresses.size() + c.bcc_addresses.size() - 1;
+          const size_t more = c.to_addresses.size() + c.cc_addresses.size() - 1;  // no Bcc
           return "email to " + c.to_addresses.front() +
                  (more > 0 ? " and " + std::to_string(more) + " more" : "");
         } else {

@@ -10,15 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "model/event_types.h"
 #include "model/webhook.h"
 #include "store/delivery_store.h"
 
 namespace webhooks {
-
-// The event type of a notice. Not one of the 31 producer types: producers cannot send it and no
-// webhook subscribes to it. The notifier sends a notice with fixed text (its envelope's
-// metadata.message), not with the channel's templates, which were written for events.
-inline constexpr std::string_view kChannelDisabledEventType = "webhook.channel_disabled";
 
 // The notices owed when channel `index` of `webhook` was disabled at `now_ms` for `reason`: one
 // pending delivery, due at once, per recipient of every other channel that reaches people
@@ -26,7 +22,8 @@ inline constexpr std::string_view kChannelDisabledEventType = "webhook.channel_d
 // `index` among them). HTTP channels get none: their receivers expect events. None when the
 // webhook is paused. The envelope is an event envelope of type kChannelDisabledEventType with
 // subject {type: "webhook", id} and metadata {webhook_name, channel_index, channel, reason,
-// message}; `channel` names the disabled channel without its credentials (a URL's host only).
+// message}; `channel` names the disabled channel without its credentials (a URL's host only)
+// and without its Bcc audience.
 std::vector<Delivery> ChannelDisabledNotices(const Webhook& webhook,
                                              const std::vector<uint32_t>& disabled, uint32_t index,
                                              std::string_view reason, int64_t now_ms);

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/time_format.h"
+#include "model/event_types.h"
 #include "model/webhook_codec.h"
 #include "store/delivery_record.h"
 #include "store/keys.h"
@@ -161,7 +162,10 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(std::string_vi
       absl::StatusOr<Delivery> d = DecodeDeliveryRecord(*raw);
       if (!d.ok()) return d.status();
       // Deliveries of removed or disabled channels stay failed: they would only be cancelled.
-      if (d->state != DeliveryState::kFailed || !sendable->WhyNot(d->channel_index).empty()) {
+      // So do disable notices: a recovery follows the owner's fix, which makes them stale (one
+      // can still be retried by its delivery_id).
+      if (d->state != DeliveryState::kFailed || !sendable->WhyNot(d->channel_index).empty() ||
+          d->event_type == kChannelDisabledEventType) {
         continue;
       }
       if (result.retried == query.max_retried) {

@@ -4,11 +4,9 @@
 #include <limits>
 
 #include "common/crypto.h"
-#include "model/webhook_codec.h"
 #include "store/config_version.h"
 #include "store/delivery_codec.h"
 #include "store/delivery_record.h"
-#include "store/disable_notice.h"
 #include "store/failure_streak.h"
 #include "store/keys.h"
 #include "store/lmdb_delivery_internal.h"
@@ -266,25 +264,6 @@ absl::Status LmdbDeliveryStore::UpdateWebhookState(MDB_txn* txn, AttemptOutcome&
   }
   if (!changed) return absl::OkStatus();  // a success with nothing to clear writes nothing
   return lmdb::Put(txn, state_, skey, EncodeWebhookState(state));
-}
-
-absl::StatusOr<size_t> LmdbDeliveryStore::QueueDisableNotices(
-    MDB_txn* txn, const Attempt& attempt, const WebhookDeliveryState& state,
-    const AttemptOutcome::Disabled& disabled) {
-  absl::StatusOr<std::string> raw =
-      lmdb::Get(txn, webhooks_, keys::Webhook(attempt.internal_id, attempt.webhook_id));
-  if (absl::IsNotFound(raw.status())) return 0;  // deleted: nobody left to tell
-  if (!raw.ok()) return raw.status();
-  absl::StatusOr<Webhook> w = DecodeStoredWebhook(*raw);
-  if (!w.ok()) return w.status();
-  std::vector<uint32_t> off;
-  for (const auto& d : state.disabled_channels) off.push_back(d.first);
-  const std::vector<Delivery> notices = ChannelDisabledNotices(
-      *w, off, disabled.channel_index, disabled.reason, UnixMillis(clock_()));
-  for (const Delivery& d : notices) {
-    if (absl::Status st = PutDelivery(txn, deliveries_, due_, d); !st.ok()) return st;
-  }
-  return notices.size();
 }
 
 absl::Status LmdbDeliveryStore::RecordOutcomes(std::vector<AttemptOutcome>& outcomes) {

@@ -82,7 +82,7 @@ struct IdempotentCreate {
 // CreateWebhookOnce's answer to a key used with another request.
 inline absl::Status IdempotencyKeyReusedError() {
   return absl::AbortedError(
-      "Idempotency-Key was already used with a different request body; use a new key");
+      "Idempotency-Key was already used with a different request; use a new key");
 }
 
 class WebhookStore {

@@ -164,13 +164,21 @@ absl::StatusOr<IdempotentCreate> ReadIdempotencyKey(const HttpRequest& req, Time
   return IdempotentCreate{key, "", UnixMillis(now)};
 }
 
-// What makes two creates the same request: the SHA-256 of the parsed spec in its stored form
-// (before signing secrets are generated). Whitespace, member order, the server-owned fields a
-// client may send back (webhook_id, created_at, updated_at), unknown members and defaults given
-// explicitly do not change it: a client that re-serialises its retry is still repeating it.
+// What makes two creates the same request: the SHA-256 of the parsed spec in its stored form,
+// without the read-only fields AssignSigningSecrets clears and before it generates secrets.
+// Whitespace, member order (except within `headers` and `payload_template`, kept as given), the
+// server-owned fields a client may send back (webhook_id, created_at, updated_at,
+// previous_signing_secret), unknown members and defaults given explicitly do not change it: a
+// client that re-serialises its retry is still repeating it.
 std::string RequestFingerprint(const WebhookSpec& spec) {
   Webhook bare;
   bare.spec = spec;
+  for (Channel& c : bare.spec.channels) {
+    if (auto* http = std::get_if<HttpChannel>(&c)) {
+      http->previous_signing_secret.clear();
+      http->previous_secret_expires_ms = 0;
+    }
+  }
   return Sha256(EncodeWebhook(bare, Audience::kStorage));
 }
 
@@ -191,8 +199,9 @@ absl::StatusOr<HttpResponse> Replay(Services& s, const RequestContext& ctx,
 
 }  // namespace
 
-// With an Idempotency-Key, a repeat within kIdempotencyWindowMs with the same body creates
-// nothing and answers 201 with the webhook the first request created.
+// With an Idempotency-Key, a repeat within kIdempotencyWindowMs asking for the same webhook
+// (RequestFingerprint) creates nothing and answers 201 with the webhook the first request
+// created.
 absl::StatusOr<HttpResponse> CreateWebhook(Services& s, const RequestContext& ctx) {
   std::optional<IdempotentCreate> once;
   if (ctx.request.idempotency_key) {

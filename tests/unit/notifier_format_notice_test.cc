@@ -121,6 +121,7 @@ TEST(NotifierFormatNoticeTest, SlackSendsTheNoticeAsASectionBlock) {
     }
   }
   EXPECT_EQ(std::string(body["blocks"][0]["text"]["text"].GetString()), expected);
+  EXPECT_EQ(std::string(body["text"].GetString()), expected);  // in notifications too
   EXPECT_STREQ(body["channel"].GetString(), "C123");
 }
 

@@ -121,6 +121,7 @@ TEST(DisableNoticeTest, DisabledChannelsAndPausedWebhooksAreNotTold) {
   EXPECT_EQ(channels, (std::vector<uint32_t>{3, 3, 5}));
   // `index` is skipped even when the caller's list lacks it.
   n = ChannelDisabledNotices(Mixed(), {}, 1, "x", kT0);
+  ASSERT_FALSE(n.empty());
   for (const Delivery& d : n) EXPECT_NE(d.channel_index, 1u);
 
   Webhook paused = Mixed();
@@ -141,13 +142,14 @@ class DisableNoticeStoreTest : public ::testing::Test {
     ASSERT_OK(s.status());
     store_ = *std::move(s);
     deliveries_ = std::make_unique<LmdbDeliveryStore>(
-        store_->env(), [] { return TimePoint(std::chrono::milliseconds(kT0)); });
+        store_->env(), [this] { return TimePoint(std::chrono::milliseconds(now_ms_)); });
     ASSERT_OK(store_->CreateOrganization({kOrg, "o", "2027-01-01T00:00:00Z"}));
     webhook_ = Mixed();
     ASSERT_OK(store_->CreateWebhook(&webhook_));
   }
-  // Records a 410 on a queued delivery of channel `index`; returns the outcome as recorded.
-  AttemptOutcome Gone(uint32_t index) {
+  // Records a failed attempt on a new queued delivery of channel `index`: a 410 (`gone`), or an
+  // attempt that gives up with --disable-after `window_ms`; returns the outcome as recorded.
+  AttemptOutcome Gone(uint32_t index, bool gone = true, int64_t window_ms = 0) {
     Delivery d;
     d.internal_id = kOrg;
     d.webhook_id = webhook_.webhook_id;
@@ -170,12 +172,14 @@ class DisableNoticeStoreTest : public ::testing::Test {
     o.attempt.channel_index = index;
     o.attempt.attempt = 1;
     o.attempt.status = "failed";
-    o.disable_channel = std::make_pair(index, std::string("receiver answered 410 Gone"));
+    o.attempt.attempted_at = "2027-01-15T08:00:00Z";
+    if (gone) o.disable_channel = std::make_pair(index, std::string("receiver answered 410 Gone"));
+    o.disable_failing_after_ms = window_ms;
     EXPECT_OK(deliveries_->RecordOutcomes(batch));
     return batch[0];
   }
   std::vector<Delivery> Due() {
-    return deliveries_->Due(kT0, 100, nullptr, nullptr).value_or(std::vector<Delivery>{});
+    return deliveries_->Due(now_ms_, 100, nullptr, nullptr).value_or(std::vector<Delivery>{});
   }
 
   TempDir dir_;
@@ -183,6 +187,7 @@ class DisableNoticeStoreTest : public ::testing::Test {
   std::unique_ptr<LmdbDeliveryStore> deliveries_;
   Webhook webhook_;
   uint64_t events_ = 0;
+  int64_t now_ms_ = kT0;
 };
 
 TEST_F(DisableNoticeStoreTest, TheDisablingTransactionQueuesTheNotices) {
@@ -205,6 +210,73 @@ TEST_F(DisableNoticeStoreTest, TheDisablingTransactionQueuesTheNotices) {
   ASSERT_TRUE(o.disabled.has_value());
   EXPECT_EQ(o.disabled->notices, 4u);  // email, 2 SMS, incoming webhook
   EXPECT_EQ(Due().size(), 9u);
+}
+
+TEST_F(DisableNoticeStoreTest, AChannelFailingTooLongIsAnnouncedToo) {
+  constexpr int64_t kDay = 86'400'000;
+  EXPECT_FALSE(Gone(3, /*gone=*/false, kDay).disabled.has_value());  // SMS: the streak starts
+  now_ms_ += kDay;
+  AttemptOutcome o = Gone(3, false, kDay);
+  ASSERT_TRUE(o.disabled.has_value());
+  EXPECT_TRUE(o.disabled->failing);
+  EXPECT_EQ(o.disabled->notices, 3u);  // email, Slack bot, Slack incoming webhook
+  std::vector<Delivery> due = Due();
+  ASSERT_EQ(due.size(), 3u);
+  const std::string envelope = due[0].envelope_json;
+  EXPECT_NE(envelope.find("every attempt failed since 2027-01-15T08:00:00Z, for 1d or more"),
+            std::string::npos)
+      << envelope;
+  EXPECT_NE(envelope.find("SMS to 2 numbers"), std::string::npos) << envelope;
+}
+
+// The same channel disabled again in the same millisecond (after a PUT) makes the same notices:
+// they are queued once, and what is queued is not overwritten.
+TEST_F(DisableNoticeStoreTest, TheSameNoticeIsQueuedOnce) {
+  ASSERT_EQ(Gone(0).disabled->notices, 5u);
+  ASSERT_OK(deliveries_->EnableChannels(kOrg, webhook_.webhook_id).status());
+  AttemptOutcome again = Gone(0);
+  ASSERT_TRUE(again.disabled.has_value());
+  EXPECT_EQ(again.disabled->notices, 0u);
+  EXPECT_EQ(Due().size(), 5u);
+}
+
+// A recovery of failed deliveries leaves failed notices alone: it follows the owner's fix.
+TEST_F(DisableNoticeStoreTest, ARecoveryDoesNotResendNotices) {
+  ASSERT_EQ(Gone(0).disabled->notices, 5u);
+  std::vector<AttemptOutcome> batch;
+  for (const Delivery& d : Due()) {
+    AttemptOutcome o;
+    o.taken_due_ms = d.next_attempt_ms;
+    o.delivery = d;
+    o.delivery.state = DeliveryState::kFailed;
+    o.delivery.attempts = 1;
+    o.attempt.internal_id = kOrg;
+    o.attempt.webhook_id = d.webhook_id;
+    o.attempt.delivery_id = d.delivery_id;
+    o.attempt.event_id = d.event_id;
+    o.attempt.channel_index = d.channel_index;
+    o.attempt.attempt = 1;
+    o.attempt.status = "failed";
+    o.attempt.attempted_at = "2027-01-15T08:00:00Z";
+    batch.push_back(std::move(o));
+  }
+  ASSERT_OK(deliveries_->RecordOutcomes(batch));
+  Gone(1, /*gone=*/false);  // an event's delivery to the e-mail channel fails too
+  ASSERT_TRUE(Due().empty());
+  RecoverQuery q;
+  q.since_ms = kT0 - 60'000;
+  absl::StatusOr<RecoverResult> r =
+      deliveries_->RetryFailedSince(kOrg, webhook_.webhook_id, q, now_ms_);
+  ASSERT_OK(r.status());
+  EXPECT_EQ(r->retried, 1u);  // the event's, not the notices
+  std::vector<Delivery> due = Due();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].event_type, "object.created");
+  // One notice can still be retried on purpose.
+  ASSERT_OK(
+      deliveries_->RetryDelivery(kOrg, webhook_.webhook_id, batch[0].delivery.delivery_id, now_ms_)
+          .status());
+  EXPECT_EQ(Due().size(), 2u);
 }
 
 TEST_F(DisableNoticeStoreTest, APausedOrDeletedWebhookGetsNoNotice) {
