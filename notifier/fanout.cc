@@ -83,6 +83,28 @@ absl::Status Fanout::Collect(const EventRoute& event, uint64_t position, int64_t
   return absl::OkStatus();
 }
 
+std::vector<std::optional<EventRoute>> Fanout::DecodeAll(
+    const std::vector<LogRecord>& records,
+    std::vector<std::pair<std::string, std::string>>& asked) {
+  std::vector<std::optional<EventRoute>> events;
+  events.reserve(records.size());
+  for (const LogRecord& rec : records) {
+    absl::StatusOr<EventRoute> event = DecodeEventRoute(rec.payload);
+    if (!event.ok()) {
+      // Intact on disk (its checksum matched) but not an event: a producer bug, not damage.
+      std::fprintf(stderr,
+                   "level=error msg=\"skipping undecodable event\" position=%llu error=\"%s\"\n",
+                   static_cast<unsigned long long>(rec.position),
+                   std::string(event.status().message()).c_str());
+      events.emplace_back();
+      continue;
+    }
+    if (event->client_event_id) asked.emplace_back(event->internal_id, event->event_id);
+    events.emplace_back(*std::move(event));
+  }
+  return events;
+}
+
 absl::StatusOr<size_t> Fanout::Step() {
   absl::StatusOr<uint64_t> cursor = deliveries_.Cursor();
   if (!cursor.ok()) return cursor.status();
@@ -100,27 +122,25 @@ absl::StatusOr<size_t> Fanout::Step() {
   const TimePoint now = clock_();
   const int64_t now_ms = UnixMillis(now);
   const std::string created_at = FormatTimestamp(now);
+  std::vector<std::pair<std::string, std::string>> asked;  // producers' ids, in log order
+  std::vector<std::optional<EventRoute>> events = DecodeAll(*records, asked);
+  absl::StatusOr<std::vector<bool>> seen_before =
+      asked.empty() ? std::vector<bool>() : deliveries_.SeenEvents(asked);
+  if (!seen_before.ok()) return seen_before.status();
   std::vector<Delivery> out;
   std::vector<std::pair<std::string, std::string>> seen;
   std::set<std::pair<std::string, std::string>> seen_here;
-  for (const LogRecord& rec : *records) {
-    absl::StatusOr<EventRoute> event = DecodeEventRoute(rec.payload);
-    if (!event.ok()) {
-      // Intact on disk (its checksum matched) but not an event: a producer bug, not damage.
-      std::fprintf(stderr,
-                   "level=error msg=\"skipping undecodable event\" position=%llu error=\"%s\"\n",
-                   static_cast<unsigned long long>(rec.position),
-                   std::string(event.status().message()).c_str());
-      continue;
+  size_t next_asked = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!events[i]) continue;
+    if (events[i]->client_event_id) {
+      const bool before = (*seen_before)[next_asked];
+      std::pair<std::string, std::string>& key = asked[next_asked++];
+      if (before || !seen_here.insert(key).second) continue;  // acknowledged, delivered once
+      seen.push_back(std::move(key));
     }
-    if (event->client_event_id) {
-      auto key = std::make_pair(event->internal_id, event->event_id);
-      absl::StatusOr<bool> dup = deliveries_.SeenEvent(key.first, key.second);
-      if (!dup.ok()) return dup.status();
-      if (*dup || !seen_here.insert(key).second) continue;  // acknowledged, delivered once
-      seen.push_back(key);
-    }
-    if (absl::Status st = Collect(*event, rec.position, now_ms, created_at, out); !st.ok()) {
+    const uint64_t position = (*records)[i].position;
+    if (absl::Status st = Collect(*events[i], position, now_ms, created_at, out); !st.ok()) {
       return st;
     }
   }

@@ -78,7 +78,10 @@ void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
       case DeliveryState::kPending:
         break;
     }
-    if (o.disabled) disabled_[o.disabled->failing].fetch_add(1, std::memory_order_relaxed);
+    if (o.disabled) {
+      disabled_[o.disabled->failing].fetch_add(1, std::memory_order_relaxed);
+      notices_.fetch_add(o.disabled->notices, std::memory_order_relaxed);
+    }
     if (o.attempt.attempt == 0) continue;  // cancelled without an attempt
     const auto channel = std::find(kChannelNames.begin(), kChannelNames.end(), o.attempt.channel);
     if (channel == kChannelNames.end()) continue;
@@ -143,6 +146,10 @@ std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue)
     Append(out, {"webhook_notifier_channels_disabled_total{cause=\"", kDisableCauses[i], "\"} ",
                  std::to_string(disabled_[i].load(std::memory_order_relaxed)), "\n"});
   }
+  Describe(out, "webhook_notifier_disable_notices_total", "counter",
+           "Notices of a disabled channel queued to the webhook's e-mail, Slack and SMS channels.");
+  Append(out, {"webhook_notifier_disable_notices_total ",
+               std::to_string(notices_.load(std::memory_order_relaxed)), "\n"});
   if (queue) RenderQueue(out, *queue);
   return out;
 }

@@ -45,6 +45,7 @@ class NotifierMetrics {
   // deliveries, attempts, seen event ids, webhook states (kRemovedKinds)
   std::array<std::atomic<uint64_t>, 4> removed_{};
   std::array<std::atomic<uint64_t>, 2> disabled_{};  // gone, failing (kDisableCauses)
+  std::atomic<uint64_t> notices_{0};                 // AttemptOutcome::Disabled::notices
 };
 
 // Replaces `path` with `text` through a temporary file in the same directory and rename(2):

@@ -215,9 +215,17 @@ class DeliveryStore {
   virtual absl::Status Enqueue(const std::vector<Delivery>& deliveries,
                                const std::vector<std::pair<std::string, std::string>>& seen,
                                std::optional<uint64_t> next_position) = 0;
-  // True when (internal_id, event_id) was recorded as seen by an earlier Enqueue.
-  virtual absl::StatusOr<bool> SeenEvent(std::string_view internal_id,
-                                         std::string_view event_id) = 0;
+  // For each (internal_id, event_id) of `ids`, in order: whether an earlier Enqueue recorded it
+  // as seen. One read of the store for all of them.
+  virtual absl::StatusOr<std::vector<bool>> SeenEvents(
+      const std::vector<std::pair<std::string, std::string>>& ids) = 0;
+  // SeenEvents for one id.
+  absl::StatusOr<bool> SeenEvent(std::string_view internal_id, std::string_view event_id) {
+    absl::StatusOr<std::vector<bool>> seen =
+        SeenEvents({{std::string(internal_id), std::string(event_id)}});
+    if (!seen.ok()) return seen.status();
+    return seen->front();
+  }
   // The notifier's read position in the event log (0 at first).
   virtual absl::StatusOr<uint64_t> Cursor() = 0;
 

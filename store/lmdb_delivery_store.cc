@@ -102,14 +102,17 @@ absl::Status LmdbDeliveryStore::Enqueue(
   });
 }
 
-absl::StatusOr<bool> LmdbDeliveryStore::SeenEvent(std::string_view internal_id,
-                                                  std::string_view event_id) {
-  bool seen = false;
+absl::StatusOr<std::vector<bool>> LmdbDeliveryStore::SeenEvents(
+    const std::vector<std::pair<std::string, std::string>>& ids) {
+  std::vector<bool> seen;
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<std::string> v =
-        lmdb::Get(txn, seen_, std::string(internal_id) + "/" + std::string(event_id));
-    seen = v.ok();
-    return v.ok() || absl::IsNotFound(v.status()) ? absl::OkStatus() : v.status();
+    seen.assign(ids.size(), false);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      absl::StatusOr<std::string> v = lmdb::Get(txn, seen_, ids[i].first + "/" + ids[i].second);
+      if (!v.ok() && !absl::IsNotFound(v.status())) return v.status();
+      seen[i] = v.ok();
+    }
+    return absl::OkStatus();
   });
   if (!st.ok()) return st;
   return seen;

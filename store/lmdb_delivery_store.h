@@ -26,7 +26,8 @@ class LmdbDeliveryStore final : public DeliveryStore {
   absl::Status Enqueue(const std::vector<Delivery>& deliveries,
                        const std::vector<std::pair<std::string, std::string>>& seen,
                        std::optional<uint64_t> next_position) override;
-  absl::StatusOr<bool> SeenEvent(std::string_view internal_id, std::string_view event_id) override;
+  absl::StatusOr<std::vector<bool>> SeenEvents(
+      const std::vector<std::pair<std::string, std::string>>& ids) override;
   absl::StatusOr<uint64_t> Cursor() override;
   absl::StatusOr<std::vector<Delivery>> Due(int64_t now_ms, size_t max, const DueSkip& skip,
                                             DueScan* scan) override;

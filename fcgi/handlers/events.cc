@@ -16,6 +16,23 @@ absl::StatusOr<bool> AlreadySeen(Services& s, const Event& event) {
   return s.deliveries->SeenEvent(event.internal_id, event.event_id);
 }
 
+// For each event of `events`, whether it need not be appended (as AlreadySeen), with one read
+// of the store for the whole batch.
+absl::StatusOr<std::vector<bool>> AlreadySeenAll(Services& s, const std::vector<Event>& events) {
+  std::vector<std::pair<std::string, std::string>> asked;
+  for (const Event& e : events) {
+    if (e.client_event_id) asked.emplace_back(e.internal_id, e.event_id);
+  }
+  std::vector<bool> seen(events.size(), false);
+  if (asked.empty() || s.deliveries == nullptr) return seen;
+  absl::StatusOr<std::vector<bool>> found = s.deliveries->SeenEvents(asked);
+  if (!found.ok()) return found.status();
+  for (size_t i = 0, next = 0; i < events.size(); ++i) {
+    if (events[i].client_event_id) seen[i] = (*found)[next++];
+  }
+  return seen;
+}
+
 }  // namespace
 
 absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx) {
@@ -43,6 +60,8 @@ absl::StatusOr<HttpResponse> CreateEvents(Services& s, const RequestContext& ctx
   if (!present) return FieldFailure("missing", {"body"}, "Request body required");
   absl::StatusOr<std::vector<Event>> events = ParseEventBatch(body, ctx.internal_id, s.clock());
   if (!events.ok()) return events.status();
+  absl::StatusOr<std::vector<bool>> seen = AlreadySeenAll(s, *events);
+  if (!seen.ok()) return seen.status();
   std::vector<std::string> records;
   std::set<std::string> client_ids;  // a producer's id given twice in one batch is one event
   rapidjson::StringBuffer buf;
@@ -50,11 +69,10 @@ absl::StatusOr<HttpResponse> CreateEvents(Services& s, const RequestContext& ctx
   out.StartObject();
   out.Key("event_ids");
   out.StartArray();
-  for (const Event& e : *events) {
+  for (size_t i = 0; i < events->size(); ++i) {
+    const Event& e = (*events)[i];
     out.String(e.event_id);
-    absl::StatusOr<bool> seen = AlreadySeen(s, e);
-    if (!seen.ok()) return seen.status();
-    if (*seen || (e.client_event_id && !client_ids.insert(e.event_id).second)) continue;
+    if ((*seen)[i] || (e.client_event_id && !client_ids.insert(e.event_id).second)) continue;
     records.push_back(EncodeEventRecord(e));
   }
   out.EndArray();

@@ -85,8 +85,9 @@ class CountingStore final : public DeliveryStore {
                        std::optional<uint64_t> next) override {
     return inner_.Enqueue(d, seen, next);
   }
-  absl::StatusOr<bool> SeenEvent(std::string_view org, std::string_view id) override {
-    return inner_.SeenEvent(org, id);
+  absl::StatusOr<std::vector<bool>> SeenEvents(
+      const std::vector<std::pair<std::string, std::string>>& ids) override {
+    return inner_.SeenEvents(ids);
   }
   absl::StatusOr<uint64_t> Cursor() override { return inner_.Cursor(); }
   absl::StatusOr<Delivery> GetDelivery(std::string_view id) override {

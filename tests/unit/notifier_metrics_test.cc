@@ -111,7 +111,7 @@ TEST(NotifierMetricsTest, CountsDisabledChannelsByCause) {
   const std::string kDisabled = "webhook_notifier_channels_disabled_total";
   EXPECT_EQ(Samples(metrics.Render(std::nullopt))[kDisabled + R"({cause="gone"})"], "0");
   AttemptOutcome gone = Outcome("webhook", "failed", 5, DeliveryState::kFailed);
-  gone.disabled = AttemptOutcome::Disabled{0, "receiver answered 410 Gone", false};
+  gone.disabled = AttemptOutcome::Disabled{0, "receiver answered 410 Gone", false, 3};
   AttemptOutcome failing = Outcome("slack", "failed", 5, DeliveryState::kFailed);
   failing.disabled = AttemptOutcome::Disabled{1, "every attempt failed since ...", true};
   AttemptOutcome repeated = Outcome("webhook", "failed", 5, DeliveryState::kFailed);
@@ -121,6 +121,7 @@ TEST(NotifierMetricsTest, CountsDisabledChannelsByCause) {
   std::map<std::string, std::string> s = Samples(metrics.Render(std::nullopt));
   EXPECT_EQ(s[kDisabled + R"({cause="gone"})"], "1");
   EXPECT_EQ(s[kDisabled + R"({cause="failing"})"], "2");
+  EXPECT_EQ(s["webhook_notifier_disable_notices_total"], "3");
 }
 
 TEST(NotifierMetricsTest, QueueGaugesComeFromTheStats) {

@@ -310,3 +310,28 @@ TEST_F(DeliveryOutcomeTest, WebhookWritesChangeTheConfigVersion) {
 
 }  // namespace
 }  // namespace webhooks
+
+namespace webhooks {
+namespace {
+
+// SeenEvents answers for every id in the order asked, with one read: per organization, for ids
+// an Enqueue recorded, repeats included.
+TEST_F(DeliveryOutcomeTest, SeenEventsAnswersEachIdInOrder) {
+  const std::string other = "int_BBBBBBBBBBBBBBBBBBBBBBBB";
+  ASSERT_OK(deliveries_->Enqueue({}, {{kOrg, "ingest-1"}, {other, "ingest-2"}}, std::nullopt));
+  absl::StatusOr<std::vector<bool>> seen = deliveries_->SeenEvents({{kOrg, "ingest-2"},
+                                                                    {kOrg, "ingest-1"},
+                                                                    {other, "ingest-1"},
+                                                                    {other, "ingest-2"},
+                                                                    {kOrg, "ingest-1"}});
+  ASSERT_OK(seen.status());
+  EXPECT_EQ(*seen, (std::vector<bool>{false, true, false, true, true}));
+  seen = deliveries_->SeenEvents({});
+  ASSERT_OK(seen.status());
+  EXPECT_TRUE(seen->empty());
+  EXPECT_TRUE(*deliveries_->SeenEvent(other, "ingest-2"));
+  EXPECT_FALSE(*deliveries_->SeenEvent(other, "ingest-3"));
+}
+
+}  // namespace
+}  // namespace webhooks
