@@ -127,6 +127,7 @@ absl::StatusOr<size_t> Fanout::Step() {
   absl::StatusOr<std::vector<bool>> seen_before =
       asked.empty() ? std::vector<bool>() : deliveries_.SeenEvents(asked);
   if (!seen_before.ok()) return seen_before.status();
+  if (seen_before->size() != asked.size()) return absl::InternalError("SeenEvents: wrong count");
   std::vector<Delivery> out;
   std::vector<std::pair<std::string, std::string>> seen;
   std::set<std::pair<std::string, std::string>> seen_here;

@@ -58,12 +58,12 @@ class Fanout {
                                         std::optional<int> type_index);
   // The cached (or freshly loaded) Matching for the event's organization and type.
   absl::StatusOr<std::shared_ptr<const Matching>> Find(const EventRoute& event);
-  // Appends the event's deliveries to `out` (created at `created_at`, due from `now_ms`).
   // Decodes `records` (nullopt, logged, for one that is not an event) and appends the
   // (internal_id, event_id) of each producer-chosen id to `asked`, in order.
   static std::vector<std::optional<EventRoute>> DecodeAll(
       const std::vector<LogRecord>& records,
       std::vector<std::pair<std::string, std::string>>& asked);
+  // Appends the event's deliveries to `out` (created at `created_at`, due from `now_ms`).
   absl::Status Collect(const EventRoute& event, uint64_t position, int64_t now_ms,
                        const std::string& created_at, std::vector<Delivery>& out);
 

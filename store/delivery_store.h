@@ -224,7 +224,8 @@ class DeliveryStore {
     absl::StatusOr<std::vector<bool>> seen =
         SeenEvents({{std::string(internal_id), std::string(event_id)}});
     if (!seen.ok()) return seen.status();
-    return seen->front();
+    if (seen->size() != 1) return absl::InternalError("SeenEvents: wrong count");
+    return static_cast<bool>(seen->front());
   }
   // The notifier's read position in the event log (0 at first).
   virtual absl::StatusOr<uint64_t> Cursor() = 0;

@@ -21,7 +21,8 @@ absl::StatusOr<size_t> LmdbDeliveryStore::QueueDisableNotices(
   if (absl::IsNotFound(raw.status())) return 0;  // deleted: nobody left to tell
   if (!raw.ok()) return raw.status();
   // A record that does not decode tells nobody, rather than failing the batch: every later
-  // recording of the notifier would fail with it.
+  // recording of the notifier would fail with it. (The dispatcher logs such a record when it
+  // loads the webhook for a delivery.)
   absl::StatusOr<Webhook> w = DecodeStoredWebhook(*raw);
   if (!w.ok()) return 0;
   std::vector<uint32_t> off;

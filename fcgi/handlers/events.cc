@@ -27,6 +27,7 @@ absl::StatusOr<std::vector<bool>> AlreadySeenAll(Services& s, const std::vector<
   if (asked.empty() || s.deliveries == nullptr) return seen;
   absl::StatusOr<std::vector<bool>> found = s.deliveries->SeenEvents(asked);
   if (!found.ok()) return found.status();
+  if (found->size() != asked.size()) return absl::InternalError("SeenEvents: wrong count");
   for (size_t i = 0, next = 0; i < events.size(); ++i) {
     if (events[i].client_event_id) seen[i] = (*found)[next++];
   }

@@ -1,6 +1,11 @@
 // POST /v1/events and /v1/events/batch against an in-memory event log: what is appended.
+#include <memory>
+
 #include "eventlog/memory_event_log.h"
 #include "model/event.h"
+#include "store/lmdb_delivery_store.h"
+#include "store/lmdb_store.h"
+#include "tests/test_util.h"
 #include "tests/unit/fcgi_handlers_fixture.h"
 
 namespace webhooks {
@@ -38,6 +43,31 @@ TEST_F(EventsHandlerTest, ABatchAppendsEachEventOnceInOrder) {
   EXPECT_EQ(std::string(doc["event_ids"][2].GetString()), "a");
   // "a" given twice is appended once.
   EXPECT_EQ(Logged(), (std::vector<std::string>{"a", "b", generated}));
+}
+
+// Ids the notifier recorded as seen are acknowledged and not appended again, each answer at its
+// own event (one read of the delivery store for the batch).
+TEST_F(EventsHandlerTest, ABatchSkipsIdsSeenBefore) {
+  ::webhooks::testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<LmdbStore>> lmdb = LmdbStore::Open(dir.path());
+  ASSERT_OK(lmdb.status());
+  LmdbDeliveryStore deliveries((*lmdb)->env());
+  ASSERT_OK(deliveries.Enqueue({}, {{kOrgA, "a"}, {kOrgA, "c"}, {kOrgB, "b"}}, std::nullopt));
+  events_services_.deliveries = &deliveries;
+  HttpResponse r = Post("/v1/events/batch", R"({"events": [
+      {"event_type": "object.created"},
+      {"event_type": "object.created", "event_id": "a"},
+      {"event_type": "object.created", "event_id": "b"},
+      {"event_type": "object.created", "event_id": "c"},
+      {"event_type": "object.created", "event_id": "d"}]})");
+  events_services_.deliveries = nullptr;
+  ASSERT_EQ(r.status, 202) << r.body;
+  rapidjson::Document doc = Json(r.body);
+  ASSERT_EQ(doc["event_ids"].Size(), 5u);
+  const std::string generated = doc["event_ids"][0].GetString();
+  EXPECT_EQ(std::string(doc["event_ids"][1].GetString()), "a");
+  // "b" was seen for another organization only.
+  EXPECT_EQ(Logged(), (std::vector<std::string>{generated, "b", "d"}));
 }
 
 TEST_F(EventsHandlerTest, ABatchWithOneInvalidEventAppendsNothing) {

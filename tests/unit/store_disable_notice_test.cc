@@ -229,15 +229,31 @@ TEST_F(DisableNoticeStoreTest, AChannelFailingTooLongIsAnnouncedToo) {
   EXPECT_NE(envelope.find("SMS to 2 numbers"), std::string::npos) << envelope;
 }
 
-// The same channel disabled again in the same millisecond (after a PUT) makes the same notices:
-// they are queued once, and what is queued is not overwritten.
+// The same channel disabled again in the same millisecond (after a PUT) makes the same notices
+// (ids carry the time: a second later makes new ones): they are queued once, and what is queued
+// is not overwritten, so a notice sent already is not made pending again.
 TEST_F(DisableNoticeStoreTest, TheSameNoticeIsQueuedOnce) {
   ASSERT_EQ(Gone(0).disabled->notices, 5u);
+  std::vector<Delivery> due = Due();
+  ASSERT_EQ(due.size(), 5u);
+  std::vector<AttemptOutcome> sent(1);
+  sent[0].taken_due_ms = due[0].next_attempt_ms;
+  sent[0].delivery = due[0];
+  sent[0].delivery.state = DeliveryState::kSucceeded;
+  sent[0].delivery.attempts = 1;
+  sent[0].attempt.internal_id = kOrg;
+  sent[0].attempt.webhook_id = due[0].webhook_id;
+  sent[0].attempt.delivery_id = due[0].delivery_id;
+  sent[0].attempt.channel_index = due[0].channel_index;
+  sent[0].attempt.attempt = 1;
+  sent[0].attempt.status = "succeeded";
+  ASSERT_OK(deliveries_->RecordOutcomes(sent));
   ASSERT_OK(deliveries_->EnableChannels(kOrg, webhook_.webhook_id).status());
   AttemptOutcome again = Gone(0);
   ASSERT_TRUE(again.disabled.has_value());
   EXPECT_EQ(again.disabled->notices, 0u);
-  EXPECT_EQ(Due().size(), 5u);
+  EXPECT_EQ(Due().size(), 4u);
+  EXPECT_EQ(deliveries_->GetDelivery(due[0].delivery_id)->state, DeliveryState::kSucceeded);
 }
 
 // A recovery of failed deliveries leaves failed notices alone: it follows the owner's fix.
