@@ -121,8 +121,9 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d) {
 }
 
 // Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
-// was deleted or paused, or whose channel is gone or was disabled, and disable notices whose
-// channel is now a webhook channel (their receivers expect events).
+// was deleted or paused, whose channel is gone or was disabled, or whose recipient a PUT
+// removed (an SMS number), and disable notices whose channel is now a webhook channel (their
+// receivers expect events). None of these could succeed on a retry.
 void Dispatcher::Admit(Delivery d) {
   const Loaded& loaded = Load(d);
   std::string why;
@@ -140,6 +141,8 @@ void Dispatcher::Admit(Delivery d) {
   } else if (std::find(loaded.disabled.begin(), loaded.disabled.end(), d.channel_index) !=
              loaded.disabled.end()) {
     why = "channel disabled";
+  } else if (d.target_index >= TargetCount(*loaded.channels[d.channel_index])) {
+    why = "recipient removed";
   } else if (d.event_type == kChannelDisabledEventType &&
              std::holds_alternative<HttpChannel>(*loaded.channels[d.channel_index])) {
     why = "notice for a webhook channel";  // a PUT put one where the notice's channel was
