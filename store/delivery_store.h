@@ -53,9 +53,16 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
 std::string DeliveryIdPrefix(uint64_t order);
 // The API's test deliveries and the disable notices take kFirstTimeOrder + the time (unix ms) as
 // their order; the fan-out's deliveries take log positions, below it (up to 128 TiB of events
-// appended). Within
-// each of the two ranges, ids sort in the order the deliveries were queued.
+// appended). Within each of the two ranges, ids sort in the order the deliveries were queued.
 inline constexpr uint64_t kFirstTimeOrder = uint64_t{1} << 47;
+
+// A pending delivery of the event `event_id` (`event_type`) of organization `internal_id` to
+// (webhook_id, channel_index, target_index), outside the log's order: order kFirstTimeOrder +
+// now_ms (unix ms), due and created then. For the API's test deliveries and disable notices.
+Delivery TimeOrderedDelivery(std::string_view internal_id, std::string_view event_id,
+                             std::string_view event_type, std::string_view webhook_id,
+                             uint32_t channel_index, uint32_t target_index,
+                             std::string envelope_json, int64_t now_ms);
 
 // The due index of pending deliveries: key DueKey (8-byte big-endian next_attempt_ms, then the
 // delivery id), value DueGroup. Entries written before DueGroup existed have an empty value.

@@ -95,24 +95,12 @@ std::vector<Delivery> ChannelDisabledNotices(const Webhook& webhook,
   if (!webhook.spec.is_active || index >= webhook.spec.channels.size()) return out;
   const Event e = NoticeEvent(webhook, index, reason, now_ms);
   const std::string envelope = EnvelopeJson(e);
-  const TimePoint now{std::chrono::milliseconds(now_ms)};
   for (uint32_t ch = 0; ch < webhook.spec.channels.size(); ++ch) {
     if (ch == index || std::find(disabled.begin(), disabled.end(), ch) != disabled.end()) continue;
     const uint32_t targets = NoticeTargets(webhook.spec.channels[ch]);
     for (uint32_t t = 0; t < targets; ++t) {
-      Delivery d;
-      d.delivery_id = DeliveryId(kFirstTimeOrder + static_cast<uint64_t>(now_ms), e.internal_id,
-                                 e.event_id, webhook.webhook_id, ch, t);
-      d.internal_id = e.internal_id;
-      d.webhook_id = webhook.webhook_id;
-      d.channel_index = ch;
-      d.target_index = t;
-      d.event_id = e.event_id;
-      d.event_type = e.event_type;
-      d.envelope_json = envelope;
-      d.next_attempt_ms = now_ms;
-      d.created_at = FormatTimestamp(now);
-      out.push_back(std::move(d));
+      out.push_back(TimeOrderedDelivery(e.internal_id, e.event_id, e.event_type, webhook.webhook_id,
+                                        ch, t, envelope, now_ms));
     }
   }
   return out;

@@ -66,6 +66,25 @@ std::string DeliveryId(uint64_t order, std::string_view internal_id, std::string
   return DeliveryIdPrefix(order) + HexEncode(Sha256(material)).substr(0, 12);
 }
 
+Delivery TimeOrderedDelivery(std::string_view internal_id, std::string_view event_id,
+                             std::string_view event_type, std::string_view webhook_id,
+                             uint32_t channel_index, uint32_t target_index,
+                             std::string envelope_json, int64_t now_ms) {
+  Delivery d;
+  d.delivery_id = DeliveryId(kFirstTimeOrder + static_cast<uint64_t>(now_ms), internal_id, event_id,
+                             webhook_id, channel_index, target_index);
+  d.internal_id = std::string(internal_id);
+  d.webhook_id = std::string(webhook_id);
+  d.channel_index = channel_index;
+  d.target_index = target_index;
+  d.event_id = std::string(event_id);
+  d.event_type = std::string(event_type);
+  d.envelope_json = std::move(envelope_json);
+  d.next_attempt_ms = now_ms;
+  d.created_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(now_ms)));
+  return d;
+}
+
 std::string DeliveryIdPrefix(uint64_t order) {
   std::string big_endian = keys::EncodeU64(order);  // 8 bytes; the low 6 lead the id
   return "msg_" + HexEncode(big_endian.substr(2));

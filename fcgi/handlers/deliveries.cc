@@ -134,18 +134,8 @@ absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx)
   const int64_t now_ms = UnixMillis(now);
   for (uint32_t ch = 0; ch < w->spec.channels.size(); ++ch) {
     // One delivery per channel (for SMS, to its first number): a test, not a broadcast.
-    Delivery d;
-    d.delivery_id = DeliveryId(kFirstTimeOrder + static_cast<uint64_t>(now_ms), e.internal_id,
-                               e.event_id, w->webhook_id, ch, 0);
-    d.internal_id = e.internal_id;
-    d.webhook_id = w->webhook_id;
-    d.channel_index = ch;
-    d.event_id = e.event_id;
-    d.event_type = e.event_type;
-    d.envelope_json = envelope;
-    d.next_attempt_ms = now_ms;
-    d.created_at = FormatTimestamp(now);
-    deliveries.push_back(std::move(d));
+    deliveries.push_back(TimeOrderedDelivery(e.internal_id, e.event_id, e.event_type, w->webhook_id,
+                                             ch, 0, envelope, now_ms));
   }
   if (absl::Status st = s.deliveries->Enqueue(deliveries, {}, std::nullopt); !st.ok()) return st;
   return JsonResponse(202, R"({"event_id":")" + e.event_id + R"(","deliveries":)" +

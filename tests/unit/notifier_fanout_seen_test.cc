@@ -7,43 +7,24 @@
 #include <string>
 #include <vector>
 
-#include "common/ids.h"
 #include "eventlog/memory_event_log.h"
 #include "model/event.h"
 #include "notifier/fanout.h"
-#include "store/lmdb_delivery_store.h"
-#include "store/lmdb_store.h"
-#include "tests/test_util.h"
+#include "tests/unit/notifier_lmdb_fixture.h"
 
 namespace webhooks {
 namespace {
 
-using ::webhooks::testing::TempDir;
+class FanoutSeenTest : public NotifierLmdbTest {};
 
-TEST(FanoutSeenTest, EachEventGetsItsOwnAnswer) {
-  TempDir dir;
-  LmdbOptions fast;
-  fast.durable = false;
-  auto opened = LmdbStore::Open(dir.path(), fast);
-  ASSERT_OK(opened.status());
-  std::unique_ptr<LmdbStore> store = *std::move(opened);
-  LmdbDeliveryStore deliveries(store->env());
-  const std::string org = NewOrganizationId();
-  ASSERT_OK(store->CreateOrganization({org, "o", "2026-01-01T00:00:00Z"}));
-  Webhook w;
-  w.webhook_id = NewWebhookId();
-  w.internal_id = org;
-  w.spec.webhook_name = "w";
-  w.spec.event_types = {"*"};
+TEST_F(FanoutSeenTest, EachEventGetsItsOwnAnswer) {
   HttpChannel http;
   http.url = "https://8.8.8.8/x";
-  w.spec.channels = {http};
-  w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
-  ASSERT_OK(store->CreateWebhook(&w));
+  AddWebhook({http});
   MemoryEventLog log;
   auto emit = [&](const std::string& id) {
     Event e;
-    e.internal_id = org;
+    e.internal_id = org_;
     e.event_id = id.empty() ? "evt_" + NewWebhookId() : id;
     e.client_event_id = !id.empty();
     e.event_type = "object.created";
@@ -51,7 +32,7 @@ TEST(FanoutSeenTest, EachEventGetsItsOwnAnswer) {
     ASSERT_TRUE(log.Append(EncodeEventRecord(e)).ok());
   };
   const RetrySchedule schedule = *RetrySchedule::Parse("0");  // the fan-out keeps a reference
-  Fanout fanout(*store, deliveries, log, schedule, SystemClock());
+  Fanout fanout(*store_, *deliveries_, log, schedule, SystemClock());
   emit("seen-1");
   emit("seen-2");
   ASSERT_EQ(*fanout.Step(), 2u);
@@ -63,7 +44,7 @@ TEST(FanoutSeenTest, EachEventGetsItsOwnAnswer) {
     }
   }
   ASSERT_EQ(*fanout.Step(), 9u);
-  std::vector<Delivery> due = *deliveries.Due(INT64_MAX, 100, nullptr, nullptr);
+  std::vector<Delivery> due = *deliveries_->Due(INT64_MAX, 100, nullptr, nullptr);
   std::multiset<std::string> events;
   for (const Delivery& d : due) {
     if (d.event_id.rfind("evt_", 0) == 0) {

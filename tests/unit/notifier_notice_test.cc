@@ -3,127 +3,83 @@
 // removed. Neither is sent, and neither counts as a failed attempt of the channel.
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "common/ids.h"
 #include "notifier/dispatcher.h"
 #include "store/disable_notice.h"
-#include "store/lmdb_delivery_store.h"
-#include "store/lmdb_store.h"
-#include "tests/test_util.h"
 #include "tests/unit/notifier_fakes.h"
+#include "tests/unit/notifier_lmdb_fixture.h"
 
 namespace webhooks {
 namespace {
 
-using ::webhooks::testing::TempDir;
+class AdmissionTest : public NotifierLmdbTest {
+ protected:
+  // Replaces channel `index` of webhook `id` as a PUT would.
+  void PutChannel(const std::string& id, size_t index, Channel channel) {
+    ASSERT_OK(store_
+                  ->UpdateWebhook(org_, id,
+                                  [&](Webhook& stored) {
+                                    stored.spec.channels[index] = channel;
+                                    return absl::OkStatus();
+                                  })
+                  .status());
+  }
+  // One dispatcher step over what is due; returns the outcomes it produced, recorded.
+  std::vector<AttemptOutcome> AdmitDue() {
+    Outcomes outcomes;
+    Dispatcher dispatcher(DispatcherOptions{}, schedule_, *store_, *deliveries_, transport_,
+                          SystemClock(), outcomes.Sink());
+    EXPECT_TRUE(dispatcher.Step().ok());
+    return outcomes.Record(*deliveries_, dispatcher);
+  }
 
-TEST(NotifierNoticeTest, ANoticeWhoseChannelBecameAWebhookChannelIsCancelled) {
-  TempDir dir;
-  LmdbOptions fast;
-  fast.durable = false;
-  auto opened = LmdbStore::Open(dir.path(), fast);
-  ASSERT_OK(opened.status());
-  std::unique_ptr<LmdbStore> store = *std::move(opened);
-  LmdbDeliveryStore deliveries(store->env());
-  const std::string org = NewOrganizationId();
-  ASSERT_OK(store->CreateOrganization({org, "o", "2026-01-01T00:00:00Z"}));
-  Webhook w;
-  w.webhook_id = NewWebhookId();
-  w.internal_id = org;
-  w.spec.webhook_name = "w";
-  w.spec.event_types = {"*"};
+  const RetrySchedule schedule_ = *RetrySchedule::Parse("0");  // the dispatcher keeps a reference
+  FakeTransport transport_;
+};
+
+TEST_F(AdmissionTest, ANoticeWhoseChannelBecameAWebhookChannelIsCancelled) {
   HttpChannel http;
   http.url = "https://8.8.8.8/gone";
   EmailChannel email;
   email.to_addresses = {"ops@example.com"};
-  w.spec.channels = {http, email};
-  w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
-  ASSERT_OK(store->CreateWebhook(&w));
+  const Webhook w = AddWebhook({http, email});
   const int64_t now_ms = UnixMillis(SystemClock()());
   std::vector<Delivery> notices = ChannelDisabledNotices(w, {0}, 0, "410 Gone", now_ms);
   ASSERT_EQ(notices.size(), 1u);
   ASSERT_EQ(notices[0].channel_index, 1u);
-  ASSERT_OK(deliveries.Enqueue(notices, {}, std::nullopt));
+  ASSERT_OK(deliveries_->Enqueue(notices, {}, std::nullopt));
   // Before it is sent, a PUT makes channel 1 a webhook channel.
-  ASSERT_OK(store
-                ->UpdateWebhook(org, w.webhook_id,
-                                [](Webhook& stored) {
-                                  HttpChannel other;
-                                  other.url = "https://8.8.4.4/events";
-                                  stored.spec.channels[1] = other;
-                                  return absl::OkStatus();
-                                })
-                .status());
+  HttpChannel other;
+  other.url = "https://8.8.4.4/events";
+  PutChannel(w.webhook_id, 1, other);
 
-  FakeTransport transport;
-  Outcomes outcomes;
-  const RetrySchedule schedule = *RetrySchedule::Parse("0");  // the dispatcher keeps a reference
-  Dispatcher dispatcher(DispatcherOptions{}, schedule, *store, deliveries, transport, SystemClock(),
-                        outcomes.Sink());
-  ASSERT_TRUE(dispatcher.Step().ok());
-  std::vector<AttemptOutcome> done = outcomes.Record(deliveries, dispatcher);
+  std::vector<AttemptOutcome> done = AdmitDue();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].delivery.delivery_id, notices[0].delivery_id);
   EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
   EXPECT_EQ(done[0].attempt.attempt, 0);  // nothing was sent
-  EXPECT_EQ(transport.Pending("https://8.8.4.4"), 0u);
-  EXPECT_EQ(*deliveries.PendingCount(), 0u);
+  EXPECT_EQ(transport_.Pending("https://8.8.4.4"), 0u);
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
 }
 
-TEST(NotifierNoticeTest, ADeliveryToARemovedNumberIsCancelled) {
-  TempDir dir;
-  LmdbOptions fast;
-  fast.durable = false;
-  auto opened = LmdbStore::Open(dir.path(), fast);
-  ASSERT_OK(opened.status());
-  std::unique_ptr<LmdbStore> store = *std::move(opened);
-  LmdbDeliveryStore deliveries(store->env());
-  const std::string org = NewOrganizationId();
-  ASSERT_OK(store->CreateOrganization({org, "o", "2026-01-01T00:00:00Z"}));
-  Webhook w;
-  w.webhook_id = NewWebhookId();
-  w.internal_id = org;
-  w.spec.webhook_name = "w";
-  w.spec.event_types = {"*"};
+TEST_F(AdmissionTest, ADeliveryToARemovedNumberIsCancelled) {
   SmsChannel sms;
   sms.phone_numbers = {"+15550000001", "+15550000002"};
-  w.spec.channels = {sms};
-  w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
-  ASSERT_OK(store->CreateWebhook(&w));
-  Delivery d;
-  d.internal_id = org;
-  d.webhook_id = w.webhook_id;
-  d.target_index = 1;
-  d.event_id = "evt_1";
-  d.event_type = "object.created";
-  d.delivery_id = DeliveryId(1, org, d.event_id, w.webhook_id, 0, 1);
-  d.envelope_json = "{}";
-  d.next_attempt_ms = UnixMillis(SystemClock()());
-  ASSERT_OK(deliveries.Enqueue({d}, {}, std::nullopt));
-  ASSERT_OK(
-      store
-          ->UpdateWebhook(org, w.webhook_id,
-                          [](Webhook& stored) {
-                            std::get<SmsChannel>(stored.spec.channels[0]).phone_numbers.resize(1);
-                            return absl::OkStatus();
-                          })
-          .status());
+  const Webhook w = AddWebhook({sms});
+  ASSERT_OK(deliveries_->Enqueue({TimeOrderedDelivery(org_, "evt_1", "object.created", w.webhook_id,
+                                                      0, 1, "{}", UnixMillis(SystemClock()()))},
+                                 {}, std::nullopt));
+  sms.phone_numbers.resize(1);
+  PutChannel(w.webhook_id, 0, sms);
 
-  FakeTransport transport;
-  Outcomes outcomes;
-  const RetrySchedule schedule = *RetrySchedule::Parse("0");
-  Dispatcher dispatcher(DispatcherOptions{}, schedule, *store, deliveries, transport, SystemClock(),
-                        outcomes.Sink());
-  ASSERT_TRUE(dispatcher.Step().ok());
-  std::vector<AttemptOutcome> done = outcomes.Record(deliveries, dispatcher);
+  std::vector<AttemptOutcome> done = AdmitDue();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].delivery.state, DeliveryState::kCancelled);
   EXPECT_EQ(done[0].attempt.attempt, 0);
-  EXPECT_EQ(*deliveries.PendingCount(), 0u);
-  EXPECT_TRUE(deliveries.GetWebhookState(org, w.webhook_id)->failing.empty());
+  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
+  EXPECT_TRUE(deliveries_->GetWebhookState(org_, w.webhook_id)->failing.empty());
 }
 
 }  // namespace
