@@ -24,9 +24,14 @@ using delivery_internal::WebhookPrefix;
 constexpr int64_t kOrderSlackMs = 60'000;
 
 struct LmdbDeliveryStore::Sendability {
+  // What the notifier's admission checks of a channel, besides its index.
+  struct Shape {
+    uint32_t recipients = 1;  // SMS: its numbers
+    bool webhook = false;     // an HTTP channel: no disable notices
+  };
   std::string webhook_id;
   bool active = false;
-  size_t channels = 0;
+  std::vector<Shape> channels;
   std::vector<std::pair<uint32_t, std::string>> disabled;  // (channel index, why)
 
   // Why a delivery on channel `index` would be cancelled by the notifier rather than sent (the
@@ -36,7 +41,7 @@ struct LmdbDeliveryStore::Sendability {
     if (!active) {
       return "Webhook " + webhook_id + " is inactive; set is_active to true before retrying";
     }
-    if (index >= channels) {
+    if (index >= channels.size()) {
       return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
     }
     for (const auto& [i, why] : disabled) {
@@ -45,6 +50,21 @@ struct LmdbDeliveryStore::Sendability {
                (why.empty() ? std::string("disabled") : why) +
                "); an update of the webhook enables it again";
       }
+    }
+    return "";
+  }
+  // WhyNot(d.channel_index), and the rest of what the dispatcher's admission cancels: a
+  // recipient a PUT removed, a disable notice on what is now a webhook channel.
+  std::string WhyNot(const Delivery& d) const {
+    if (std::string why = WhyNot(d.channel_index); !why.empty()) return why;
+    const Shape& c = channels[d.channel_index];
+    const std::string channel = "Channel " + std::to_string(d.channel_index);
+    if (d.target_index >= c.recipients) {
+      return channel + " no longer has recipient " + std::to_string(d.target_index) +
+             " (a PUT removed it)";
+    }
+    if (c.webhook && d.event_type == kChannelDisabledEventType) {
+      return channel + " is a webhook channel now; notices go to e-mail, Slack and SMS only";
     }
     return "";
   }
@@ -63,8 +83,14 @@ absl::StatusOr<LmdbDeliveryStore::Sendability> LmdbDeliveryStore::ReadSendabilit
   absl::StatusOr<WebhookDeliveryState> state =
       delivery_internal::ReadWebhookState(txn, state_, internal_id, webhook_id);
   if (!state.ok()) return state.status();
-  return Sendability{std::string(webhook_id), w->spec.is_active, w->spec.channels.size(),
-                     std::move(state->disabled_channels)};
+  Sendability s{
+      std::string(webhook_id), w->spec.is_active, {}, std::move(state->disabled_channels)};
+  for (const Channel& c : w->spec.channels) {
+    const auto* sms = std::get_if<SmsChannel>(&c);
+    s.channels.push_back({sms ? static_cast<uint32_t>(sms->phone_numbers.size()) : 1u,
+                          std::holds_alternative<HttpChannel>(c)});
+  }
+  return s;
 }
 
 void RequeueForRetry(Delivery& d, int64_t now_ms) {
@@ -90,7 +116,7 @@ absl::StatusOr<Delivery> LmdbDeliveryStore::RetryDelivery(std::string_view inter
     if (!found.ok()) return found.status();
     absl::StatusOr<Sendability> sendable = ReadSendability(txn, internal_id, webhook_id);
     if (!sendable.ok()) return sendable.status();
-    if (std::string why = sendable->WhyNot(found->channel_index); !why.empty()) {
+    if (std::string why = sendable->WhyNot(*found); !why.empty()) {
       return absl::AbortedError(why);
     }
     if (found->state != DeliveryState::kFailed) {
@@ -164,7 +190,7 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(std::string_vi
       // Deliveries of removed or disabled channels stay failed: they would only be cancelled.
       // So do disable notices: a recovery follows the owner's fix, which makes them stale (one
       // can still be retried by its delivery_id).
-      if (d->state != DeliveryState::kFailed || !sendable->WhyNot(d->channel_index).empty() ||
+      if (d->state != DeliveryState::kFailed || !sendable->WhyNot(*d).empty() ||
           d->event_type == kChannelDisabledEventType) {
         continue;
       }
