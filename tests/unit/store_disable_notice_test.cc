@@ -160,23 +160,29 @@ class DisableNoticeStoreTest : public ::testing::Test {
     d.envelope_json = "{}";
     d.next_attempt_ms = kT0 + 1'000'000;  // not due: Due() below sees only the notices
     EXPECT_OK(deliveries_->Enqueue({d}, {}, std::nullopt));
-    std::vector<AttemptOutcome> batch(1);
+    std::vector<AttemptOutcome> batch = {FirstAttempt(d, DeliveryState::kFailed)};
     AttemptOutcome& o = batch[0];
-    o.taken_due_ms = d.next_attempt_ms;
-    o.delivery = d;
-    o.delivery.state = DeliveryState::kFailed;
-    o.delivery.attempts = 1;
-    o.attempt.internal_id = kOrg;
-    o.attempt.webhook_id = d.webhook_id;
-    o.attempt.delivery_id = d.delivery_id;
-    o.attempt.channel_index = index;
-    o.attempt.attempt = 1;
-    o.attempt.status = "failed";
-    o.attempt.attempted_at = "2027-01-15T08:00:00Z";
     if (gone) o.disable_channel = std::make_pair(index, std::string("receiver answered 410 Gone"));
     o.disable_failing_after_ms = window_ms;
     EXPECT_OK(deliveries_->RecordOutcomes(batch));
     return batch[0];
+  }
+  // The outcome of `d`'s first attempt, made at kT0, leaving it in `state`.
+  static AttemptOutcome FirstAttempt(const Delivery& d, DeliveryState state) {
+    AttemptOutcome o;
+    o.taken_due_ms = d.next_attempt_ms;
+    o.delivery = d;
+    o.delivery.state = state;
+    o.delivery.attempts = 1;
+    o.attempt.internal_id = d.internal_id;
+    o.attempt.webhook_id = d.webhook_id;
+    o.attempt.delivery_id = d.delivery_id;
+    o.attempt.event_id = d.event_id;
+    o.attempt.channel_index = d.channel_index;
+    o.attempt.attempt = 1;
+    o.attempt.status = state == DeliveryState::kSucceeded ? "succeeded" : "failed";
+    o.attempt.attempted_at = "2027-01-15T08:00:00Z";
+    return o;
   }
   std::vector<Delivery> Due() {
     return deliveries_->Due(now_ms_, 100, nullptr, nullptr).value_or(std::vector<Delivery>{});
@@ -236,17 +242,7 @@ TEST_F(DisableNoticeStoreTest, TheSameNoticeIsQueuedOnce) {
   ASSERT_EQ(Gone(0).disabled->notices, 5u);
   std::vector<Delivery> due = Due();
   ASSERT_EQ(due.size(), 5u);
-  std::vector<AttemptOutcome> sent(1);
-  sent[0].taken_due_ms = due[0].next_attempt_ms;
-  sent[0].delivery = due[0];
-  sent[0].delivery.state = DeliveryState::kSucceeded;
-  sent[0].delivery.attempts = 1;
-  sent[0].attempt.internal_id = kOrg;
-  sent[0].attempt.webhook_id = due[0].webhook_id;
-  sent[0].attempt.delivery_id = due[0].delivery_id;
-  sent[0].attempt.channel_index = due[0].channel_index;
-  sent[0].attempt.attempt = 1;
-  sent[0].attempt.status = "succeeded";
+  std::vector<AttemptOutcome> sent = {FirstAttempt(due[0], DeliveryState::kSucceeded)};
   ASSERT_OK(deliveries_->RecordOutcomes(sent));
   ASSERT_OK(deliveries_->EnableChannels(kOrg, webhook_.webhook_id).status());
   AttemptOutcome again = Gone(0);
@@ -260,22 +256,7 @@ TEST_F(DisableNoticeStoreTest, TheSameNoticeIsQueuedOnce) {
 TEST_F(DisableNoticeStoreTest, ARecoveryDoesNotResendNotices) {
   ASSERT_EQ(Gone(0).disabled->notices, 5u);
   std::vector<AttemptOutcome> batch;
-  for (const Delivery& d : Due()) {
-    AttemptOutcome o;
-    o.taken_due_ms = d.next_attempt_ms;
-    o.delivery = d;
-    o.delivery.state = DeliveryState::kFailed;
-    o.delivery.attempts = 1;
-    o.attempt.internal_id = kOrg;
-    o.attempt.webhook_id = d.webhook_id;
-    o.attempt.delivery_id = d.delivery_id;
-    o.attempt.event_id = d.event_id;
-    o.attempt.channel_index = d.channel_index;
-    o.attempt.attempt = 1;
-    o.attempt.status = "failed";
-    o.attempt.attempted_at = "2027-01-15T08:00:00Z";
-    batch.push_back(std::move(o));
-  }
+  for (const Delivery& d : Due()) batch.push_back(FirstAttempt(d, DeliveryState::kFailed));
   ASSERT_OK(deliveries_->RecordOutcomes(batch));
   Gone(1, /*gone=*/false);  // an event's delivery to the e-mail channel fails too
   ASSERT_TRUE(Due().empty());

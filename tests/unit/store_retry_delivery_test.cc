@@ -356,59 +356,5 @@ TEST_F(RetryDeliveryTest, WhatTheWebhookNoLongerSendsStaysFailed) {
   EXPECT_EQ(*deliveries_->PendingCount(), 1u);
 }
 
-// A delivery the dispatcher would cancel at admission is refused by RetryDelivery (and skipped
-// by RetryFailedSince, which asks the same WhyNot): an SMS number a PUT removed, or a disable
-// notice on what is now a webhook channel.
-TEST_F(RetryDeliveryTest, WhatAdmissionWouldCancelStaysFailed) {
-  constexpr int64_t kT = 1'700'000'000'000;
-  ASSERT_OK(store_
-                ->UpdateWebhook(kOrg, kHook,
-                                [](Webhook& w) {
-                                  SmsChannel sms;
-                                  sms.phone_numbers = {"+15550000001", "+15550000002"};
-                                  w.spec.channels[1] = sms;
-                                  return absl::OkStatus();
-                                })
-                .status());
-  // A failed delivery to the second number of channel 1, and a failed notice on channel 0.
-  Delivery to_second = TimeOrderedDelivery(kOrg, "evt_1", "object.created", kHook, 1, 1, "{}", kT);
-  Delivery notice = TimeOrderedDelivery(kOrg, "evt_disabled_x", "webhook.channel_disabled", kHook,
-                                        0, 0, "{}", kT);
-  ASSERT_OK(deliveries_->Enqueue({to_second, notice}, {}, std::nullopt));
-  std::vector<AttemptOutcome> outcomes(2);
-  for (size_t i = 0; i < 2; ++i) {
-    outcomes[i].delivery = i == 0 ? to_second : notice;
-    outcomes[i].delivery.state = DeliveryState::kFailed;
-    outcomes[i].delivery.attempts = 1;
-    outcomes[i].taken_due_ms = kT;
-  }
-  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
-  // Both are retryable while the webhook is as they were made for ...
-  ASSERT_OK(deliveries_->RetryDelivery(kOrg, kHook, to_second.delivery_id, kT).status());
-  outcomes[0].taken_due_ms = kT;
-  ASSERT_OK(deliveries_->RecordOutcomes(outcomes));
-  // ... not once a PUT removed the number: 409, and the delivery stays failed.
-  ASSERT_OK(store_
-                ->UpdateWebhook(kOrg, kHook,
-                                [](Webhook& w) {
-                                  std::get<SmsChannel>(w.spec.channels[1]).phone_numbers.resize(1);
-                                  return absl::OkStatus();
-                                })
-                .status());
-  absl::Status removed =
-      deliveries_->RetryDelivery(kOrg, kHook, to_second.delivery_id, kT).status();
-  EXPECT_TRUE(absl::IsAborted(removed)) << removed;
-  EXPECT_NE(removed.message().find("no longer has recipient 1"), std::string::npos) << removed;
-  // Channel 0 is a webhook channel (MakeWebhook's): the notice cannot go there.
-  absl::Status notice_refused =
-      deliveries_->RetryDelivery(kOrg, kHook, notice.delivery_id, kT).status();
-  EXPECT_TRUE(absl::IsAborted(notice_refused)) << notice_refused;
-  EXPECT_NE(notice_refused.message().find("is a webhook channel now"), std::string::npos)
-      << notice_refused;
-  EXPECT_EQ(StateOf(to_second), DeliveryState::kFailed);
-  EXPECT_EQ(StateOf(notice), DeliveryState::kFailed);
-  EXPECT_EQ(*deliveries_->PendingCount(), 0u);
-}
-
 }  // namespace
 }  // namespace webhooks
