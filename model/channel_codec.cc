@@ -1,21 +1,16 @@
 #include "model/channel_codec.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <memory>
 
-#include "common/crypto.h"
 #include "common/time_format.h"
 #include "model/json_fields.h"
 
 namespace webhooks {
 namespace {
 
-constexpr size_t kMaxUrl = 2048;
 constexpr size_t kMaxShort = 256;
 constexpr size_t kMaxTemplate = 100000;
 constexpr size_t kMaxHeaders = 50;
@@ -102,7 +97,7 @@ void ParsePreviousSecret(FieldReader& r, HttpChannel& http) {
 
 HttpChannel ParseHttp(FieldReader& r) {
   HttpChannel http;
-  if (auto url = r.String("url", true, kMaxUrl)) {
+  if (auto url = r.String("url", true, kMaxChannelUrl)) {
     CheckUrl(r, "url", url);
     http.url = *url;
   }
@@ -135,11 +130,11 @@ SlackChannel ParseSlack(FieldReader& r) {
   s.bot_token = r.String("bot_token", false, kMaxShort);
   s.channel_id = r.String("channel_id", false, kMaxShort);
   s.workspace_id = r.String("workspace_id", false, kMaxShort);
-  s.webhook_url = r.String("webhook_url", false, kMaxUrl);
+  s.webhook_url = r.String("webhook_url", false, kMaxChannelUrl);
   s.channel = r.String("channel", false, kMaxShort);
   s.username = r.String("username", false, kMaxShort);
   s.icon_emoji = r.String("icon_emoji", false, kMaxShort);
-  s.icon_url = r.String("icon_url", false, kMaxUrl);
+  s.icon_url = r.String("icon_url", false, kMaxChannelUrl);
   s.blocks_template = r.String("blocks_template", false, kMaxTemplate);
   CheckUrl(r, "webhook_url", s.webhook_url);
   CheckUrl(r, "icon_url", s.icon_url);
@@ -208,59 +203,6 @@ SmsChannel ParseSms(FieldReader& r) {
 }
 
 }  // namespace
-
-bool IsHttpUrl(std::string_view url) {
-  if (url.empty() || url.size() > kMaxUrl ||
-      std::any_of(url.begin(), url.end(), [](char c) { return c <= ' ' || c == 0x7f; })) {
-    return false;
-  }
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> h(curl_url(), &curl_url_cleanup);
-  if (!h || curl_url_set(h.get(), CURLUPART_URL, std::string(url).c_str(), 0) != CURLUE_OK) {
-    return false;
-  }
-  char* scheme = nullptr;
-  char* host = nullptr;
-  bool ok = curl_url_get(h.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-            curl_url_get(h.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK;
-  ok = ok && (std::string_view(scheme) == "http" || std::string_view(scheme) == "https") &&
-       host[0] != '\0';
-  curl_free(scheme);
-  curl_free(host);
-  return ok;
-}
-
-bool IsEmailAddress(std::string_view a) {
-  size_t at = a.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 || a.size() - at - 1 > 253) return false;
-  std::string_view local = a.substr(0, at), domain = a.substr(at + 1);
-  static constexpr std::string_view kLocalSpecial = "!#$%&'*+-/=?^_`{|}~.";
-  bool local_ok = std::all_of(local.begin(), local.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           kLocalSpecial.find(c) != kLocalSpecial.npos;
-  });
-  if (!local_ok || local.front() == '.' || local.back() == '.') return false;
-  if (domain.empty() || domain.front() == '.' || domain.back() == '.' ||
-      domain.find("..") != domain.npos) {
-    return false;
-  }
-  return std::all_of(domain.begin(), domain.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  });
-}
-
-bool IsSigningSecret(std::string_view secret) {
-  constexpr std::string_view kPrefix = "whsec_";
-  if (secret.substr(0, kPrefix.size()) != kPrefix) return false;
-  std::optional<std::string> key = Base64Decode(secret.substr(kPrefix.size()));
-  return key && key->size() >= 24 && key->size() <= 64;
-}
-
-std::string NewSigningSecret() { return "whsec_" + Base64Encode(RandomBytes(32)); }
-
-bool IsE164(std::string_view n) {
-  return n.size() >= 3 && n.size() <= 16 && n[0] == '+' && n[1] != '0' &&
-         std::all_of(n.begin() + 1, n.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 std::optional<Channel> ParseChannel(const rapidjson::Value& value, const Path& path,
                                     ValidationErrors& errors) {

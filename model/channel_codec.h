@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/channel_checks.h"
 #include "model/json_input.h"
 #include "model/validation.h"
 #include "model/webhook.h"
@@ -23,17 +24,6 @@ std::string_view ChannelName(const Channel& channel);
 
 // Writes {"channel": ..., "configs": {...}}; unset optional fields are omitted, defaults written.
 void WriteChannel(const Channel& channel, JsonWriter& w);
-
-// True when `url` is an absolute http:// or https:// URL with a host (libcurl's parser).
-bool IsHttpUrl(std::string_view url);
-// True for a plausible single mailbox "local@domain" without spaces, quotes or control bytes.
-bool IsEmailAddress(std::string_view address);
-// True for "whsec_" + base64 of 24..64 bytes (Standard Webhooks symmetric key).
-bool IsSigningSecret(std::string_view secret);
-// A fresh "whsec_" secret of 32 random bytes.
-std::string NewSigningSecret();
-// True for E.164: "+" then 2..15 digits, the first not 0.
-bool IsE164(std::string_view number);
 
 }  // namespace webhooks
 
