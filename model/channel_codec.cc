@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <string>
 
 #include "common/time_format.h"
 #include "model/json_fields.h"
@@ -95,6 +97,20 @@ void ParsePreviousSecret(FieldReader& r, HttpChannel& http) {
   http.previous_secret_expires_ms = UnixMillis(*at);
 }
 
+void ParseRateLimit(FieldReader& r, HttpChannel& http) {
+  std::optional<double> rate = r.Number("rate_limit");
+  if (!rate) return;
+  if (*rate != std::floor(*rate)) {
+    r.Error("rate_limit", "int_type", "Input should be a valid integer");
+  } else if (*rate < kMinRateLimit || *rate > kMaxRateLimit) {
+    r.Error("rate_limit", "value_error",
+            "rate_limit should be from " + std::to_string(kMinRateLimit) + " to " +
+                std::to_string(kMaxRateLimit) + " attempts per second");
+  } else {
+    http.rate_limit = static_cast<uint32_t>(*rate);
+  }
+}
+
 HttpChannel ParseHttp(FieldReader& r) {
   HttpChannel http;
   if (auto url = r.String("url", true, kMaxChannelUrl)) {
@@ -122,6 +138,7 @@ HttpChannel ParseHttp(FieldReader& r) {
     }
     http.timeout_seconds = *timeout;
   }
+  ParseRateLimit(r, http);
   return http;
 }
 
@@ -280,6 +297,10 @@ struct ConfigWriter {
     }
     w.Key("timeout");
     w.Double(c.timeout_seconds);
+    if (c.rate_limit) {
+      w.Key("rate_limit");
+      w.Uint(*c.rate_limit);
+    }
     if (!c.signing_secret.empty()) {
       w.Key("signing_secret");
       w.String(c.signing_secret);

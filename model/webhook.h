@@ -11,12 +11,19 @@
 
 namespace webhooks {
 
+inline constexpr uint32_t kMinRateLimit = 1;
+inline constexpr uint32_t kMaxRateLimit = 1000;
+
 // `channel: "webhook"` (also accepted as "http"): an HTTP POST to `url`.
 struct HttpChannel {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // in the order given
   std::optional<std::string> payload_template;  // a JSON object, kept as compact JSON text
   double timeout_seconds = 10.0;
+  // Attempts per second at most (kMinRateLimit..kMaxRateLimit), spaced evenly: the notifier
+  // starts one every 1/rate_limit s and this channel gets concurrency slots of its own. Unset:
+  // no limit beyond the per-endpoint concurrency cap.
+  std::optional<uint32_t> rate_limit;
   // Standard Webhooks key, "whsec_" + base64 of 24-64 random bytes; the server generates one
   // when a client gives none.
   std::string signing_secret;

@@ -28,15 +28,26 @@ std::string Origin(const std::string& url) {
   return out;
 }
 
-// The endpoint a delivery occupies a concurrency slot of.
-std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoints) {
-  if (const auto* http = std::get_if<HttpChannel>(&channel)) return Origin(http->url);
+// The endpoint a delivery occupies a concurrency slot of. A rate-limited webhook channel is
+// an endpoint of its own ("<origin>#<webhook_id>.<index>"): its pace holds no other channel.
+std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoints,
+                        const std::string& webhook_id, size_t index) {
+  if (const auto* http = std::get_if<HttpChannel>(&channel)) {
+    if (!http->rate_limit) return Origin(http->url);
+    return Origin(http->url) + "#" + webhook_id + "." + std::to_string(index);
+  }
   if (const auto* slack = std::get_if<SlackChannel>(&channel)) {
     if (slack->webhook_url) return Origin(*slack->webhook_url);
     return "slack:" + slack->channel_id.value_or("");
   }
   if (std::holds_alternative<EmailChannel>(channel)) return "smtp:" + endpoints.smtp_url;
   return "twilio:" + endpoints.twilio_api_url;
+}
+
+// The channel's rate_limit, 0 when it has none.
+uint32_t RateLimit(const Channel& channel) {
+  const auto* http = std::get_if<HttpChannel>(&channel);
+  return http != nullptr ? http->rate_limit.value_or(0) : 0;
 }
 
 }  // namespace
@@ -66,6 +77,25 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
 }
 
 int64_t Dispatcher::NowMs() const { return UnixMillis(clock_()); }
+
+int64_t Dispatcher::NowUs() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(clock_().time_since_epoch()).count();
+}
+
+std::optional<std::chrono::microseconds> Dispatcher::PacedStartDelay() {
+  std::lock_guard<std::mutex> slots(slots_mu_);
+  if (paced_until_us_ == std::numeric_limits<int64_t>::max()) return std::nullopt;
+  return std::chrono::microseconds(std::max<int64_t>(0, paced_until_us_ - NowUs()));
+}
+
+size_t Dispatcher::paced_endpoints() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> slots(slots_mu_);
+  const int64_t now_us = NowUs();
+  return std::count_if(waiting_.begin(), waiting_.end(), [&](const auto& q) {
+    return !q.second.empty() && pacer_.NextStartUs(q.first, now_us) > now_us;
+  });
+}
 
 size_t Dispatcher::known() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -107,7 +137,8 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d) {
   if (w.ok()) {
     loaded.is_active = w->spec.is_active;
     for (Channel& channel : w->spec.channels) {
-      loaded.endpoints.push_back(EndpointKey(channel, options_.endpoints));
+      loaded.endpoints.push_back(
+          EndpointKey(channel, options_.endpoints, d.webhook_id, loaded.endpoints.size()));
       loaded.channels.push_back(std::make_shared<const Channel>(std::move(channel)));
     }
     absl::StatusOr<WebhookDeliveryState> st =
@@ -265,8 +296,10 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::lock_guard<std::mutex> slots(slots_mu_);
+    const int64_t now_us = NowUs();
+    paced_until_us_ = std::numeric_limits<int64_t>::max();
     for (auto it = waiting_.begin(); it != waiting_.end();) {
-      TakeStartableLocked(it, start);
+      TakeStartableLocked(it, start, now_us);
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }
   }
@@ -274,16 +307,21 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
   return start.size();
 }
 
-void Dispatcher::TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
-                                     std::vector<Job>& start) {
+bool Dispatcher::TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
+                                     std::vector<Job>& start, int64_t now_us) {
   size_t& busy = busy_[it->first];
   const size_t cap = ConcurrencyCap(it->first);
   while (busy < cap && !it->second.empty()) {
+    if (!pacer_.TryStart(it->first, RateLimit(*it->second.front().channel), now_us)) {
+      paced_until_us_ = std::min(paced_until_us_, pacer_.NextStartUs(it->first, now_us));
+      return true;
+    }
     start.push_back(std::move(it->second.front()));
     it->second.pop_front();
     ++busy;
     ++in_flight_;
   }
+  return false;
 }
 
 void Dispatcher::StartNext(const std::string& endpoint) {
@@ -296,10 +334,11 @@ void Dispatcher::StartNext(const std::string& endpoint) {
     return;
   }
   std::vector<Job> start;
+  bool paced = false;
   {
     std::lock_guard<std::mutex> slots(slots_mu_);
     if (auto it = waiting_.find(endpoint); it != waiting_.end()) {
-      TakeStartableLocked(it, start);
+      paced = TakeStartableLocked(it, start, NowUs());
       if (it->second.empty()) waiting_.erase(it);
     }
   }
@@ -307,7 +346,11 @@ void Dispatcher::StartNext(const std::string& endpoint) {
   const bool refill =
       WaitingLocked(endpoint) < WaitingCap(endpoint) && backlogged_.erase(endpoint) > 0;
   lock.unlock();
-  if (refill) options_.wake(true);
+  if (refill) {
+    options_.wake(true);
+  } else if (paced) {
+    options_.wake(false);  // the dispatch loop learns when this endpoint may start again
+  }
   starting = true;
   for (Job& job : start) Send(std::move(job));
   starting = false;

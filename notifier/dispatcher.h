@@ -5,12 +5,15 @@
 #ifndef WEBHOOKS_NOTIFIER_DISPATCHER_H_
 #define WEBHOOKS_NOTIFIER_DISPATCHER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -22,6 +25,7 @@
 #include "notifier/attempt_outcome.h"
 #include "notifier/channel_format.h"
 #include "notifier/endpoint_breaker.h"
+#include "notifier/endpoint_pacer.h"
 #include "notifier/guard_resolver.h"
 #include "notifier/retry_schedule.h"
 #include "notifier/transport.h"
@@ -96,6 +100,12 @@ class Dispatcher {
   size_t in_flight();
   // Endpoints whose breaker is open (EndpointBreaker).
   size_t not_answering() const { return breaker_.open_count(); }
+  // Endpoints with deliveries waiting here that their channel's rate_limit holds back now.
+  size_t paced_endpoints();
+  // How long until a delivery that a rate_limit held back at the last Step (or at a start
+  // after an answer, which then also calls options.wake(false)) may start: the caller runs a
+  // Step then. nullopt: none was held back.
+  std::optional<std::chrono::microseconds> PacedStartDelay();
 
  private:
   struct Job {
@@ -121,14 +131,16 @@ class Dispatcher {
   // `sent`: the result came from the endpoint (or the transport trying to reach it), not from
   // building the request or the SSRF guard; only those count for the endpoint's breaker.
   void Complete(Job job, const TransportResult& result, bool sent = true);
-  // Moves the deliveries of `it` that its endpoint's cap lets start now into `start`, counted
-  // in flight. REQUIRES: mu_ and slots_mu_ held.
-  void TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
-                           std::vector<Job>& start);
+  // Moves the deliveries of `it` that its endpoint's cap and pace let start now into `start`,
+  // counted in flight. True when the pace (EndpointPacer) held one back; paced_until_us_ then
+  // says when it may start. REQUIRES: mu_ and slots_mu_ held.
+  bool TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
+                           std::vector<Job>& start, int64_t now_us);
   // After an answer freed a slot of `endpoint` (options_.wake set): starts what may start now
   // on this thread, or calls options_.wake.
   void StartNext(const std::string& endpoint);
   int64_t NowMs() const;
+  int64_t NowUs() const;
 
   DispatcherOptions options_;
   const RetrySchedule& schedule_;
@@ -173,6 +185,10 @@ class Dispatcher {
   std::string cache_version_;
   size_t in_flight_ = 0;  // GUARDED_BY(slots_mu_)
   std::mt19937_64 rng_;   // GUARDED_BY(slots_mu_)
+  EndpointPacer pacer_;   // GUARDED_BY(slots_mu_)
+  // The earliest start a pace held back since the last Step began (reset there, which
+  // visits every waiting endpoint); max(): none. GUARDED_BY(slots_mu_)
+  int64_t paced_until_us_ = std::numeric_limits<int64_t>::max();
   EndpointBreaker breaker_;
   // Last: destroyed first, while the members its callbacks use still exist.
   GuardResolver resolver_;

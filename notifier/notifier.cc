@@ -1,6 +1,9 @@
 #include "notifier/notifier.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "common/thread_name.h"
@@ -184,9 +187,12 @@ void Notifier::Run() {
     }
     absl::StatusOr<size_t> started = dispatcher_.Step(scan);
     if (!started.ok()) LogError("dispatch failed", started.status());
+    Steady::time_point until = last_scan + (scan_pending ? kMinScanGap : poll);
+    if (std::optional<std::chrono::microseconds> paced = dispatcher_.PacedStartDelay()) {
+      until = std::min(until, Steady::now() + *paced);  // a rate-limited channel's next start
+    }
     std::unique_lock<std::mutex> lock(wake_mu_);
-    wake_cv_.wait_until(lock, last_scan + (scan_pending ? kMinScanGap : poll),
-                        [&] { return woken_; });
+    wake_cv_.wait_until(lock, until, [&] { return woken_; });
     scan_pending = scan_pending || scan_ || Steady::now() >= last_scan + poll;
     woken_ = false;
     scan_ = false;
@@ -209,6 +215,7 @@ Notifier::Stats Notifier::GetStats() {
   s.pending = deliveries_.PendingCount().value_or(0);
   s.in_flight = dispatcher_.in_flight();
   s.not_answering = dispatcher_.not_answering();
+  s.paced = dispatcher_.paced_endpoints();
   return s;
 }
 

@@ -59,6 +59,7 @@ class Notifier {
     uint64_t pending = 0;
     size_t in_flight = 0;
     size_t not_answering = 0;  // endpoints the breaker holds to one attempt at a time
+    size_t paced = 0;          // endpoints whose rate_limit holds deliveries back now
   };
   Stats GetStats();
 

@@ -72,6 +72,7 @@ TEST(WebhookSpecTest, HttpAliasBecomesWebhookWithDefaults) {
   ASSERT_TRUE(configs["timeout"].IsNumber()) << json;
   EXPECT_DOUBLE_EQ(configs["timeout"].GetDouble(), 10.0);
   EXPECT_FALSE(configs.HasMember("payload_template")) << json;
+  EXPECT_FALSE(configs.HasMember("rate_limit")) << json;  // no limit unless asked for
 }
 
 TEST(WebhookSpecTest, WebhookChannelTimeoutBoundariesAndNullTemplate) {
@@ -85,6 +86,46 @@ TEST(WebhookSpecTest, WebhookChannelTimeoutBoundariesAndNullTemplate) {
     EXPECT_DOUBLE_EQ(http.timeout_seconds, std::stod(std::string(timeout)));
     EXPECT_FALSE(http.payload_template.has_value());
     EXPECT_TRUE(http.headers.empty());
+  }
+}
+
+TEST(WebhookSpecTest, RateLimitIsAWholeNumberOfAttemptsPerSecondAndRoundTrips) {
+  for (std::string_view rate : {"1", "1000", "25", "2e1", "null"}) {
+    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
+        R"({"channel": "webhook", "configs": {"url": "https://a.example", "rate_limit": )" +
+        std::string(rate) + "}}"));
+    ASSERT_TRUE(spec.ok()) << rate << ": " << spec.status();
+    const auto& http = std::get<HttpChannel>(spec->channels[0]);
+    if (rate == "null") {
+      EXPECT_FALSE(http.rate_limit.has_value());
+      continue;
+    }
+    ASSERT_TRUE(http.rate_limit.has_value()) << rate;
+    EXPECT_EQ(*http.rate_limit, static_cast<uint32_t>(std::stod(std::string(rate))));
+    Webhook w;
+    w.webhook_id = NewWebhookId();
+    w.internal_id = NewOrganizationId();
+    w.spec = *spec;
+    w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+    absl::StatusOr<Webhook> back = DecodeStoredWebhook(EncodeWebhook(w, Audience::kStorage));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->spec, w.spec) << rate;
+    EXPECT_NE(EncodeWebhook(w, Audience::kApi)
+                  .find(R"("rate_limit":)" + std::to_string(*http.rate_limit)),
+              std::string::npos);
+  }
+  const std::vector<std::pair<std::string_view, std::string_view>> bad = {
+      {"0", "value_error"}, {"1001", "value_error"}, {"-5", "value_error"},
+      {"2.5", "int_type"},  {"\"5\"", "float_type"}, {"true", "float_type"}};
+  for (const auto& [rate, type] : bad) {
+    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
+        R"({"channel": "webhook", "configs": {"url": "https://a.example", "rate_limit": )" +
+        std::string(rate) + "}}"));
+    ASSERT_FALSE(spec.ok()) << rate;
+    rapidjson::Document errors;
+    ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(spec.status(), &errors));
+    EXPECT_TRUE(HasError(errors, type, R"(["body","channels",0,"configs","rate_limit"])"))
+        << rate << ": " << FieldErrorsJson(spec.status()).value_or("");
   }
 }
 
