@@ -2,6 +2,7 @@
 #ifndef WEBHOOKS_MODEL_WEBHOOK_H_
 #define WEBHOOKS_MODEL_WEBHOOK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,6 +74,13 @@ struct SmsChannel {
 };
 
 using Channel = std::variant<HttpChannel, SlackChannel, EmailChannel, SmsChannel>;
+
+// Number of separate deliveries the channel needs per event: one per phone number for SMS,
+// otherwise 1.
+inline size_t TargetCount(const Channel& channel) {
+  if (const auto* sms = std::get_if<SmsChannel>(&channel)) return sms->phone_numbers.size();
+  return 1;
+}
 
 // The fields a client controls: the body of create and of PUT (full replacement).
 struct WebhookSpec {

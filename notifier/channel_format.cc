@@ -151,11 +151,6 @@ Verdict InterpretHttpStatus(const TransportResult& result) {
 
 }  // namespace format_internal
 
-size_t TargetCount(const Channel& channel) {
-  if (const auto* sms = std::get_if<SmsChannel>(&channel)) return sms->phone_numbers.size();
-  return 1;
-}
-
 Channel NoticeChannel(const Channel& channel) {
   Channel out = channel;
   if (auto* email = std::get_if<EmailChannel>(&out)) {

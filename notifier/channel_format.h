@@ -37,10 +37,6 @@ struct DeliveryContext {
   bool notice = false;
 };
 
-// Number of separate deliveries the channel needs per event: one per phone number for SMS,
-// otherwise 1.
-size_t TargetCount(const Channel& channel);
-
 // The request for one attempt (for a notice, as NoticeChannel(channel) sends it). InvalidArgument
 // when the channel cannot be sent with the configured endpoints (e.g. SMS without
 // --twilio-account-sid, email without --smtp-url).

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "model/event_types.h"
+#include "store/admission.h"
 
 namespace webhooks {
 namespace {
@@ -42,6 +43,25 @@ std::string EndpointKey(const Channel& channel, const ChannelEndpoints& endpoint
   }
   if (std::holds_alternative<EmailChannel>(channel)) return "smtp:" + endpoints.smtp_url;
   return "twilio:" + endpoints.twilio_api_url;
+}
+
+// The attempt log's error for a delivery the dispatcher cancels; "" for kNo.
+const char* CancelReason(Unsendable why) {
+  switch (why) {
+    case Unsendable::kNo:
+      return "";
+    case Unsendable::kPaused:
+      return "webhook paused (is_active=false)";
+    case Unsendable::kChannelRemoved:
+      return "channel removed";
+    case Unsendable::kChannelDisabled:
+      return "channel disabled";
+    case Unsendable::kRecipientRemoved:
+      return "recipient removed";
+    case Unsendable::kNoticeOnWebhookChannel:
+      return "notice for a webhook channel";  // a PUT put one where the notice's channel was
+  }
+  return "";
 }
 
 // The channel's rate_limit, 0 when it has none.
@@ -136,25 +156,23 @@ const Dispatcher::Loaded& Dispatcher::Load(const Delivery& d) {
   loaded.status = w.status();
   if (w.ok()) {
     loaded.is_active = w->spec.is_active;
+    absl::StatusOr<WebhookDeliveryState> st =
+        deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
+    loaded.status = st.status();
+    if (st.ok()) loaded.shapes = ChannelShapes(w->spec.channels, st->disabled_channels);
     for (Channel& channel : w->spec.channels) {
       loaded.endpoints.push_back(
           EndpointKey(channel, options_.endpoints, d.webhook_id, loaded.endpoints.size()));
       loaded.channels.push_back(std::make_shared<const Channel>(std::move(channel)));
     }
-    absl::StatusOr<WebhookDeliveryState> st =
-        deliveries_.GetWebhookState(d.internal_id, d.webhook_id);
-    if (st.ok()) {
-      for (const auto& [index, why] : st->disabled_channels) loaded.disabled.push_back(index);
-    }
-    loaded.status = st.status();
   }
   return cache_.insert_or_assign(std::move(key), std::move(loaded)).first->second;
 }
 
 // Resolves the delivery's webhook and channel as they are now; cancels deliveries whose webhook
-// was deleted or paused, whose channel is gone or was disabled, or whose recipient a PUT
-// removed (an SMS number), and disable notices whose channel is now a webhook channel (their
-// receivers expect events). None of these could succeed on a retry.
+// was deleted, or that WhyUnsendable says cannot be sent (the webhook paused, the channel
+// removed or disabled, the SMS number removed, a notice on what is now a webhook channel): none
+// of these could succeed on a retry.
 void Dispatcher::Admit(Delivery d) {
   const Loaded& loaded = Load(d);
   std::string why;
@@ -165,18 +183,8 @@ void Dispatcher::Admit(Delivery d) {
                  std::string(loaded.status.message()).c_str());
     cache_.erase(d.internal_id + "/" + d.webhook_id);  // not kept: retried on a later step
     return;
-  } else if (!loaded.is_active) {
-    why = "webhook paused (is_active=false)";
-  } else if (d.channel_index >= loaded.channels.size()) {
-    why = "channel removed";
-  } else if (std::find(loaded.disabled.begin(), loaded.disabled.end(), d.channel_index) !=
-             loaded.disabled.end()) {
-    why = "channel disabled";
-  } else if (d.target_index >= TargetCount(*loaded.channels[d.channel_index])) {
-    why = "recipient removed";
-  } else if (d.event_type == kChannelDisabledEventType &&
-             std::holds_alternative<HttpChannel>(*loaded.channels[d.channel_index])) {
-    why = "notice for a webhook channel";  // a PUT put one where the notice's channel was
+  } else {
+    why = CancelReason(WhyUnsendable(d, loaded.is_active, loaded.shapes));
   }
   std::lock_guard<std::mutex> lock(mu_);
   known_.insert(d.delivery_id);

@@ -30,6 +30,7 @@
 #include "notifier/retry_schedule.h"
 #include "notifier/transport.h"
 #include "notifier/url_guard.h"
+#include "store/admission.h"
 #include "store/delivery_store.h"
 #include "store/store.h"
 
@@ -119,7 +120,7 @@ class Dispatcher {
     bool is_active = false;
     std::vector<std::shared_ptr<const Channel>> channels;
     std::vector<std::string> endpoints;  // EndpointKey of each channel
-    std::vector<uint32_t> disabled;
+    std::vector<ChannelShape> shapes;    // with the disabled channels marked
   };
   // Drops the webhook cache when the store's ConfigVersion changed (or it grew too big).
   absl::Status RefreshCache();

@@ -7,6 +7,7 @@
 #include "common/time_format.h"
 #include "model/event_types.h"
 #include "model/webhook_codec.h"
+#include "store/admission.h"
 #include "store/delivery_record.h"
 #include "store/keys.h"
 #include "store/lmdb_delivery_internal.h"
@@ -24,49 +25,41 @@ using delivery_internal::WebhookPrefix;
 constexpr int64_t kOrderSlackMs = 60'000;
 
 struct LmdbDeliveryStore::Sendability {
-  // What the notifier's admission checks of a channel, besides its index.
-  struct Shape {
-    uint32_t recipients = 1;  // SMS: its numbers
-    bool webhook = false;     // an HTTP channel: no disable notices
-  };
   std::string webhook_id;
   bool active = false;
-  std::vector<Shape> channels;
+  std::vector<ChannelShape> channels;
   std::vector<std::pair<uint32_t, std::string>> disabled;  // (channel index, why)
 
-  // Why a delivery on channel `index` would be cancelled by the notifier rather than sent (the
-  // webhook is paused, the channel was removed, or an answer such as HTTP 410 disabled it), or
-  // "".
-  std::string WhyNot(uint32_t index) const {
-    if (!active) {
-      return "Webhook " + webhook_id + " is inactive; set is_active to true before retrying";
-    }
-    if (index >= channels.size()) {
-      return "Channel " + std::to_string(index) + " of the delivery was removed from the webhook";
-    }
-    for (const auto& [i, why] : disabled) {
-      if (i == index) {
-        return "Channel " + std::to_string(index) + " is disabled (" +
-               (why.empty() ? std::string("disabled") : why) +
+  std::string PausedMessage() const {
+    return "Webhook " + webhook_id + " is inactive; set is_active to true before retrying";
+  }
+  // Why the notifier would cancel `d` rather than send it (WhyUnsendable), as the API says
+  // it; "" when it can be sent.
+  std::string WhyNot(const Delivery& d) const {
+    const std::string channel = "Channel " + std::to_string(d.channel_index);
+    switch (WhyUnsendable(d, active, channels)) {
+      case Unsendable::kNo:
+        return "";
+      case Unsendable::kPaused:
+        return PausedMessage();
+      case Unsendable::kChannelRemoved:
+        return channel + " of the delivery was removed from the webhook";
+      case Unsendable::kChannelDisabled:
+        return channel + " is disabled (" + DisabledWhy(d.channel_index) +
                "); an update of the webhook enables it again";
-      }
+      case Unsendable::kRecipientRemoved:
+        return channel + " no longer has recipient " + std::to_string(d.target_index) +
+               " (a PUT removed it)";
+      case Unsendable::kNoticeOnWebhookChannel:
+        return channel + " is a webhook channel now; notices go to e-mail, Slack and SMS only";
     }
     return "";
   }
-  // WhyNot(d.channel_index), and the rest of what the dispatcher's admission cancels: a
-  // recipient a PUT removed, a disable notice on what is now a webhook channel.
-  std::string WhyNot(const Delivery& d) const {
-    if (std::string why = WhyNot(d.channel_index); !why.empty()) return why;
-    const Shape& c = channels[d.channel_index];
-    const std::string channel = "Channel " + std::to_string(d.channel_index);
-    if (d.target_index >= c.recipients) {
-      return channel + " no longer has recipient " + std::to_string(d.target_index) +
-             " (a PUT removed it)";
+  std::string DisabledWhy(uint32_t index) const {
+    for (const auto& [i, why] : disabled) {
+      if (i == index && !why.empty()) return why;
     }
-    if (c.webhook && d.event_type == kChannelDisabledEventType) {
-      return channel + " is a webhook channel now; notices go to e-mail, Slack and SMS only";
-    }
-    return "";
+    return "disabled";
   }
 };
 
@@ -83,14 +76,9 @@ absl::StatusOr<LmdbDeliveryStore::Sendability> LmdbDeliveryStore::ReadSendabilit
   absl::StatusOr<WebhookDeliveryState> state =
       delivery_internal::ReadWebhookState(txn, state_, internal_id, webhook_id);
   if (!state.ok()) return state.status();
-  Sendability s{
-      std::string(webhook_id), w->spec.is_active, {}, std::move(state->disabled_channels)};
-  for (const Channel& c : w->spec.channels) {
-    const auto* sms = std::get_if<SmsChannel>(&c);
-    s.channels.push_back({sms ? static_cast<uint32_t>(sms->phone_numbers.size()) : 1u,
-                          std::holds_alternative<HttpChannel>(c)});
-  }
-  return s;
+  std::vector<ChannelShape> shapes = ChannelShapes(w->spec.channels, state->disabled_channels);
+  return Sendability{std::string(webhook_id), w->spec.is_active, std::move(shapes),
+                     std::move(state->disabled_channels)};
 }
 
 void RequeueForRetry(Delivery& d, int64_t now_ms) {
@@ -180,7 +168,7 @@ absl::StatusOr<RecoverResult> LmdbDeliveryStore::RetryFailedSince(std::string_vi
     result = RecoverResult{0, scan_stopped};
     absl::StatusOr<Sendability> sendable = ReadSendability(txn, internal_id, webhook_id);
     if (!sendable.ok()) return sendable.status();
-    if (!sendable->active) return absl::AbortedError(sendable->WhyNot(0));
+    if (!sendable->active) return absl::AbortedError(sendable->PausedMessage());
     for (const auto& [id, seq] : *found) {
       absl::StatusOr<std::string> raw = lmdb::Get(txn, deliveries_, id);
       if (absl::IsNotFound(raw.status())) continue;  // gone since the scan
