@@ -64,6 +64,17 @@ const char* CancelReason(Unsendable why) {
   return "";
 }
 
+// Deliveries a rate-limited channel keeps waiting in memory at most: it starts one per
+// interval, and is refilled as it drains.
+constexpr size_t kPacedWaiting = 4;
+
+// Whether `endpoint` is a rate-limited channel's own key (EndpointKey): an http(s) origin never
+// holds a '#'.
+bool IsPacedEndpoint(std::string_view endpoint) {
+  return (endpoint.starts_with("http://") || endpoint.starts_with("https://")) &&
+         endpoint.find('#') != std::string_view::npos;
+}
+
 // The channel's rate_limit, 0 when it has none.
 uint32_t RateLimit(const Channel& channel) {
   const auto* http = std::get_if<HttpChannel>(&channel);
@@ -99,22 +110,16 @@ Dispatcher::Dispatcher(DispatcherOptions options, const RetrySchedule& schedule,
 int64_t Dispatcher::NowMs() const { return UnixMillis(clock_()); }
 
 int64_t Dispatcher::NowUs() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock_().time_since_epoch()).count();
+  if (options_.pace_clock_us) return options_.pace_clock_us();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 std::optional<std::chrono::microseconds> Dispatcher::PacedStartDelay() {
   std::lock_guard<std::mutex> slots(slots_mu_);
   if (paced_until_us_ == std::numeric_limits<int64_t>::max()) return std::nullopt;
   return std::chrono::microseconds(std::max<int64_t>(0, paced_until_us_ - NowUs()));
-}
-
-size_t Dispatcher::paced_endpoints() {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::lock_guard<std::mutex> slots(slots_mu_);
-  const int64_t now_us = NowUs();
-  return std::count_if(waiting_.begin(), waiting_.end(), [&](const auto& q) {
-    return !q.second.empty() && pacer_.NextStartUs(q.first, now_us) > now_us;
-  });
 }
 
 size_t Dispatcher::known() {
@@ -232,7 +237,10 @@ void Dispatcher::MarkBackloggedLocked(const std::string& endpoint) {
 }
 
 size_t Dispatcher::WaitingCap(std::string_view endpoint) const {
-  return breaker_.IsOpen(endpoint) ? 1 : options_.max_waiting_per_endpoint;
+  if (breaker_.IsOpen(endpoint)) return 1;
+  return IsPacedEndpoint(endpoint)
+             ? std::min<size_t>(kPacedWaiting, options_.max_waiting_per_endpoint)
+             : options_.max_waiting_per_endpoint;
 }
 
 size_t Dispatcher::ConcurrencyCap(std::string_view endpoint) const {
@@ -301,35 +309,48 @@ absl::StatusOr<size_t> Dispatcher::Step(bool scan) {
     if (!taken.ok()) return taken.status();
   }
   std::vector<Job> start;
+  bool refill = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::lock_guard<std::mutex> slots(slots_mu_);
     const int64_t now_us = NowUs();
     paced_until_us_ = std::numeric_limits<int64_t>::max();
+    size_t held = 0;
     for (auto it = waiting_.begin(); it != waiting_.end();) {
-      TakeStartableLocked(it, start, now_us);
+      held += TakeStartableLocked(it, start, now_us) != Hold::kNone ? 1 : 0;
+      // A paced endpoint keeps few deliveries here: it is refilled as it drains, not only when
+      // an answer asks (StartNext).
+      if (IsPacedEndpoint(it->first) && it->second.size() < WaitingCap(it->first) &&
+          backlogged_.erase(it->first) > 0) {
+        refill = true;
+      }
       it = it->second.empty() ? waiting_.erase(it) : std::next(it);
     }
+    paced_held_.store(held, std::memory_order_relaxed);
   }
+  if (refill && options_.wake) options_.wake(true);
   for (Job& job : start) Send(std::move(job));
   return start.size();
 }
 
-bool Dispatcher::TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
-                                     std::vector<Job>& start, int64_t now_us) {
+Dispatcher::Hold Dispatcher::TakeStartableLocked(
+    std::map<std::string, std::deque<Job>>::iterator it, std::vector<Job>& start, int64_t now_us) {
   size_t& busy = busy_[it->first];
   const size_t cap = ConcurrencyCap(it->first);
   while (busy < cap && !it->second.empty()) {
-    if (!pacer_.TryStart(it->first, RateLimit(*it->second.front().channel), now_us)) {
+    const uint32_t rate = RateLimit(*it->second.front().channel);
+    if (rate != 0 && launching_.contains(it->first)) return Hold::kLaunching;
+    if (!pacer_.TryStart(it->first, rate, now_us)) {
       paced_until_us_ = std::min(paced_until_us_, pacer_.NextStartUs(it->first, now_us));
-      return true;
+      return Hold::kPace;
     }
+    if (rate != 0) launching_.insert(it->first);
     start.push_back(std::move(it->second.front()));
     it->second.pop_front();
     ++busy;
     ++in_flight_;
   }
-  return false;
+  return Hold::kNone;
 }
 
 void Dispatcher::StartNext(const std::string& endpoint) {
@@ -346,7 +367,7 @@ void Dispatcher::StartNext(const std::string& endpoint) {
   {
     std::lock_guard<std::mutex> slots(slots_mu_);
     if (auto it = waiting_.find(endpoint); it != waiting_.end()) {
-      paced = TakeStartableLocked(it, start, NowUs());
+      paced = TakeStartableLocked(it, start, NowUs()) == Hold::kPace;
       if (it->second.empty()) waiting_.erase(it);
     }
   }
@@ -372,6 +393,7 @@ void Dispatcher::Send(Job job) {
   absl::StatusOr<Outbound> request = BuildRequest(*job.channel, ctx, options_.endpoints);
   job.delivery.envelope_json = std::move(ctx.envelope_json);
   if (!request.ok()) {
+    Launched(job);
     TransportResult r;
     r.error = "cannot build request: " + std::string(request.status().message());
     Complete(std::move(job), r, /*sent=*/false);
@@ -379,6 +401,7 @@ void Dispatcher::Send(Job job) {
   }
   const auto* http = std::get_if<OutboundHttp>(&*request);
   if (http == nullptr || !http->guard_target) {
+    Launched(job);
     Submit(std::move(job), *std::move(request), "");
     return;
   }
@@ -388,6 +411,7 @@ void Dispatcher::Send(Job job) {
   resolver_.Resolve(key, url,
                     [this, job = std::move(job),
                      request = *std::move(request)](absl::StatusOr<std::string> address) mutable {
+                      Launched(job);
                       if (!address.ok()) {
                         TransportResult r;
                         r.error = std::string(address.status().message());
@@ -396,6 +420,17 @@ void Dispatcher::Send(Job job) {
                       }
                       Submit(std::move(job), std::move(request), *std::move(address));
                     });
+}
+
+void Dispatcher::Launched(const Job& job) {
+  const uint32_t rate = RateLimit(*job.channel);
+  if (rate == 0) return;
+  {
+    std::lock_guard<std::mutex> slots(slots_mu_);
+    launching_.erase(job.endpoint);
+    pacer_.Restamp(job.endpoint, rate, NowUs());
+  }
+  if (options_.wake) StartNext(job.endpoint);
 }
 
 void Dispatcher::Submit(Job job, Outbound request, std::string pinned_address) {

@@ -5,6 +5,7 @@
 #ifndef WEBHOOKS_NOTIFIER_DISPATCHER_H_
 #define WEBHOOKS_NOTIFIER_DISPATCHER_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -71,6 +72,8 @@ struct DispatcherOptions {
   // GuardResolver off the dispatch thread.
   GuardResolver::ResolveFn resolve;
   GuardResolver::Options resolver;
+  // A steady count of microseconds, for rate_limit pacing; unset: std::chrono::steady_clock.
+  std::function<int64_t()> pace_clock_us;
   // When set, an answered attempt starts the next waiting deliveries of its endpoint itself, on
   // the thread that reported the answer (the transport's), and calls `wake(false)` only when it
   // could not: a scan held the queues, or the start was nested in another. The caller then runs
@@ -101,8 +104,9 @@ class Dispatcher {
   size_t in_flight();
   // Endpoints whose breaker is open (EndpointBreaker).
   size_t not_answering() const { return breaker_.open_count(); }
-  // Endpoints with deliveries waiting here that their channel's rate_limit holds back now.
-  size_t paced_endpoints();
+  // Rate-limited channels whose deliveries waiting here the last Step held back (their pace,
+  // or their previous attempt still on its way to the transport).
+  size_t paced_endpoints() const { return paced_held_.load(std::memory_order_relaxed); }
   // How long until a delivery that a rate_limit held back at the last Step (or at a start
   // after an answer, which then also calls options.wake(false)) may start: the caller runs a
   // Step then. nullopt: none was held back.
@@ -132,11 +136,19 @@ class Dispatcher {
   // `sent`: the result came from the endpoint (or the transport trying to reach it), not from
   // building the request or the SSRF guard; only those count for the endpoint's breaker.
   void Complete(Job job, const TransportResult& result, bool sent = true);
+  // Why TakeStartableLocked left deliveries waiting while a slot was free: the pace
+  // (EndpointPacer; paced_until_us_ says when the next may start), or the previous paced
+  // attempt not handed to the transport yet (Launched starts the next).
+  enum class Hold { kNone, kPace, kLaunching };
   // Moves the deliveries of `it` that its endpoint's cap and pace let start now into `start`,
-  // counted in flight. True when the pace (EndpointPacer) held one back; paced_until_us_ then
-  // says when it may start. REQUIRES: mu_ and slots_mu_ held.
-  bool TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
+  // counted in flight. REQUIRES: mu_ and slots_mu_ held.
+  Hold TakeStartableLocked(std::map<std::string, std::deque<Job>>::iterator it,
                            std::vector<Job>& start, int64_t now_us);
+  // Called once per started delivery of a rate-limited channel when it leaves for the
+  // transport (after the SSRF guard's lookup, which may be slow) or fails before: its pace
+  // counts from then, so attempts started during a slow lookup do not go out together, and the
+  // channel's next delivery may start. No-op for other channels.
+  void Launched(const Job& job);
   // After an answer freed a slot of `endpoint` (options_.wake set): starts what may start now
   // on this thread, or calls options_.wake.
   void StartNext(const std::string& endpoint);
@@ -187,6 +199,9 @@ class Dispatcher {
   size_t in_flight_ = 0;  // GUARDED_BY(slots_mu_)
   std::mt19937_64 rng_;   // GUARDED_BY(slots_mu_)
   EndpointPacer pacer_;   // GUARDED_BY(slots_mu_)
+  // Rate-limited endpoints with a started attempt not yet handed to the transport.
+  absl::flat_hash_set<std::string> launching_;  // GUARDED_BY(slots_mu_)
+  std::atomic<size_t> paced_held_{0};
   // The earliest start a pace held back since the last Step began (reset there, which
   // visits every waiting endpoint); max(): none. GUARDED_BY(slots_mu_)
   int64_t paced_until_us_ = std::numeric_limits<int64_t>::max();

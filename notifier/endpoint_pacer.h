@@ -27,11 +27,14 @@ class EndpointPacer {
   bool TryStart(std::string_view endpoint, uint32_t per_second, int64_t now_us);
   // When `endpoint` may start its next attempt; <= now_us when it may start now.
   int64_t NextStartUs(std::string_view endpoint, int64_t now_us) const;
+  // The attempt started last actually went out at `now_us` (later than it started, e.g. after
+  // a slow DNS lookup): the next one waits a whole interval from then.
+  void Restamp(std::string_view endpoint, uint32_t per_second, int64_t now_us);
 
  private:
   struct Slot {
     int64_t next_us;      // the earliest next start
-    int64_t interval_us;  // 1 s / rate_limit
+    int64_t interval_us;  // 1 s / rate_limit, rounded up
     bool Holds(int64_t now_us) const;
   };
   const size_t max_tracked_;

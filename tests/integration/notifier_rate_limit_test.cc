@@ -34,7 +34,6 @@ TEST_F(NotifierIntegrationRateLimit, ARateLimitedChannelIsPacedAndHoldsNoOtherCh
   ASSERT_NE(poll, args.end());
   *std::next(poll) = "2000";
   args.insert(args.end(), {"--metrics-file", metrics, "--metrics-interval-ms", "50"});
-  ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
   rapidjson::Document created = CreateWebhook(R"({"webhook_name": "paced",
       "event_types": ["*"], "channels": [
         {"channel": "webhook", "configs": {"url": ")" +
@@ -50,6 +49,8 @@ TEST_F(NotifierIntegrationRateLimit, ARateLimitedChannelIsPacedAndHoldsNoOtherCh
 
   constexpr int kEvents = 8;  // at 4/s: one attempt every 250 ms, 1.75 s from first to last
   for (int i = 0; i < kEvents; ++i) ASSERT_FALSE(Emit("object.created").empty());
+  // The notifier starts after all 8 are in the log, so its fan-out queues them at once.
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
   bool held_seen = false;
   ASSERT_TRUE(WaitUntil(
       [&] {

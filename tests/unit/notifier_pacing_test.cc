@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <future>
 
 #include "eventlog/memory_event_log.h"
 #include "model/event.h"
@@ -34,6 +36,18 @@ TEST(EndpointPacerTest, StartsOnePerIntervalAndNeverBanksMissedTime) {
   EXPECT_TRUE(pacer.TryStart(e, 0, 3250001));
   EXPECT_TRUE(pacer.TryStart(e, 0, 3250001));
   EXPECT_EQ(pacer.NextStartUs("https://c.example:443", 5), 5);
+}
+
+TEST(EndpointPacerTest, IntervalsRoundUpAndARestampCountsFromTheLaterSend) {
+  EndpointPacer pacer;
+  EXPECT_TRUE(pacer.TryStart("e", 3, 0));
+  EXPECT_EQ(pacer.NextStartUs("e", 0), 333334);  // 4 starts never fit in one second
+  pacer.Restamp("e", 3, 250000);                 // it went out at 0.25 s
+  EXPECT_EQ(pacer.NextStartUs("e", 250000), 583334);
+  EXPECT_FALSE(pacer.TryStart("e", 3, 583333));
+  EXPECT_TRUE(pacer.TryStart("e", 3, 583334));
+  pacer.Restamp("unknown", 3, 1);  // nothing to restamp: still free
+  EXPECT_EQ(pacer.NextStartUs("unknown", 1), 1);
 }
 
 TEST(EndpointPacerTest, AClockGoingBackDoesNotHoldAnEndpointUntilItCatchesUp) {
@@ -83,6 +97,11 @@ class DispatcherPacingTest : public NotifierLmdbTest {
     return [this] { return base_ + std::chrono::milliseconds(offset_ms_.load()); };
   }
 
+  // The pace's steady clock, moved with the same offset.
+  std::function<int64_t()> PaceClock() {
+    return [this] { return int64_t{7'000'000'000} + offset_ms_.load() * 1000; };
+  }
+
   MemoryEventLog log_;
   RetrySchedule schedule_ = *RetrySchedule::Parse("0,1s");
   TimePoint base_ = SystemClock()() + std::chrono::seconds(1);
@@ -96,6 +115,7 @@ TEST_F(DispatcherPacingTest, ARateLimitedChannelStartsOneAttemptPerIntervalAndHo
   FakeTransport transport;
   DispatcherOptions options;
   options.per_endpoint_concurrency = 4;
+  options.pace_clock_us = PaceClock();
   std::atomic<int> steps{0};
   options.wake = [&](bool scan) { steps += scan ? 0 : 1; };
   Outcomes outcomes;
@@ -110,8 +130,9 @@ TEST_F(DispatcherPacingTest, ARateLimitedChannelStartsOneAttemptPerIntervalAndHo
   EXPECT_EQ(*dispatcher.PacedStartDelay(), std::chrono::milliseconds(500));
 
   // An answer does not start the next one early; it asks the dispatch loop to wait for it.
+  const int steps_before = steps;
   EXPECT_EQ(transport.Answer("https://8.8.8.8/paced", 200), 1);
-  EXPECT_EQ(steps, 1);
+  EXPECT_EQ(steps, steps_before + 1);
   offset_ms_ = 499;
   ASSERT_TRUE(dispatcher.Step(false).ok());
   EXPECT_EQ(transport.Pending("https://8.8.8.8/paced"), 0u);
@@ -125,14 +146,16 @@ TEST_F(DispatcherPacingTest, ARateLimitedChannelStartsOneAttemptPerIntervalAndHo
   EXPECT_TRUE(transport.WaitPending("https://8.8.8.8/free", 1));
   EXPECT_EQ(transport.Answer("https://8.8.8.8/free", 200), 1);
 
-  // The last three paced ones, at 1.0, 1.5 and 2.0 s.
+  // The last three paced ones, at 1.0, 1.5 and 2.0 s. The channel keeps 4 waiting here, so
+  // the fifth is read from the durable queue by a scan (as the notifier runs one when the
+  // dispatcher asks with wake(true)).
   EXPECT_EQ(transport.Answer("https://8.8.8.8/paced", 200), 1);
   for (int64_t at : {1000, 1500, 2000}) {
     offset_ms_ = at - 1;
-    ASSERT_TRUE(dispatcher.Step(false).ok());
+    ASSERT_TRUE(dispatcher.Step().ok());
     EXPECT_EQ(transport.Pending("https://8.8.8.8/paced"), 0u) << at;
     offset_ms_ = at;
-    ASSERT_TRUE(dispatcher.Step(false).ok());
+    ASSERT_TRUE(dispatcher.Step().ok());
     ASSERT_TRUE(transport.WaitPending("https://8.8.8.8/paced", 1)) << at;
     EXPECT_EQ(transport.Answer("https://8.8.8.8/paced", 200), 1);
   }
@@ -140,6 +163,51 @@ TEST_F(DispatcherPacingTest, ARateLimitedChannelStartsOneAttemptPerIntervalAndHo
   ASSERT_TRUE(dispatcher.Step(false).ok());
   EXPECT_FALSE(dispatcher.PacedStartDelay().has_value());  // nothing held back any more
   EXPECT_EQ(dispatcher.paced_endpoints(), 0u);
+}
+
+// The pace counts from when an attempt leaves for the transport: attempts started while the
+// SSRF guard's lookup of the host is slow wait for it, then go out one interval apart, not
+// together when it answers.
+TEST_F(DispatcherPacingTest, AttemptsStartedDuringASlowLookupStillGoOutOneIntervalApart) {
+  AddWebhook({Http("https://paced.example/in", 10)});  // one attempt every 100 ms
+  EmitAndFanOut(3);
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.pace_clock_us = PaceClock();
+  std::promise<void> answer;
+  std::shared_future<void> answered = answer.get_future().share();
+  options.resolve = [answered](const std::string&) -> absl::StatusOr<std::string> {
+    answered.wait();  // a slow DNS server
+    return std::string("93.184.216.34");
+  };
+  std::atomic<int> steps{0};
+  options.wake = [&](bool scan) { steps += scan ? 0 : 1; };
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, TestClock(),
+                        outcomes.Sink());
+  ASSERT_TRUE(dispatcher.Step().ok());   // the first starts, and waits for the lookup
+  for (int64_t at : {100, 200, 1000}) {  // intervals pass: nothing more starts meanwhile
+    offset_ms_ = at;
+    ASSERT_TRUE(dispatcher.Step(false).ok());
+    EXPECT_EQ(dispatcher.paced_endpoints(), 1u) << at;
+  }
+  EXPECT_EQ(transport.Pending("https://paced.example"), 0u);
+  answer.set_value();  // at 1.0 s: the first goes out, and the next waits until 1.1 s
+  ASSERT_TRUE(transport.WaitPending("https://paced.example", 1));
+  EXPECT_GE(steps, 1);  // the dispatch loop was asked to wait for the next start
+  ASSERT_TRUE(dispatcher.PacedStartDelay().has_value());
+  EXPECT_EQ(*dispatcher.PacedStartDelay(), std::chrono::milliseconds(100));
+  offset_ms_ = 1099;
+  ASSERT_TRUE(dispatcher.Step(false).ok());
+  EXPECT_EQ(transport.Pending("https://paced.example"), 1u);
+  offset_ms_ = 1100;
+  ASSERT_TRUE(dispatcher.Step(false).ok());
+  EXPECT_EQ(transport.Pending("https://paced.example"), 2u);  // the lookup is cached now
+  EXPECT_EQ(transport.Answer("https://paced.example", 200), 2);
+  offset_ms_ = 1200;
+  ASSERT_TRUE(dispatcher.Step(false).ok());
+  EXPECT_EQ(transport.Answer("https://paced.example", 200), 1);
+  EXPECT_EQ(outcomes.Record(*deliveries_, dispatcher).size(), 3u);
 }
 
 }  // namespace
