@@ -9,6 +9,7 @@
 
 #include "common/time_format.h"
 #include "model/json_fields.h"
+#include "model/retry_schedule.h"
 
 namespace webhooks {
 namespace {
@@ -139,6 +140,12 @@ HttpChannel ParseHttp(FieldReader& r) {
     http.timeout_seconds = *timeout;
   }
   ParseRateLimit(r, http);
+  if (auto schedule = r.String("retry_schedule", false, 1000)) {
+    if (absl::Status st = CheckChannelRetrySchedule(*schedule); !st.ok()) {
+      r.Error("retry_schedule", "value_error", std::string(st.message()));
+    }
+    http.retry_schedule = *schedule;
+  }
   return http;
 }
 
@@ -301,6 +308,7 @@ struct ConfigWriter {
       w.Key("rate_limit");
       w.Uint(*c.rate_limit);
     }
+    OptString(w, "retry_schedule", c.retry_schedule);
     if (!c.signing_secret.empty()) {
       w.Key("signing_secret");
       w.String(c.signing_secret);

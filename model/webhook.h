@@ -25,6 +25,9 @@ struct HttpChannel {
   // starts one every 1/rate_limit s and this channel gets concurrency slots of its own. Unset:
   // no limit beyond the per-endpoint concurrency cap.
   std::optional<uint32_t> rate_limit;
+  // This channel's retry schedule, as given (the syntax of the notifier's --retry-schedule,
+  // CheckChannelRetrySchedule's limits); unset: the notifier's.
+  std::optional<std::string> retry_schedule;
   // Standard Webhooks key, "whsec_" + base64 of 24-64 random bytes; the server generates one
   // when a client gives none.
   std::string signing_secret;

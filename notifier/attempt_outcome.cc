@@ -48,7 +48,9 @@ AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
   if (verdict.outcome == Verdict::Outcome::kDisable) {
     o.disable_channel = std::make_pair(d.channel_index, verdict.error);
   } else if (verdict.outcome == Verdict::Outcome::kRetry) {
-    std::optional<int64_t> delay = schedule.DelayMs(o.delivery.attempts, unit_random);
+    std::optional<RetrySchedule> own;
+    std::optional<int64_t> delay =
+        ScheduleFor(channel, schedule, own).DelayMs(o.delivery.attempts, unit_random);
     if (!delay) {
       a.error += " (gave up after " + std::to_string(o.delivery.attempts) + " attempts)";
     } else {

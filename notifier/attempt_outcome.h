@@ -4,9 +4,9 @@
 #define WEBHOOKS_NOTIFIER_ATTEMPT_OUTCOME_H_
 
 #include "common/time_format.h"
+#include "model/retry_schedule.h"
 #include "model/webhook.h"
 #include "notifier/outbound.h"
-#include "notifier/retry_schedule.h"
 #include "store/delivery_store.h"
 
 namespace webhooks {

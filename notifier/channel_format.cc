@@ -6,8 +6,8 @@
 #include <variant>
 
 #include "model/json_input.h"
+#include "model/retry_schedule.h"
 #include "notifier/format_internal.h"
-#include "notifier/retry_schedule.h"
 
 namespace webhooks {
 namespace format_internal {

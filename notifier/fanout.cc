@@ -12,11 +12,18 @@ namespace webhooks {
 
 std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
                                     const Webhook& webhook, const std::vector<uint32_t>& disabled,
-                                    int64_t due_ms, const std::string& created_at) {
+                                    int64_t now_ms, const RetrySchedule& schedule,
+                                    const std::string& created_at) {
+  // The first entry of the schedule, without jitter.
+  const int64_t default_first_ms = now_ms + schedule.DelayMs(0, 0.5).value_or(0);
   std::vector<Delivery> out;
   for (uint32_t ch = 0; ch < webhook.spec.channels.size(); ++ch) {
     if (std::find(disabled.begin(), disabled.end(), ch) != disabled.end()) continue;
     size_t targets = TargetCount(webhook.spec.channels[ch]);
+    std::optional<RetrySchedule> own;
+    const RetrySchedule& follows = ScheduleFor(webhook.spec.channels[ch], schedule, own);
+    const int64_t first_ms =
+        &follows == &schedule ? default_first_ms : now_ms + follows.DelayMs(0, 0.5).value_or(0);
     for (uint32_t t = 0; t < targets; ++t) {
       Delivery d;
       d.delivery_id =
@@ -28,7 +35,7 @@ std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
       d.event_id = event.event_id;
       d.event_type = event.event_type;
       d.envelope_json = event.envelope_json;
-      d.next_attempt_ms = due_ms;
+      d.next_attempt_ms = first_ms;
       d.created_at = created_at;
       out.push_back(std::move(d));
     }
@@ -76,8 +83,8 @@ absl::Status Fanout::Collect(const EventRoute& event, uint64_t position, int64_t
   absl::StatusOr<std::shared_ptr<const Matching>> matching = Find(event);
   if (!matching.ok()) return matching.status();
   for (const auto& [webhook, disabled] : **matching) {
-    int64_t due = now_ms + schedule_.DelayMs(0, 0.5).value_or(0);
-    std::vector<Delivery> ds = DeliveriesFor(event, position, webhook, disabled, due, created_at);
+    std::vector<Delivery> ds =
+        DeliveriesFor(event, position, webhook, disabled, now_ms, schedule_, created_at);
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));
   }
   return absl::OkStatus();

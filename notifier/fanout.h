@@ -19,17 +19,19 @@
 #include "common/time_format.h"
 #include "eventlog/event_log.h"
 #include "model/event.h"
-#include "notifier/retry_schedule.h"
+#include "model/retry_schedule.h"
 #include "store/delivery_store.h"
 #include "store/store.h"
 
 namespace webhooks {
 
 // The deliveries `event` (at log position `position`) produces for `webhook` (skipping
-// `disabled` channel indexes), due at `due_ms`.
+// `disabled` channel indexes), due at `now_ms` plus the first delay of the schedule each
+// channel follows (ScheduleFor: its own, or `schedule`).
 std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
                                     const Webhook& webhook, const std::vector<uint32_t>& disabled,
-                                    int64_t due_ms, const std::string& created_at);
+                                    int64_t now_ms, const RetrySchedule& schedule,
+                                    const std::string& created_at);
 
 class Fanout {
  public:

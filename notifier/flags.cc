@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "common/time_format.h"
-#include "notifier/retry_schedule.h"
+#include "model/retry_schedule.h"
 #include "notifier/ssrf_guard.h"
 
 namespace webhooks::notifier_flags {

@@ -103,6 +103,41 @@ TEST_F(NotifierIntegrationRetry, FailsAfterTheLastScheduledAttempt) {
   EXPECT_FALSE(w.HasMember("disabled_channels"));
 }
 
+// A webhook channel's own retry_schedule replaces the notifier's for that channel only.
+TEST_F(NotifierIntegrationRetry, AChannelsOwnScheduleLimitsItsAttempts) {
+  ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/own": ["503"], "/flag": ["503"]})"));
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,200ms,200ms,200ms")));
+  const std::string id =
+      StringMember(CreateWebhook(R"({"webhook_name": "own", "event_types": ["*"], "channels": [
+        {"channel": "webhook", "configs": {"url": ")" +
+                                 http_->Url("/own") + R"(", "retry_schedule": "0,300ms"}},
+        {"channel": "webhook", "configs": {"url": ")" +
+                                 http_->Url("/flag") + R"("}}]})"),
+                   "webhook_id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_STREQ(GetWebhook(id)["channels"][0]["configs"]["retry_schedule"].GetString(), "0,300ms");
+  Emit("object.created");
+
+  std::vector<ApiAttempt> attempts;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        attempts = Attempts(id);
+        return attempts.size() == 6;
+      },
+      seconds(15)))
+      << Describe(attempts);
+  std::this_thread::sleep_for(milliseconds(700));  // no more
+  std::vector<ApiAttempt> own = OfChannel(Attempts(id), 0);
+  ASSERT_EQ(own.size(), 2u) << Describe(own);
+  EXPECT_NE(own[1].error.find("gave up after 2 attempts"), std::string::npos) << own[1].error;
+  EXPECT_EQ(OfChannel(Attempts(id), 1).size(), 4u);
+  EXPECT_EQ(http_->Count("/own"), 2u);
+  EXPECT_EQ(http_->Count("/flag"), 4u);
+  std::vector<ReceivedRequest> got = http_->Requests("/own");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_GE(got[1].t - got[0].t, 0.2);  // 300 ms, -20% jitter at most
+}
+
 TEST_F(NotifierIntegrationRetry, SlackErrorsRetryOnlyWhenTransient) {
   // chat.postMessage answers 200 with ok:false: "ratelimited" is retried, "channel_not_found"
   // is final.

@@ -129,5 +129,42 @@ TEST(WebhookSpecTest, RateLimitIsAWholeNumberOfAttemptsPerSecondAndRoundTrips) {
   }
 }
 
+TEST(WebhookSpecTest, RetryScheduleIsKeptAsGivenAndCheckedAgainstTheChannelLimits) {
+  absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
+      R"({"channel": "webhook", "configs": {"url": "https://a.example",
+          "retry_schedule": "0,30s,5m, 1h"}})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const auto& http = std::get<HttpChannel>(spec->channels[0]);
+  EXPECT_EQ(http.retry_schedule, "0,30s,5m, 1h");
+  Webhook w;
+  w.webhook_id = NewWebhookId();
+  w.internal_id = NewOrganizationId();
+  w.spec = *spec;
+  w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+  EXPECT_NE(EncodeWebhook(w, Audience::kApi).find(R"("retry_schedule":"0,30s,5m, 1h")"),
+            std::string::npos);
+  absl::StatusOr<Webhook> back = DecodeStoredWebhook(EncodeWebhook(w, Audience::kStorage));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->spec, w.spec);
+  std::get<HttpChannel>(w.spec.channels[0]).retry_schedule.reset();
+  EXPECT_EQ(EncodeWebhook(w, Audience::kApi).find("retry_schedule"), std::string::npos);
+
+  const std::vector<std::pair<std::string_view, std::string_view>> bad = {
+      {R"("")", "string_too_short"},
+      {R"("5 minutes")", "value_error"},
+      {R"("0,200h")", "value_error"},
+      {"300", "string_type"}};
+  for (const auto& [schedule, type] : bad) {
+    absl::StatusOr<WebhookSpec> refused = ParseBody(WithChannel(
+        R"({"channel": "webhook", "configs": {"url": "https://a.example", "retry_schedule": )" +
+        std::string(schedule) + "}}"));
+    ASSERT_FALSE(refused.ok()) << schedule;
+    rapidjson::Document errors;
+    ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(refused.status(), &errors));
+    EXPECT_TRUE(HasError(errors, type, R"(["body","channels",0,"configs","retry_schedule"])"))
+        << schedule << ": " << FieldErrorsJson(refused.status()).value_or("");
+  }
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "common/ids.h"
+#include "model/retry_schedule.h"
 #include "notifier/attempt_outcome.h"
-#include "notifier/retry_schedule.h"
+#include "tests/test_util.h"
 
 namespace webhooks {
 namespace {
@@ -92,6 +93,43 @@ TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
   EXPECT_EQ(ok.delivery.state, DeliveryState::kSucceeded);
   EXPECT_TRUE(ok.clear_last_error);
   EXPECT_EQ(ok.attempt.status, "succeeded");
+}
+
+TEST(RetryScheduleTest, AChannelScheduleHasTighterLimitsThanTheFlag) {
+  EXPECT_OK(CheckChannelRetrySchedule("0"));
+  EXPECT_OK(CheckChannelRetrySchedule("0,1m,168h"));
+  std::string thirty = "0";
+  for (int i = 1; i < 30; ++i) thirty += ",1s";
+  EXPECT_OK(CheckChannelRetrySchedule(thirty));
+  EXPECT_FALSE(CheckChannelRetrySchedule(thirty + ",1s").ok());  // 31 attempts
+  EXPECT_FALSE(CheckChannelRetrySchedule("0,169h").ok());        // a delay over 7 days
+  EXPECT_FALSE(CheckChannelRetrySchedule("0,8d").ok());
+  for (const char* bad : {"", "soon", "0,,1s", "-1s"}) {
+    EXPECT_FALSE(CheckChannelRetrySchedule(bad).ok()) << bad;
+  }
+}
+
+// A webhook channel with its own retry_schedule follows it; other channels follow the
+// notifier's.
+TEST(DecideOutcomeTest, AChannelsOwnScheduleReplacesTheNotifiers) {
+  RetrySchedule flag = *RetrySchedule::Parse("0,1s,2s,3s");
+  HttpChannel own;
+  own.retry_schedule = "0,10s";
+  TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  r.status_code = 503;
+  Verdict retry{Verdict::Outcome::kRetry, "HTTP 503", std::nullopt};
+  AttemptOutcome first = DecideOutcome(SampleDelivery(), own, r, retry, flag, now, 0.5);
+  EXPECT_EQ(first.delivery.state, DeliveryState::kPending);
+  EXPECT_EQ(first.delivery.next_attempt_ms, 1000 * 1000 + 10000);
+  Delivery second = SampleDelivery();
+  second.attempts = 1;
+  AttemptOutcome last = DecideOutcome(second, own, r, retry, flag, now, 0.5);
+  EXPECT_EQ(last.delivery.state, DeliveryState::kFailed);  // its 2 attempts, not the flag's 4
+  EXPECT_NE(last.attempt.error.find("gave up after 2 attempts"), std::string::npos);
+  AttemptOutcome other = DecideOutcome(second, HttpChannel{}, r, retry, flag, now, 0.5);
+  EXPECT_EQ(other.delivery.state, DeliveryState::kPending);
+  EXPECT_EQ(other.delivery.next_attempt_ms, 1000 * 1000 + 2000);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-#include "notifier/retry_schedule.h"
+#include "model/retry_schedule.h"
 
 #include <charconv>
 #include <cmath>
 #include <ctime>
+#include <string>
+#include <utility>
 
 namespace webhooks {
 
@@ -30,6 +32,31 @@ std::optional<int64_t> RetrySchedule::DelayMs(size_t attempt, double unit_random
   if (attempt >= delays_ms_.size()) return std::nullopt;
   double base = static_cast<double>(delays_ms_[attempt]);
   return static_cast<int64_t>(std::llround(base * (1.0 + jitter * (2.0 * unit_random - 1.0))));
+}
+
+absl::Status CheckChannelRetrySchedule(std::string_view text) {
+  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse(text);
+  if (!s.ok()) return s.status();
+  if (s->attempts() > kMaxChannelRetryAttempts) {
+    return absl::InvalidArgumentError("at most " + std::to_string(kMaxChannelRetryAttempts) +
+                                      " attempts");
+  }
+  for (int64_t ms : s->delays_ms()) {
+    if (ms > kMaxChannelRetryDelayMs) {
+      return absl::InvalidArgumentError("each delay is at most 7 days (168h)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+const RetrySchedule& ScheduleFor(const Channel& channel, const RetrySchedule& fallback,
+                                 std::optional<RetrySchedule>& own) {
+  const auto* http = std::get_if<HttpChannel>(&channel);
+  if (http == nullptr || !http->retry_schedule) return fallback;
+  absl::StatusOr<RetrySchedule> parsed = RetrySchedule::Parse(*http->retry_schedule);
+  if (!parsed.ok()) return fallback;  // checked when stored; an older record keeps working
+  own = *std::move(parsed);
+  return *own;
 }
 
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s) {

@@ -1,6 +1,7 @@
-// The retry schedule: delays before each attempt, with jitter, and how Retry-After bends it.
-#ifndef WEBHOOKS_NOTIFIER_RETRY_SCHEDULE_H_
-#define WEBHOOKS_NOTIFIER_RETRY_SCHEDULE_H_
+// The retry schedule: delays before each attempt, with jitter (the notifier's --retry-schedule
+// and a webhook channel's `retry_schedule`), and the Retry-After header that bends it. Pure.
+#ifndef WEBHOOKS_MODEL_RETRY_SCHEDULE_H_
+#define WEBHOOKS_MODEL_RETRY_SCHEDULE_H_
 
 #include <cstdint>
 #include <functional>
@@ -9,8 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/time_format.h"  // ParseDurationMs
+#include "model/webhook.h"
 
 namespace webhooks {
 
@@ -36,10 +39,22 @@ class RetrySchedule {
   std::vector<int64_t> delays_ms_;
 };
 
+// What a webhook channel's own `retry_schedule` may hold: 1 to 30 attempts, each delay at most
+// 7 days. (The notifier's flag allows up to 100 attempts of any length.)
+inline constexpr size_t kMaxChannelRetryAttempts = 30;
+inline constexpr int64_t kMaxChannelRetryDelayMs = int64_t{7} * 24 * 3600 * 1000;
+// OK, or InvalidArgument saying what is wrong, for a channel's `retry_schedule`.
+absl::Status CheckChannelRetrySchedule(std::string_view text);
+
+// The schedule a delivery on `channel` follows: the channel's own `retry_schedule` (webhook
+// channels), parsed into `own`, or else `fallback` (the notifier's --retry-schedule).
+const RetrySchedule& ScheduleFor(const Channel& channel, const RetrySchedule& fallback,
+                                 std::optional<RetrySchedule>& own);
+
 // Parses a Retry-After value: delta-seconds or an HTTP-date, relative to `now_s`.
 // nullopt when absent or unparseable; negative results clamp to 0.
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s);
 
 }  // namespace webhooks
 
-#endif  // WEBHOOKS_NOTIFIER_RETRY_SCHEDULE_H_
+#endif  // WEBHOOKS_MODEL_RETRY_SCHEDULE_H_
