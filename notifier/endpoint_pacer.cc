@@ -38,8 +38,9 @@ bool EndpointPacer::TryStart(std::string_view endpoint, uint32_t per_second, int
 
 void EndpointPacer::Restamp(std::string_view endpoint, uint32_t per_second, int64_t now_us) {
   if (per_second == 0) return;
-  auto it = slots_.find(absl::string_view(endpoint.data(), endpoint.size()));
-  if (it != slots_.end()) it->second = {now_us + IntervalUs(per_second), IntervalUs(per_second)};
+  // Kept even when the slot was forgotten meanwhile (more than max_tracked_ endpoints).
+  slots_.insert_or_assign(absl::string_view(endpoint.data(), endpoint.size()),
+                          Slot{now_us + IntervalUs(per_second), IntervalUs(per_second)});
 }
 
 int64_t EndpointPacer::NextStartUs(std::string_view endpoint, int64_t now_us) const {

@@ -57,7 +57,7 @@ struct LmdbDeliveryStore::Sendability {
   }
   std::string DisabledWhy(uint32_t index) const {
     for (const auto& [i, why] : disabled) {
-      if (i == index && !why.empty()) return why;
+      if (i == index) return why.empty() ? "disabled" : why;
     }
     return "disabled";
   }

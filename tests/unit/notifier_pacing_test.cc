@@ -46,8 +46,10 @@ TEST(EndpointPacerTest, IntervalsRoundUpAndARestampCountsFromTheLaterSend) {
   EXPECT_EQ(pacer.NextStartUs("e", 250000), 583334);
   EXPECT_FALSE(pacer.TryStart("e", 3, 583333));
   EXPECT_TRUE(pacer.TryStart("e", 3, 583334));
-  pacer.Restamp("unknown", 3, 1);  // nothing to restamp: still free
-  EXPECT_EQ(pacer.NextStartUs("unknown", 1), 1);
+  pacer.Restamp("forgotten", 3, 1);  // a slot forgotten meanwhile is kept again
+  EXPECT_EQ(pacer.NextStartUs("forgotten", 1), 333335);
+  pacer.Restamp("free", 0, 1);  // no limit: nothing kept
+  EXPECT_EQ(pacer.NextStartUs("free", 1), 1);
 }
 
 TEST(EndpointPacerTest, AClockGoingBackDoesNotHoldAnEndpointUntilItCatchesUp) {
@@ -208,6 +210,38 @@ TEST_F(DispatcherPacingTest, AttemptsStartedDuringASlowLookupStillGoOutOneInterv
   ASSERT_TRUE(dispatcher.Step(false).ok());
   EXPECT_EQ(transport.Answer("https://paced.example", 200), 1);
   EXPECT_EQ(outcomes.Record(*deliveries_, dispatcher).size(), 3u);
+}
+
+// A paced channel keeps 4 deliveries waiting in memory; as its starts drain them, the
+// dispatch loop's own Step asks for a scan to refill it (no answer needed).
+TEST_F(DispatcherPacingTest, APacedChannelKeepsFourWaitingAndAsksForARefillAsItDrains) {
+  AddWebhook({Http("https://8.8.8.8/paced", 100)});  // one attempt every 10 ms
+  EmitAndFanOut(10);
+  FakeTransport transport;
+  DispatcherOptions options;
+  options.pace_clock_us = PaceClock();
+  std::atomic<int> scans{0};
+  options.wake = [&](bool scan) { scans += scan ? 1 : 0; };
+  Outcomes outcomes;
+  Dispatcher dispatcher(options, schedule_, *store_, *deliveries_, transport, TestClock(),
+                        outcomes.Sink());
+  // The scan reads 4 (its waiting cap) and starts one; 3 waiting with 6 more on disk: the same
+  // Step asks for a refill.
+  ASSERT_TRUE(dispatcher.Step().ok());
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8/paced", 1));
+  EXPECT_EQ(dispatcher.known(), 4u);
+  EXPECT_EQ(scans, 1);
+  offset_ms_ = 10;
+  ASSERT_TRUE(dispatcher.Step(false).ok());  // starts one more; one request per full scan
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8/paced", 2));
+  EXPECT_EQ(scans, 1);
+  ASSERT_TRUE(dispatcher.Step().ok());  // the scan it asked for: back to 4 waiting
+  EXPECT_EQ(dispatcher.known(), 6u);
+  EXPECT_EQ(transport.Pending("https://8.8.8.8/paced"), 2u);  // the pace holds until 20 ms
+  offset_ms_ = 20;
+  ASSERT_TRUE(dispatcher.Step(false).ok());  // drains below 4 again: asks again
+  ASSERT_TRUE(transport.WaitPending("https://8.8.8.8/paced", 3));
+  EXPECT_EQ(scans, 2);
 }
 
 }  // namespace
