@@ -1,5 +1,6 @@
 #include "model/retry_schedule.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -35,16 +36,19 @@ std::optional<int64_t> RetrySchedule::DelayMs(size_t attempt, double unit_random
 }
 
 absl::Status CheckChannelRetrySchedule(std::string_view text) {
-  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse(text);
-  if (!s.ok()) return s.status();
-  if (s->attempts() > kMaxChannelRetryAttempts) {
+  // Counted before parsing, so that a long list hears about this limit, not the flag's.
+  if (std::count(text.begin(), text.end(), ',') >= static_cast<int64_t>(kMaxChannelRetryAttempts)) {
     return absl::InvalidArgumentError("at most " + std::to_string(kMaxChannelRetryAttempts) +
                                       " attempts");
   }
-  for (int64_t ms : s->delays_ms()) {
-    if (ms > kMaxChannelRetryDelayMs) {
-      return absl::InvalidArgumentError("each delay is at most 7 days (168h)");
-    }
+  absl::StatusOr<RetrySchedule> s = RetrySchedule::Parse(text);
+  if (!s.ok()) return s.status();
+  int64_t total_ms = 0;
+  for (int64_t ms : s->delays_ms()) total_ms += ms;  // each at most 100 years: no overflow
+  if (total_ms > kMaxChannelRetrySpanMs) {
+    return absl::InvalidArgumentError(
+        "the delays add up to at most 7 days (168h), so that a failing channel gives up and "
+        "--disable-after can see it");
   }
   return absl::OkStatus();
 }
@@ -54,7 +58,7 @@ const RetrySchedule& ScheduleFor(const Channel& channel, const RetrySchedule& fa
   const auto* http = std::get_if<HttpChannel>(&channel);
   if (http == nullptr || !http->retry_schedule) return fallback;
   absl::StatusOr<RetrySchedule> parsed = RetrySchedule::Parse(*http->retry_schedule);
-  if (!parsed.ok()) return fallback;  // checked when stored; an older record keeps working
+  if (!parsed.ok()) return fallback;  // not reached: stored records are checked when read
   own = *std::move(parsed);
   return *own;
 }

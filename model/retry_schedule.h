@@ -39,10 +39,11 @@ class RetrySchedule {
   std::vector<int64_t> delays_ms_;
 };
 
-// What a webhook channel's own `retry_schedule` may hold: 1 to 30 attempts, each delay at most
-// 7 days. (The notifier's flag allows up to 100 attempts of any length.)
+// What a webhook channel's own `retry_schedule` may hold: 1 to 30 attempts whose delays add up
+// to at most 7 days (before jitter), so that a failing channel gives up, and --disable-after
+// sees it, within about a week. (The notifier's flag allows up to 100 attempts of any length.)
 inline constexpr size_t kMaxChannelRetryAttempts = 30;
-inline constexpr int64_t kMaxChannelRetryDelayMs = int64_t{7} * 24 * 3600 * 1000;
+inline constexpr int64_t kMaxChannelRetrySpanMs = int64_t{7} * 24 * 3600 * 1000;
 // OK, or InvalidArgument saying what is wrong, for a channel's `retry_schedule`.
 absl::Status CheckChannelRetrySchedule(std::string_view text);
 

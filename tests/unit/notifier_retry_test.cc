@@ -97,13 +97,21 @@ TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
 
 TEST(RetryScheduleTest, AChannelScheduleHasTighterLimitsThanTheFlag) {
   EXPECT_OK(CheckChannelRetrySchedule("0"));
-  EXPECT_OK(CheckChannelRetrySchedule("0,1m,168h"));
+  EXPECT_OK(CheckChannelRetrySchedule("0,1m,167h,59m"));
   std::string thirty = "0";
   for (int i = 1; i < 30; ++i) thirty += ",1s";
   EXPECT_OK(CheckChannelRetrySchedule(thirty));
-  EXPECT_FALSE(CheckChannelRetrySchedule(thirty + ",1s").ok());  // 31 attempts
-  EXPECT_FALSE(CheckChannelRetrySchedule("0,169h").ok());        // a delay over 7 days
+  absl::Status long_list = CheckChannelRetrySchedule(thirty + ",1s");  // 31 attempts
+  EXPECT_FALSE(long_list.ok());
+  EXPECT_NE(long_list.message().find("at most 30 attempts"), std::string_view::npos) << long_list;
+  std::string hundred_and_one = "0";
+  for (int i = 1; i < 101; ++i) hundred_and_one += ",0";
+  EXPECT_NE(CheckChannelRetrySchedule(hundred_and_one).message().find("at most 30 attempts"),
+            std::string_view::npos);
+  EXPECT_FALSE(CheckChannelRetrySchedule("0,169h").ok());  // over 7 days in all
   EXPECT_FALSE(CheckChannelRetrySchedule("0,8d").ok());
+  EXPECT_OK(CheckChannelRetrySchedule("1d,2d,3d,1d"));
+  EXPECT_FALSE(CheckChannelRetrySchedule("1d,2d,3d,1d,1ms").ok());
   for (const char* bad : {"", "soon", "0,,1s", "-1s"}) {
     EXPECT_FALSE(CheckChannelRetrySchedule(bad).ok()) << bad;
   }
