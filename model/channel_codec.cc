@@ -252,6 +252,15 @@ std::optional<Channel> ParseChannel(const rapidjson::Value& value, const Path& p
   } else {
     outer.Error("channel", "enum", "Input should be 'webhook', 'http', 'slack', 'email' or 'sms'");
   }
+  if (channel && !std::holds_alternative<HttpChannel>(*channel)) {
+    // This service's own webhook-channel options: refused elsewhere rather than ignored, so
+    // that a client does not believe them applied.
+    for (const char* key : {"rate_limit", "retry_schedule"}) {
+      if (r.Find(key) != nullptr) {
+        r.Error(key, "extra_forbidden", std::string(key) + " applies to webhook channels only");
+      }
+    }
+  }
   if (errors.errors().size() != before) return std::nullopt;
   return channel;
 }

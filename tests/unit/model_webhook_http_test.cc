@@ -166,5 +166,24 @@ TEST(WebhookSpecTest, RetryScheduleIsKeptAsGivenAndCheckedAgainstTheChannelLimit
   }
 }
 
+TEST(WebhookSpecTest, OtherChannelsRefuseTheWebhookChannelOptions) {
+  const std::vector<std::string> channels = {
+      R"({"channel": "slack", "configs": {"webhook_url": "https://hooks.slack.com/x", )",
+      R"({"channel": "email", "configs": {"to_addresses": ["a@example.com"], )",
+      R"({"channel": "sms", "configs": {"phone_numbers": ["+15550000001"], )"};
+  for (const std::string& channel : channels) {
+    for (const char* option : {R"("rate_limit": 5}})", R"("retry_schedule": "0,1m"}})"}) {
+      absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(channel + option));
+      ASSERT_FALSE(spec.ok()) << channel << option;
+      rapidjson::Document errors;
+      ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(spec.status(), &errors));
+      const std::string key = std::string(option).substr(1, std::string(option).find('"', 1) - 1);
+      EXPECT_TRUE(HasError(errors, "extra_forbidden",
+                           R"(["body","channels",0,"configs",")" + key + R"("])"))
+          << FieldErrorsJson(spec.status()).value_or("");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace webhooks
