@@ -89,11 +89,38 @@ TEST(WebhookSpecTest, WebhookChannelTimeoutBoundariesAndNullTemplate) {
   }
 }
 
+// A webhook channel to https://a.example with one more config member, `key`: `json_value`.
+std::string WebhookWith(std::string_view key, std::string_view json_value) {
+  return R"({"channel": "webhook", "configs": {"url": "https://a.example", ")" + std::string(key) +
+         R"(": )" + std::string(json_value) + "}}";
+}
+
+// Expects a body with `channel` refused with an error of `type` at
+// body.channels.0.configs.<key>.
+void ExpectConfigError(const std::string& channel, std::string_view key, std::string_view type) {
+  absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(channel));
+  ASSERT_FALSE(spec.ok()) << channel;
+  rapidjson::Document errors;
+  ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(spec.status(), &errors));
+  EXPECT_TRUE(
+      HasError(errors, type, R"(["body","channels",0,"configs",")" + std::string(key) + R"("])"))
+      << channel << ": " << FieldErrorsJson(spec.status()).value_or("");
+}
+
+// `spec` as a stored webhook, and back through the storage encoding.
+std::pair<Webhook, absl::StatusOr<Webhook>> RoundTrip(const WebhookSpec& spec) {
+  Webhook w;
+  w.webhook_id = NewWebhookId();
+  w.internal_id = NewOrganizationId();
+  w.spec = spec;
+  w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+  absl::StatusOr<Webhook> back = DecodeStoredWebhook(EncodeWebhook(w, Audience::kStorage));
+  return {std::move(w), std::move(back)};
+}
+
 TEST(WebhookSpecTest, RateLimitIsAWholeNumberOfAttemptsPerSecondAndRoundTrips) {
   for (std::string_view rate : {"1", "1000", "25", "2e1", "null"}) {
-    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
-        R"({"channel": "webhook", "configs": {"url": "https://a.example", "rate_limit": )" +
-        std::string(rate) + "}}"));
+    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(WebhookWith("rate_limit", rate)));
     ASSERT_TRUE(spec.ok()) << rate << ": " << spec.status();
     const auto& http = std::get<HttpChannel>(spec->channels[0]);
     if (rate == "null") {
@@ -102,67 +129,42 @@ TEST(WebhookSpecTest, RateLimitIsAWholeNumberOfAttemptsPerSecondAndRoundTrips) {
     }
     ASSERT_TRUE(http.rate_limit.has_value()) << rate;
     EXPECT_EQ(*http.rate_limit, static_cast<uint32_t>(std::stod(std::string(rate))));
-    Webhook w;
-    w.webhook_id = NewWebhookId();
-    w.internal_id = NewOrganizationId();
-    w.spec = *spec;
-    w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
-    absl::StatusOr<Webhook> back = DecodeStoredWebhook(EncodeWebhook(w, Audience::kStorage));
+    auto [w, back] = RoundTrip(*spec);
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(back->spec, w.spec) << rate;
     EXPECT_NE(EncodeWebhook(w, Audience::kApi)
                   .find(R"("rate_limit":)" + std::to_string(*http.rate_limit)),
               std::string::npos);
   }
-  const std::vector<std::pair<std::string_view, std::string_view>> bad = {
-      {"0", "value_error"}, {"1001", "value_error"}, {"-5", "value_error"},
-      {"2.5", "int_type"},  {"\"5\"", "float_type"}, {"true", "float_type"}};
-  for (const auto& [rate, type] : bad) {
-    absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
-        R"({"channel": "webhook", "configs": {"url": "https://a.example", "rate_limit": )" +
-        std::string(rate) + "}}"));
-    ASSERT_FALSE(spec.ok()) << rate;
-    rapidjson::Document errors;
-    ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(spec.status(), &errors));
-    EXPECT_TRUE(HasError(errors, type, R"(["body","channels",0,"configs","rate_limit"])"))
-        << rate << ": " << FieldErrorsJson(spec.status()).value_or("");
+  for (const auto& [rate, type] :
+       std::vector<std::pair<std::string_view, std::string_view>>{{"0", "value_error"},
+                                                                  {"1001", "value_error"},
+                                                                  {"-5", "value_error"},
+                                                                  {"2.5", "int_type"},
+                                                                  {"\"5\"", "float_type"},
+                                                                  {"true", "float_type"}}) {
+    ExpectConfigError(WebhookWith("rate_limit", rate), "rate_limit", type);
   }
 }
 
 TEST(WebhookSpecTest, RetryScheduleIsKeptAsGivenAndCheckedAgainstTheChannelLimits) {
-  absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(
-      R"({"channel": "webhook", "configs": {"url": "https://a.example",
-          "retry_schedule": "0,30s,5m, 1h"}})"));
+  absl::StatusOr<WebhookSpec> spec =
+      ParseBody(WithChannel(WebhookWith("retry_schedule", R"("0,30s,5m, 1h")")));
   ASSERT_TRUE(spec.ok()) << spec.status();
-  const auto& http = std::get<HttpChannel>(spec->channels[0]);
-  EXPECT_EQ(http.retry_schedule, "0,30s,5m, 1h");
-  Webhook w;
-  w.webhook_id = NewWebhookId();
-  w.internal_id = NewOrganizationId();
-  w.spec = *spec;
-  w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+  EXPECT_EQ(std::get<HttpChannel>(spec->channels[0]).retry_schedule, "0,30s,5m, 1h");
+  auto [w, back] = RoundTrip(*spec);
   EXPECT_NE(EncodeWebhook(w, Audience::kApi).find(R"("retry_schedule":"0,30s,5m, 1h")"),
             std::string::npos);
-  absl::StatusOr<Webhook> back = DecodeStoredWebhook(EncodeWebhook(w, Audience::kStorage));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->spec, w.spec);
   std::get<HttpChannel>(w.spec.channels[0]).retry_schedule.reset();
   EXPECT_EQ(EncodeWebhook(w, Audience::kApi).find("retry_schedule"), std::string::npos);
-
-  const std::vector<std::pair<std::string_view, std::string_view>> bad = {
-      {R"("")", "string_too_short"},
-      {R"("5 minutes")", "value_error"},
-      {R"("0,200h")", "value_error"},
-      {"300", "string_type"}};
-  for (const auto& [schedule, type] : bad) {
-    absl::StatusOr<WebhookSpec> refused = ParseBody(WithChannel(
-        R"({"channel": "webhook", "configs": {"url": "https://a.example", "retry_schedule": )" +
-        std::string(schedule) + "}}"));
-    ASSERT_FALSE(refused.ok()) << schedule;
-    rapidjson::Document errors;
-    ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(refused.status(), &errors));
-    EXPECT_TRUE(HasError(errors, type, R"(["body","channels",0,"configs","retry_schedule"])"))
-        << schedule << ": " << FieldErrorsJson(refused.status()).value_or("");
+  for (const auto& [schedule, type] :
+       std::vector<std::pair<std::string_view, std::string_view>>{{R"("")", "string_too_short"},
+                                                                  {R"("5 minutes")", "value_error"},
+                                                                  {R"("0,200h")", "value_error"},
+                                                                  {"300", "string_type"}}) {
+    ExpectConfigError(WebhookWith("retry_schedule", schedule), "retry_schedule", type);
   }
 }
 
@@ -172,16 +174,9 @@ TEST(WebhookSpecTest, OtherChannelsRefuseTheWebhookChannelOptions) {
       R"({"channel": "email", "configs": {"to_addresses": ["a@example.com"], )",
       R"({"channel": "sms", "configs": {"phone_numbers": ["+15550000001"], )"};
   for (const std::string& channel : channels) {
-    for (const char* option : {R"("rate_limit": 5}})", R"("retry_schedule": "0,1m"}})"}) {
-      absl::StatusOr<WebhookSpec> spec = ParseBody(WithChannel(channel + option));
-      ASSERT_FALSE(spec.ok()) << channel << option;
-      rapidjson::Document errors;
-      ASSERT_NO_FATAL_FAILURE(ParseFieldErrors(spec.status(), &errors));
-      const std::string key = std::string(option).substr(1, std::string(option).find('"', 1) - 1);
-      EXPECT_TRUE(HasError(errors, "extra_forbidden",
-                           R"(["body","channels",0,"configs",")" + key + R"("])"))
-          << FieldErrorsJson(spec.status()).value_or("");
-    }
+    ExpectConfigError(channel + R"("rate_limit": 5}})", "rate_limit", "extra_forbidden");
+    ExpectConfigError(channel + R"("retry_schedule": "0,1m"}})", "retry_schedule",
+                      "extra_forbidden");
   }
 }
 
