@@ -19,13 +19,8 @@ TEST_F(ChannelScheduleTest, TheFirstAttemptWaitsForTheFirstDelayOfTheChannelsSch
   HttpChannel other;
   other.url = "https://8.8.8.8/other";
   const Webhook w = AddWebhook({own, other});
-  Event e;
-  e.internal_id = org_;
-  e.event_id = "evt_1";
-  e.event_type = "object.created";
-  e.occurred_at = "2026-01-01T00:00:00Z";
   MemoryEventLog log;
-  ASSERT_TRUE(log.Append(EncodeEventRecord(e)).ok());
+  ASSERT_TRUE(log.Append(EventRecord()).ok());
   const TimePoint now = SystemClock()();
   RetrySchedule flag = *RetrySchedule::Parse("0,1s");
   Fanout fanout(*store_, *deliveries_, log, flag, [now] { return now; });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "model/event.h"
 #include "model/webhook.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
@@ -40,6 +41,18 @@ class NotifierLmdbTest : public ::testing::Test {
     w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
     EXPECT_OK(store_->CreateWebhook(&w));
     return w;
+  }
+
+  // An object.created event of org_, encoded for the event log: `id` as the producer's
+  // event_id, or a fresh "evt_" id when empty.
+  std::string EventRecord(const std::string& id = "") const {
+    Event e;
+    e.internal_id = org_;
+    e.event_id = id.empty() ? "evt_" + NewWebhookId() : id;
+    e.client_event_id = !id.empty();
+    e.event_type = "object.created";
+    e.occurred_at = "2026-01-01T00:00:00Z";
+    return EncodeEventRecord(e);
   }
 
   ::webhooks::testing::TempDir dir_;

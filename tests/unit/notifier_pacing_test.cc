@@ -76,12 +76,7 @@ class DispatcherPacingTest : public NotifierLmdbTest {
  protected:
   void EmitAndFanOut(int events) {
     for (int i = 0; i < events; ++i) {
-      Event e;
-      e.internal_id = org_;
-      e.event_id = "evt_" + NewWebhookId();
-      e.event_type = "object.created";
-      e.occurred_at = "2026-01-01T00:00:00Z";
-      ASSERT_TRUE(log_.Append(EncodeEventRecord(e)).ok());
+      ASSERT_TRUE(log_.Append(EventRecord()).ok());
     }
     Fanout fanout(*store_, *deliveries_, log_, schedule_, SystemClock());
     while (*fanout.Step() > 0) {
