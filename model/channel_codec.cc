@@ -99,6 +99,11 @@ void ParsePreviousSecret(FieldReader& r, HttpChannel& http) {
 }
 
 void ParseRateLimit(FieldReader& r, HttpChannel& http) {
+  const rapidjson::Value* v = r.Find("rate_limit");
+  if (v != nullptr && !v->IsNumber()) {
+    r.Error("rate_limit", "int_type", "Input should be a valid integer");
+    return;
+  }
   std::optional<double> rate = r.Number("rate_limit");
   if (!rate) return;
   if (*rate != std::floor(*rate)) {

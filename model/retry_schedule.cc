@@ -19,7 +19,7 @@ absl::StatusOr<RetrySchedule> RetrySchedule::Parse(std::string_view text) {
     if (!ms) {
       return absl::InvalidArgumentError("bad retry schedule entry '" +
                                         std::string(text.substr(pos, comma - pos)) +
-                                        "': use a number with ms, s, m or h (e.g. 0,5s,5m,2h)");
+                                        "': use a number with ms, s, m, h or d (e.g. 0,5s,5m,2h)");
     }
     s.delays_ms_.push_back(*ms);
     pos = comma + 1;

@@ -1,5 +1,6 @@
 // Dispatcher, starting and sending: what may start now (caps and pace), the start after an
 // answer, the request through the SSRF guard to the transport, and the answer's outcome.
+#include <algorithm>
 #include <cstdio>
 
 #include "model/event_types.h"

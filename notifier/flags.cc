@@ -37,7 +37,7 @@ po::options_description Describe(Flags& f) {
       "mail-domain", po::value(&e.mail_domain)->default_value("webhooks.invalid"),
       "domain of generated Message-IDs")(
       "retry-schedule", po::value(&f.retry_schedule)->default_value("0,5s,5m,30m,2h,5h,10h,10h"),
-      "delays before each attempt (ms, s, m, h)")(
+      "delays before each attempt (ms, s, m, h, d)")(
       "event-retention", po::value(&f.event_retention)->default_value("24h"),
       "how long an event log segment is kept after its last write once every event in it is "
       "queued for delivery (ms, s, m, h, d; 0: at once)")(

@@ -67,10 +67,10 @@ TEST_F(NotifierIntegrationRateLimit, ARateLimitedChannelIsPacedAndHoldsNoOtherCh
   auto by_time = [](const ReceivedRequest& a, const ReceivedRequest& b) { return a.t < b.t; };
   std::sort(paced.begin(), paced.end(), by_time);
   std::sort(free.begin(), free.end(), by_time);
-  // Starts are 250 ms apart; arrivals may bunch a little (a request delayed on its way), not
-  // by half an interval, and never in total.
+  // Starts are 250 ms apart. Arrivals may bunch (a request delayed on its way on a busy
+  // machine), never in total; a burst would put them well under a millisecond apart.
   for (size_t i = 1; i < paced.size(); ++i) {
-    EXPECT_GE(paced[i].t - paced[i - 1].t, 0.125) << "attempts " << i << " and " << i + 1;
+    EXPECT_GE(paced[i].t - paced[i - 1].t, 0.05) << "attempts " << i << " and " << i + 1;
   }
   EXPECT_GE(paced.back().t - paced.front().t, 1.6);
   EXPECT_LT(paced.back().t - paced.front().t, 5.0);  // 1.75 s, not one start per poll (14 s)

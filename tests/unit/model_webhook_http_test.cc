@@ -141,8 +141,8 @@ TEST(WebhookSpecTest, RateLimitIsAWholeNumberOfAttemptsPerSecondAndRoundTrips) {
                                                                   {"1001", "value_error"},
                                                                   {"-5", "value_error"},
                                                                   {"2.5", "int_type"},
-                                                                  {"\"5\"", "float_type"},
-                                                                  {"true", "float_type"}}) {
+                                                                  {"\"5\"", "int_type"},
+                                                                  {"true", "int_type"}}) {
     ExpectConfigError(WebhookWith("rate_limit", rate), "rate_limit", type);
   }
 }
