@@ -63,6 +63,13 @@ const RetrySchedule& ScheduleFor(const Channel& channel, const RetrySchedule& fa
   return *own;
 }
 
+std::optional<int64_t> OwnFirstDelayMs(const Channel& channel) {
+  const auto* http = std::get_if<HttpChannel>(&channel);
+  if (http == nullptr || !http->retry_schedule) return std::nullopt;
+  const std::string_view text = *http->retry_schedule;
+  return ParseDurationMs(text.substr(0, text.find(',')));
+}
+
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);

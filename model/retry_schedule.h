@@ -52,6 +52,10 @@ absl::Status CheckChannelRetrySchedule(std::string_view text);
 const RetrySchedule& ScheduleFor(const Channel& channel, const RetrySchedule& fallback,
                                  std::optional<RetrySchedule>& own);
 
+// The first delay of the channel's own `retry_schedule` (webhook channels), read without
+// parsing the rest (the fan-out asks per event); nullopt when it has none.
+std::optional<int64_t> OwnFirstDelayMs(const Channel& channel);
+
 // Parses a Retry-After value: delta-seconds or an HTTP-date, relative to `now_s`.
 // nullopt when absent or unparseable; negative results clamp to 0.
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_s);

@@ -20,10 +20,8 @@ std::vector<Delivery> DeliveriesFor(const EventRoute& event, uint64_t position,
   for (uint32_t ch = 0; ch < webhook.spec.channels.size(); ++ch) {
     if (std::find(disabled.begin(), disabled.end(), ch) != disabled.end()) continue;
     size_t targets = TargetCount(webhook.spec.channels[ch]);
-    std::optional<RetrySchedule> own;
-    const RetrySchedule& follows = ScheduleFor(webhook.spec.channels[ch], schedule, own);
-    const int64_t first_ms =
-        &follows == &schedule ? default_first_ms : now_ms + follows.DelayMs(0, 0.5).value_or(0);
+    const std::optional<int64_t> own_first = OwnFirstDelayMs(webhook.spec.channels[ch]);
+    const int64_t first_ms = own_first ? now_ms + *own_first : default_first_ms;
     for (uint32_t t = 0; t < targets; ++t) {
       Delivery d;
       d.delivery_id =

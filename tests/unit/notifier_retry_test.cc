@@ -117,6 +117,16 @@ TEST(RetryScheduleTest, AChannelScheduleHasTighterLimitsThanTheFlag) {
   }
 }
 
+TEST(RetryScheduleTest, OwnFirstDelayReadsOnlyTheFirstEntry) {
+  HttpChannel own;
+  own.retry_schedule = " 2m,1s";
+  EXPECT_EQ(OwnFirstDelayMs(own), 120000);
+  own.retry_schedule = "5s";
+  EXPECT_EQ(OwnFirstDelayMs(own), 5000);
+  EXPECT_EQ(OwnFirstDelayMs(HttpChannel{}), std::nullopt);
+  EXPECT_EQ(OwnFirstDelayMs(SlackChannel{}), std::nullopt);
+}
+
 // A webhook channel with its own retry_schedule follows it; other channels follow the
 // notifier's.
 TEST(DecideOutcomeTest, AChannelsOwnScheduleReplacesTheNotifiers) {
