@@ -67,9 +67,9 @@ std::string StatusLine(const webhooks::Notifier::Stats& s) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "STATUS=lag %llu bytes, %llu deliveries pending, %zu in flight, %zu endpoints "
-                "not answering",
+                "not answering, %zu rate-limited",
                 static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
-                s.in_flight, s.not_answering);
+                s.in_flight, s.not_answering, s.paced);
   return buf;
 }
 

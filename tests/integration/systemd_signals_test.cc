@@ -335,7 +335,7 @@ TEST_F(SystemdSignals, NotifierReadyWatchdogReloadAndStop) {
   std::string ready = notify.WaitFor("READY=1", std::chrono::seconds(10));
   ASSERT_NE(ready, "") << ReadFile(log_);
   EXPECT_NE(ready.find("STATUS=lag 0 bytes, 0 deliveries pending, 0 in flight, 0 endpoints not "
-                       "answering"),
+                       "answering, 0 rate-limited"),
             std::string::npos)
       << ready;
   EXPECT_NE(notify.WaitFor("WATCHDOG=1", std::chrono::seconds(2)), "");
