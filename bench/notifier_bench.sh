@@ -322,10 +322,13 @@ start_notifier() {
   "$NOTIFIER_BIN" --data-dir "$DATA" --allow-cidr 127.0.0.0/8 --per-endpoint-concurrency 64 \
     --poll-interval-ms 5 --retry-schedule "0,5s,5m" >>"$ROOT/webhook-notifier.log" 2>&1 &
   NOTIFIER_PID=$!
-  if [[ -n "${NOTIFIER_PERF:-}" ]]; then  # a CPU profile per notifier run (ends with it)
+  sleep 0.3
+  # A CPU profile per notifier run (ends with it). perf -p follows only the threads that exist
+  # when it attaches, so it attaches once the notifier's threads have started (the first 0.3 s
+  # of the run are not in the profile).
+  if [[ -n "${NOTIFIER_PERF:-}" ]]; then
     perf record -q -F 499 -g -p "$NOTIFIER_PID" -o "$NOTIFIER_PERF.$NOTIFIER_PID" >/dev/null 2>&1 &
   fi
-  sleep 0.3
   alive "$NOTIFIER_PID" || die "webhook-notifier exited at start (see $ROOT/webhook-notifier.log)"
 }
 NOTIFIER_HWM=0
