@@ -1,71 +1,25 @@
 #include "model/template.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <optional>
 
 #include "model/json_input.h"
+#include "model/json_path.h"
 
 namespace webhooks {
 namespace {
 
 // Rendered output never grows past this; the rest is cut (at a UTF-8 boundary).
 constexpr size_t kMaxOutput = size_t{1} << 20;
-// Longest path inside a placeholder; also bounds how far a '{' looks for its '}'.
-constexpr size_t kMaxPath = 256;
 // Whitespace allowed around a path inside "{{ }}".
 constexpr size_t kMaxPadding = 32;
-
-bool IsPathChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
-}
-
-// Dot-separated, non-empty segments of [A-Za-z0-9_-].
-bool IsValidPath(std::string_view path) {
-  if (path.empty() || path.size() > kMaxPath) return false;
-  if (path.front() == '.' || path.back() == '.') return false;
-  if (path.find("..") != std::string_view::npos) return false;
-  return std::all_of(path.begin(), path.end(), IsPathChar);
-}
 
 std::string_view TrimSpaces(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\t'; };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::optional<size_t> ParseIndex(std::string_view segment) {
-  if (segment.empty() || segment.size() > 9) return std::nullopt;
-  size_t index = 0;
-  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
-  if (ec != std::errc() || end != segment.data() + segment.size()) return std::nullopt;
-  return index;
-}
-
-// The value `path` names inside `root`, or nullptr.
-const rapidjson::Value* Lookup(const rapidjson::Value& root, std::string_view path) {
-  const rapidjson::Value* v = &root;
-  while (true) {
-    size_t dot = path.find('.');
-    std::string_view segment = path.substr(0, dot);
-    if (v->IsObject()) {
-      auto it =
-          v->FindMember(rapidjson::Value(rapidjson::StringRef(segment.data(), segment.size())));
-      if (it == v->MemberEnd()) return nullptr;
-      v = &it->value;
-    } else if (v->IsArray()) {
-      std::optional<size_t> index = ParseIndex(segment);
-      if (!index || *index >= v->Size()) return nullptr;
-      v = &(*v)[static_cast<rapidjson::SizeType>(*index)];
-    } else {
-      return nullptr;
-    }
-    if (dot == std::string_view::npos) return v;
-    path.remove_prefix(dot + 1);
-  }
 }
 
 struct Placeholder {
@@ -77,16 +31,16 @@ struct Placeholder {
 std::optional<Placeholder> MatchPlaceholder(std::string_view text, size_t i) {
   std::string_view rest = text.substr(i);
   if (rest.starts_with("{{")) {
-    std::string_view window = rest.substr(2, kMaxPath + 2 * kMaxPadding + 2);
+    std::string_view window = rest.substr(2, kMaxJsonPath + 2 * kMaxPadding + 2);
     size_t close = window.find("}}");
     if (close != std::string_view::npos) {
       std::string_view path = TrimSpaces(window.substr(0, close));
-      if (IsValidPath(path)) return Placeholder{close + 4, path};
+      if (IsValidJsonPath(path)) return Placeholder{close + 4, path};
     }
   }
-  std::string_view window = rest.substr(1, kMaxPath + 1);
+  std::string_view window = rest.substr(1, kMaxJsonPath + 1);
   size_t close = window.find('}');
-  if (close != std::string_view::npos && IsValidPath(window.substr(0, close))) {
+  if (close != std::string_view::npos && IsValidJsonPath(window.substr(0, close))) {
     return Placeholder{close + 2, window.substr(0, close)};
   }
   return std::nullopt;
@@ -121,7 +75,7 @@ std::string RenderWithLimit(std::string_view text, const rapidjson::Value& envel
       continue;
     }
     if (!Append(text.substr(literal_start, i - literal_start), limit, &out)) return out;
-    if (const rapidjson::Value* v = Lookup(envelope, p->path)) {
+    if (const rapidjson::Value* v = LookupJsonPath(envelope, p->path)) {
       if (!Append(ValueText(*v), limit, &out)) return out;
     }
     i += p->length;
@@ -167,7 +121,7 @@ class JsonTemplateRenderer {
     std::optional<Placeholder> p;
     if (!text.empty() && text.front() == '{') p = MatchPlaceholder(text, 0);
     if (p && p->length == text.size()) {
-      const rapidjson::Value* v = Lookup(envelope_, p->path);
+      const rapidjson::Value* v = LookupJsonPath(envelope_, p->path);
       if (v == nullptr) {
         out->SetNull();
         return;
