@@ -85,12 +85,23 @@ inline size_t TargetCount(const Channel& channel) {
   return 1;
 }
 
+// One path of a webhook's `filters` (model/event_filter.h): the event passes when the envelope
+// holds any of `any_of` at `path`.
+using FilterValue = std::variant<std::string, double, bool>;
+struct EventFilter {
+  std::string path;
+  std::vector<FilterValue> any_of;  // 1..kMaxFilterValues, in the order given
+  bool listed = true;               // given as a list (else one value; echoed the same way)
+  bool operator==(const EventFilter&) const = default;
+};
+
 // The fields a client controls: the body of create and of PUT (full replacement).
 struct WebhookSpec {
   std::string webhook_name;
   std::optional<std::string> description;
   std::vector<std::string> event_types;  // spec names or "*", no duplicates, order kept
   std::vector<Channel> channels;         // at least one
+  std::vector<EventFilter> filters;      // all must pass; empty: every event of event_types
   bool is_active = true;
   bool operator==(const WebhookSpec&) const = default;
 };

@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "common/time_format.h"
 #include "model/channel_codec.h"
+#include "model/event_filter.h"
 #include "model/event_types.h"
 #include "model/json_fields.h"
 
@@ -70,6 +71,10 @@ void WriteSpecFields(const WebhookSpec& s, JsonWriter& w) {
   w.StartArray();
   for (const Channel& c : s.channels) WriteChannel(c, w);
   w.EndArray();
+  if (!s.filters.empty()) {  // absent from the answers of webhooks without filters
+    w.Key("filters");
+    WriteEventFilters(s.filters, w);
+  }
   w.Key("is_active");
   w.Bool(s.is_active);
 }
@@ -88,6 +93,7 @@ absl::StatusOr<WebhookSpec> ParseWebhookSpec(const rapidjson::Value& body) {
   spec.description = r.String("description", false, kMaxDescription);
   spec.event_types = ParseEventTypes(r);
   spec.channels = ParseChannels(r, errors);
+  spec.filters = ParseEventFilters(r.Find("filters"), r.At("filters"), errors);
   if (auto active = r.Bool("is_active")) spec.is_active = *active;
   if (!errors.empty()) return errors.ToStatus();
   return spec;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <set>
 
+#include "model/event_filter.h"
 #include "model/event_types.h"
+#include "model/json_input.h"
 #include "notifier/channel_format.h"
 
 namespace webhooks {
@@ -80,7 +83,16 @@ absl::Status Fanout::Collect(const EventRoute& event, uint64_t position, int64_t
                              const std::string& created_at, std::vector<Delivery>& out) {
   absl::StatusOr<std::shared_ptr<const Matching>> matching = Find(event);
   if (!matching.ok()) return matching.status();
+  std::optional<rapidjson::Document> envelope;  // parsed for the first webhook with filters
   for (const auto& [webhook, disabled] : **matching) {
+    if (!webhook.spec.filters.empty()) {
+      if (!envelope) {
+        envelope.emplace();
+        // DecodeEventRoute checked the envelope; one that fails here passes no filter.
+        if (!ParseJson(event.envelope_json, &*envelope).ok()) envelope->SetNull();
+      }
+      if (!MatchesFilters(webhook.spec.filters, *envelope)) continue;
+    }
     std::vector<Delivery> ds =
         DeliveriesFor(event, position, webhook, disabled, now_ms, schedule_, created_at);
     out.insert(out.end(), std::make_move_iterator(ds.begin()), std::make_move_iterator(ds.end()));

@@ -1,5 +1,6 @@
 // Fan-out: tails the event log from the cursor kept in LMDB, matches each event to the active
-// webhooks of its organization that subscribe to its type, and durably queues one delivery per
+// webhooks of its organization that subscribe to its type and whose filters it passes
+// (model/event_filter.h), and durably queues one delivery per
 // (event, webhook, channel, target), moving the cursor in the same transaction. A crash at any
 // point either keeps the old cursor (the batch is read again; the same delivery ids make the
 // second queueing a no-op) or has everything queued.
