@@ -67,6 +67,10 @@ Webhook MakeWebhook(const std::string& org, int n) {
   w.spec.event_types = {n % 3 == 0 ? "*" : "object.created"};
   w.spec.channels = {ChannelOf(n), ChannelOf(n + 1)};
   w.spec.is_active = n % 5 != 0;
+  if (n % 4 == 0) {
+    w.spec.filters = {EventFilter{"namespace_id", {"ns_" + std::to_string(n)}, false},
+                      EventFilter{"metadata.tags", {1.5, true, std::string("x")}, true}};
+  }
   w.created_at = w.updated_at = "2025-01-02T03:04:05Z";
   return w;
 }
