@@ -37,6 +37,7 @@ AttemptOutcome DecideOutcome(Delivery delivery, const Channel& channel,
   a.error = verdict.error;
   a.response_excerpt = result.body.substr(0, kMaxResponseExcerpt);
   a.attempted_at = FormatTimestamp(now);
+  o.start_delay_ms = std::max<int64_t>(0, UnixMillis(now) - result.duration_ms - *o.taken_due_ms);
   if (verdict.outcome == Verdict::Outcome::kSuccess) {
     a.status = "succeeded";
     o.delivery.state = DeliveryState::kSucceeded;

@@ -65,6 +65,34 @@ void RenderQueue(std::string& out, const Notifier::Stats& s) {
 
 }  // namespace
 
+template <size_t N>
+void SecondsHistogram<N>::Observe(int64_t ms) {
+  const double seconds = static_cast<double>(ms) / 1000;
+  const size_t bucket = std::lower_bound(bounds_.begin(), bounds_.end(), seconds) - bounds_.begin();
+  buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  sum_ms_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, ms)), std::memory_order_relaxed);
+}
+
+template <size_t N>
+void SecondsHistogram<N>::Render(std::string& out, std::string_view name,
+                                 std::string_view help) const {
+  Describe(out, name, "histogram", help);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    const std::string le = i < N ? Seconds(bounds_[i]) : "+Inf";
+    Append(out, {name, "_bucket{le=\"", le, "\"} ", std::to_string(cumulative), "\n"});
+  }
+  const double sum = static_cast<double>(sum_ms_.load(std::memory_order_relaxed)) / 1000;
+  Append(out, {name, "_sum ", Seconds(sum, "%.3f"), "\n", name, "_count ",
+               std::to_string(cumulative), "\n"});
+}
+
+// The two histograms' sizes; each size used needs its instantiation here.
+static_assert(NotifierMetrics::kDurationBuckets.size() == 12 &&
+              NotifierMetrics::kStartDelayBuckets.size() == 12);
+template class SecondsHistogram<12>;
+
 void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
   for (const AttemptOutcome& o : outcomes) {
     switch (o.delivery.state) {
@@ -89,13 +117,8 @@ void NotifierMetrics::Count(const std::vector<AttemptOutcome>& outcomes) {
     if (channel == kChannelNames.end()) continue;
     const bool failed = o.attempt.status != "succeeded";
     attempts_[channel - kChannelNames.begin()][failed].fetch_add(1, std::memory_order_relaxed);
-    const double seconds = static_cast<double>(o.attempt.duration_ms) / 1000;
-    const size_t bucket =
-        std::lower_bound(kDurationBuckets.begin(), kDurationBuckets.end(), seconds) -
-        kDurationBuckets.begin();
-    buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-    duration_ms_sum_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, o.attempt.duration_ms)),
-                               std::memory_order_relaxed);
+    durations_.Observe(o.attempt.duration_ms);
+    start_delays_.Observe(o.start_delay_ms);
   }
 }
 
@@ -124,17 +147,10 @@ std::string NotifierMetrics::Render(const std::optional<Notifier::Stats>& queue)
     Append(out, {"webhook_notifier_deliveries_total{state=\"", kFinalStates[i], "\"} ",
                  std::to_string(final_[i].load(std::memory_order_relaxed)), "\n"});
   }
-  constexpr std::string_view kDuration = "webhook_notifier_attempt_duration_seconds";
-  Describe(out, kDuration, "histogram", "Time from sending an attempt to its answer or error.");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < buckets_.size(); ++i) {
-    cumulative += buckets_[i].load(std::memory_order_relaxed);
-    const std::string le = i < kDurationBuckets.size() ? Seconds(kDurationBuckets[i]) : "+Inf";
-    Append(out, {kDuration, "_bucket{le=\"", le, "\"} ", std::to_string(cumulative), "\n"});
-  }
-  const double sum = static_cast<double>(duration_ms_sum_.load(std::memory_order_relaxed)) / 1000;
-  Append(out, {kDuration, "_sum ", Seconds(sum, "%.3f"), "\n", kDuration, "_count ",
-               std::to_string(cumulative), "\n"});
+  durations_.Render(out, "webhook_notifier_attempt_duration_seconds",
+                    "Time from sending an attempt to its answer or error.");
+  start_delays_.Render(out, "webhook_notifier_attempt_start_delay_seconds",
+                       "Time from when an attempt was due to when it was sent.");
   Describe(out, "webhook_notifier_history_removed_total", "counter",
            "Records removed by delivery history retention (--delivery-retention), by kind.");
   for (size_t i = 0; i < kRemovedKinds.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,15 +19,35 @@
 
 namespace webhooks {
 
+// A Prometheus histogram of durations in seconds over the upper bounds `bounds` (+Inf aside),
+// observed in milliseconds. Thread-safe.
+template <size_t N>
+class SecondsHistogram {
+ public:
+  explicit constexpr SecondsHistogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
+  void Observe(int64_t ms);
+  // Appends the _bucket (cumulative), _sum and _count samples of `name` (with # HELP, # TYPE).
+  void Render(std::string& out, std::string_view name, std::string_view help) const;
+
+ private:
+  const std::array<double, N>& bounds_;
+  std::array<std::atomic<uint64_t>, N + 1> buckets_{};  // not cumulative
+  std::atomic<uint64_t> sum_ms_{0};
+};
+
 class NotifierMetrics {
  public:
   // Upper bounds (seconds) of the attempt duration histogram's buckets, +Inf aside.
   static constexpr std::array<double, 12> kDurationBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                               0.5,   1,    2.5,   5,    10,  30};
+  // ... and of the start delay histogram's: from 10 ms to 6 h late.
+  static constexpr std::array<double, 12> kStartDelayBuckets = {0.01, 0.05, 0.1, 0.5, 1,    5,
+                                                                30,   60,   300, 900, 3600, 21600};
 
   // Counts outcomes once they are committed: attempts by channel and result with their
-  // durations, deliveries that reached a final state (succeeded, failed, cancelled), and the
-  // channels they disabled (AttemptOutcome::disabled: a 410 Gone, or failing too long).
+  // durations and start delays, deliveries that reached a final state (succeeded, failed,
+  // cancelled), and the channels they disabled (AttemptOutcome::disabled: a 410 Gone, or
+  // failing too long).
   // Thread-safe.
   void Count(const std::vector<AttemptOutcome>& outcomes);
   // Counts records that delivery history retention removed (HistoryRetention). Thread-safe.
@@ -40,8 +61,8 @@ class NotifierMetrics {
   static constexpr size_t kChannels = 4;  // webhook, slack, email, sms (ChannelIndex)
   std::array<std::array<std::atomic<uint64_t>, 2>, kChannels> attempts_{};  // [ch][failed?]
   std::array<std::atomic<uint64_t>, 3> final_{};  // succeeded, failed, cancelled
-  std::array<std::atomic<uint64_t>, kDurationBuckets.size() + 1> buckets_{};  // not cumulative
-  std::atomic<uint64_t> duration_ms_sum_{0};
+  SecondsHistogram<kDurationBuckets.size()> durations_{kDurationBuckets};
+  SecondsHistogram<kStartDelayBuckets.size()> start_delays_{kStartDelayBuckets};
   // deliveries, attempts, seen event ids, webhook states (kRemovedKinds)
   std::array<std::atomic<uint64_t>, 4> removed_{};
   std::array<std::atomic<uint64_t>, 2> disabled_{};  // gone, failing (kDisableCauses)

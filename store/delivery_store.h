@@ -143,6 +143,10 @@ struct AttemptOutcome {
   // pending then). When set, the store removes that due entry without reading the stored
   // delivery; only the notifier's dispatcher changes a pending delivery, so it is current.
   std::optional<int64_t> taken_due_ms;
+  // Attempts only: how long after it was due the attempt started (>= 0). The backlog of the
+  // dispatcher (concurrency caps, the breaker, rate limits) shows here; the fan-out's own lag
+  // does not (a delivery is due from when it is queued at the earliest).
+  int64_t start_delay_ms = 0;
   std::optional<LastError> set_last_error;  // the webhook's new last_error, if it changes
   bool clear_last_error = false;            // a success clears it, if it came from the same channel
   // The notifier disables the channel (a 410 Gone): (index, why).

@@ -61,6 +61,9 @@ TEST_F(NotifierIntegrationMetrics, TheFileFollowsAttemptsAndTheQueue) {
   EXPECT_EQ(m[R"(webhook_notifier_deliveries_total{state="succeeded"})"], "3");
   EXPECT_EQ(m["webhook_notifier_attempt_duration_seconds_count"], "9");
   EXPECT_EQ(m[R"(webhook_notifier_attempt_duration_seconds_bucket{le="+Inf"})"], "9");
+  // An idle notifier sends each attempt soon after it is due (first attempts and retries).
+  EXPECT_EQ(m["webhook_notifier_attempt_start_delay_seconds_count"], "9");
+  EXPECT_EQ(m[R"(webhook_notifier_attempt_start_delay_seconds_bucket{le="5"})"], "9");
   EXPECT_EQ(m["webhook_notifier_lag_bytes"], "0");
   EXPECT_NE(m["webhook_notifier_event_log_end_bytes"], "0");
   EXPECT_EQ(http_->Count("/ok"), 3u);

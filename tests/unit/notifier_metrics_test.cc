@@ -93,6 +93,29 @@ TEST(NotifierMetricsTest, CountsAttemptsFinalStatesAndDurations) {
   EXPECT_EQ(s.count("webhook_notifier_lag_bytes"), 0u);  // no queue gauges without stats
 }
 
+TEST(NotifierMetricsTest, CountsHowLateAttemptsStarted) {
+  NotifierMetrics metrics;
+  for (int64_t late_ms : {0, 40, 2000, 7200 * 1000}) {
+    AttemptOutcome o = Outcome("webhook", "succeeded", 5, DeliveryState::kSucceeded);
+    o.start_delay_ms = late_ms;
+    metrics.Count({o});
+  }
+  AttemptOutcome cancelled = Outcome("webhook", "", 0, DeliveryState::kCancelled);
+  cancelled.attempt.attempt = 0;  // no attempt: no start delay either
+  metrics.Count({cancelled});
+  std::map<std::string, std::string> s = Samples(metrics.Render(std::nullopt));
+  const std::string kBucket = "webhook_notifier_attempt_start_delay_seconds_bucket";
+  EXPECT_EQ(s[kBucket + R"({le="0.01"})"], "1");
+  EXPECT_EQ(s[kBucket + R"({le="0.05"})"], "2");
+  EXPECT_EQ(s[kBucket + R"({le="1"})"], "2");
+  EXPECT_EQ(s[kBucket + R"({le="5"})"], "3");
+  EXPECT_EQ(s[kBucket + R"({le="3600"})"], "3");
+  EXPECT_EQ(s[kBucket + R"({le="21600"})"], "4");
+  EXPECT_EQ(s[kBucket + R"({le="+Inf"})"], "4");
+  EXPECT_EQ(s["webhook_notifier_attempt_start_delay_seconds_count"], "4");
+  EXPECT_EQ(s["webhook_notifier_attempt_start_delay_seconds_sum"], "7202.040");
+}
+
 TEST(NotifierMetricsTest, CountsWhatHistoryRetentionRemoved) {
   NotifierMetrics metrics;
   const std::string kRemoved = "webhook_notifier_history_removed_total";

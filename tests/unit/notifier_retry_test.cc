@@ -95,6 +95,22 @@ TEST(DecideOutcomeTest, RetryAfterOverridesScheduleAndGoneDisables) {
   EXPECT_EQ(ok.attempt.status, "succeeded");
 }
 
+// The start delay is the time from when the attempt was due to when it was sent: the answer's
+// time less the attempt's duration. A delivery due later than it was sent (a manual retry, or a
+// clock that went back) started 0 ms late.
+TEST(DecideOutcomeTest, StartDelayIsFromTheDueTimeToTheSending) {
+  RetrySchedule s = *RetrySchedule::Parse("0,1s");
+  const TimePoint now = std::chrono::system_clock::from_time_t(1000);
+  TransportResult r;
+  r.duration_ms = 1500;
+  const Verdict ok{Verdict::Outcome::kSuccess, "", {}};
+  Delivery d = SampleDelivery();
+  d.next_attempt_ms = 1000 * 1000 - 5000;
+  EXPECT_EQ(DecideOutcome(d, HttpChannel{}, r, ok, s, now, 0.5).start_delay_ms, 3500);
+  d.next_attempt_ms = 1000 * 1000 - 1000;
+  EXPECT_EQ(DecideOutcome(d, HttpChannel{}, r, ok, s, now, 0.5).start_delay_ms, 0);
+}
+
 TEST(RetryScheduleTest, AChannelScheduleHasTighterLimitsThanTheFlag) {
   EXPECT_OK(CheckChannelRetrySchedule("0"));
   EXPECT_OK(CheckChannelRetrySchedule("0,1m,167h,59m"));
