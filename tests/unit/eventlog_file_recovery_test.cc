@@ -1,8 +1,10 @@
 // The file event log after damage: a torn or garbage tail is the end of the data and repaired by
-// the next appender; a bad record before the end is data loss.
+// the next appender; a bad record before the end is data loss; a write the file system refuses
+// (a full disk) fails that append alone.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,6 +86,40 @@ TEST(EventLogFileTest, GarbageHalfRecordIsEndOfDataAndRepairedByNextAppender) {
   records = ReadAll(*source);
   ASSERT_EQ(records.size(), 11u);
   EXPECT_EQ(records.back().payload, "after");
+}
+
+// A write the file system refuses part way (as on a full disk; here RLIMIT_FSIZE, which fails
+// the write past the limit with EFBIG) fails its append, leaves none of its bytes in the log,
+// and the next append after space returns goes on from the last good record.
+TEST(EventLogFileTest, ARefusedWriteFailsItsAppendAndLeavesNoPartialRecord) {
+  TempDir dir;
+  auto appender = MustOpenAppender(dir.path());
+  ASSERT_TRUE(appender->Append("before").ok());
+  const uintmax_t good_size = std::filesystem::file_size(Segment0(dir));
+  struct rlimit old_limit {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct sigaction ignore {
+  }, old_action{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);  // EFBIG instead of the signal
+  struct rlimit small = old_limit;
+  small.rlim_cur = good_size + 10;  // room for part of the next record only
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const absl::StatusOr<uint64_t> refused = appender->Append(std::string(200, 'x'));
+  const uintmax_t size_after = std::filesystem::file_size(Segment0(dir));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  ASSERT_EQ(sigaction(SIGXFSZ, &old_action, nullptr), 0);
+
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(size_after, good_size);  // the part that was written is gone again
+  const absl::StatusOr<uint64_t> after = appender->Append("after");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, good_size);
+  auto source = MustOpenSource(dir.path());
+  const std::vector<LogRecord> records = ReadAll(*source);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].payload, "before");
+  EXPECT_EQ(records[1].payload, "after");
 }
 
 TEST(EventLogFileTest, WriterKilledMidAppendLeavesAReadableLog) {
