@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -57,6 +58,11 @@ int ScopedFd::Release() {
 }
 
 absl::Status PosixError(const std::string& context, int error_number) {
+  // A file size limit is a storage limit, as a full disk (ENOSPC) is: absl would call EFBIG
+  // OutOfRange, which the API answers as a client's payload being too large.
+  if (error_number == EFBIG) {
+    return absl::ResourceExhaustedError(absl::StrCat(context, ": ", std::strerror(EFBIG)));
+  }
   return absl::ErrnoToStatus(error_number, context);
 }
 

@@ -37,7 +37,8 @@ class ScopedFd final {
   int fd_ = -1;
 };
 
-// `context` + strerror(errno) as a Status (ENOENT -> NotFound, most others -> their absl code).
+// `context` + strerror(errno) as a Status (ENOENT -> NotFound, ENOSPC and EFBIG ->
+// ResourceExhausted, most others -> their absl code).
 absl::Status PosixError(const std::string& context, int error_number);
 
 // "DIR/<20-digit base>.log".

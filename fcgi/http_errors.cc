@@ -35,6 +35,7 @@ Mapping MapStatus(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
       return {415, "UnsupportedMediaTypeError"};
     case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kResourceExhausted:
       return {503, "ServiceUnavailableError"};
     default:
       return {500, "InternalServerError"};
@@ -46,11 +47,13 @@ Mapping MapStatus(const absl::Status& status) {
 HttpResponse ErrorResponse(const absl::Status& status) {
   Mapping m = MapStatus(status);
   std::string message(status.message());
-  if (m.status == 500) {
-    // The cause is for operators, not clients.
-    std::fprintf(stderr, "level=error msg=\"internal error\" status=\"%s\"\n",
+  if (m.status == 500 || absl::IsResourceExhausted(status)) {
+    // The cause (a path, a file system's error) is for operators, not clients.
+    std::fprintf(stderr, "level=error msg=\"%s\" status=\"%s\"\n",
+                 m.status == 500 ? "internal error" : "out of resources",
                  status.ToString().c_str());
-    message = "Internal server error";
+    message = m.status == 500 ? "Internal server error"
+                              : "Temporarily out of resources (storage space); retry later";
   }
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -12,6 +12,8 @@
 //   OutOfRange                     -> 413 PayloadTooLargeError
 //   FailedPrecondition             -> 415 UnsupportedMediaTypeError
 //   Unavailable                    -> 503 ServiceUnavailableError
+//   ResourceExhausted              -> 503 ServiceUnavailableError (a full disk or store; the
+//                                     cause is logged, not shown to clients)
 //   anything else                  -> 500 InternalServerError (message not shown to clients)
 #ifndef WEBHOOKS_FCGI_HTTP_ERRORS_H_
 #define WEBHOOKS_FCGI_HTTP_ERRORS_H_

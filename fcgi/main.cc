@@ -152,6 +152,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (systemd's LimitFSIZE=, ulimit -f) fails the write with EFBIG, answered as a
+  // full disk is (503), instead of killing the process with every request in flight.
+  signal(SIGXFSZ, SIG_IGN);
   struct sigaction wake = {};
   wake.sa_handler = NoopHandler;  // no SA_RESTART: interrupts accept(2), see StopInherited
   sigemptyset(&wake.sa_mask);

@@ -243,6 +243,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (EFBIG), retried, not fatal
 
   auto store = webhooks::LmdbStore::Open(flags->data_dir);
   if (!store.ok()) {

@@ -60,6 +60,10 @@ absl::Status LmdbStatus(int rc, std::string_view what) {
       return absl::AlreadyExistsError(msg);
     case MDB_MAP_FULL:
       return absl::ResourceExhaustedError(std::string(kMapFull) + ": " + msg);
+    case ENOSPC:  // the file system is full, or the data file reached a file size limit
+    case EFBIG:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(msg);
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:

@@ -44,7 +44,8 @@ struct LmdbDatabase {
 };
 
 // Maps an LMDB return code to a Status: MDB_NOTFOUND -> NotFound, MDB_KEYEXIST ->
-// AlreadyExists, MDB_MAP_FULL -> ResourceExhausted (see IsMapFull), others -> Internal/DataLoss.
+// AlreadyExists, MDB_MAP_FULL -> ResourceExhausted (see IsMapFull), ENOSPC / EFBIG / EDQUOT (a
+// full file system or a file size limit) -> ResourceExhausted, others -> Internal/DataLoss.
 absl::Status LmdbStatus(int rc, std::string_view what);
 // True for the status LmdbStatus gives MDB_MAP_FULL.
 bool IsMapFull(const absl::Status& status);

@@ -1,7 +1,11 @@
 // POST /v1/events and /v1/events/batch against an in-memory event log: what is appended.
+#include <cerrno>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "eventlog/memory_event_log.h"
+#include "eventlog/segment_format.h"
 #include "model/event.h"
 #include "store/lmdb_delivery_store.h"
 #include "store/lmdb_store.h"
@@ -85,6 +89,39 @@ TEST_F(EventsHandlerTest, ABatchWithOneInvalidEventAppendsNothing) {
   EXPECT_EQ(Post("/v1/events", R"({"event_type": "object.created", "event_id": "one"})").status,
             202);
   EXPECT_EQ(Logged(), (std::vector<std::string>{"one"}));
+}
+
+// An event log whose file system refuses writes (a full disk, or a file size limit), as
+// segment::PosixError reports them.
+class FullDiskLog final : public EventAppender {
+ public:
+  explicit FullDiskLog(int error_number) : error_number_(error_number) {}
+  absl::StatusOr<uint64_t> Append(std::string_view) override { return Error(); }
+  absl::Status AppendAll(const std::vector<std::string>&) override { return Error(); }
+
+ private:
+  absl::Status Error() const {
+    return segment::PosixError("write /var/lib/webhooks/events/00000000000000000000.log",
+                               error_number_);
+  }
+  const int error_number_;
+};
+
+// A full disk is the service's trouble, not the client's: 503 (which producers retry), with the
+// file system's error for the operators' log only.
+TEST_F(EventsHandlerTest, AFullDiskIsAServiceUnavailableAnswer) {
+  for (int error_number : {ENOSPC, EFBIG}) {
+    FullDiskLog full(error_number);
+    Services services{store_, store_, [this] { return now_; }, nullptr, &full};
+    for (const char* path : {"/v1/events", "/v1/events/batch"}) {
+      const std::string body = std::string(path) == "/v1/events"
+                                   ? R"({"event_type": "object.created"})"
+                                   : R"({"events": [{"event_type": "object.created"}]})";
+      HttpResponse r = Dispatch(services, Request("POST", path, body));
+      ExpectEnvelope(r, 503, "ServiceUnavailableError");
+      EXPECT_EQ(r.body.find("/var/lib"), std::string::npos) << r.body;
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,78 @@
+// A full disk under the running API: appends answer 503 in the error envelope and leave nothing
+// behind, reads keep working, and once space returns appends go on and the notifier delivers
+// exactly the events that were acknowledged. The disk fills through a file size limit set on
+// the running webhook-api (prlimit(2) RLIMIT_FSIZE: writes past it fail with EFBIG), so the test
+// needs no mount privileges.
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "model/json_input.h"
+#include "tests/integration/sinks_harness.h"
+
+namespace webhooks::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class FullDiskTest : public NotifierTestBase {};
+
+// Bytes in the event log's segments.
+uintmax_t EventLogBytes(const std::string& data_dir) {
+  uintmax_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir + "/events")) {
+    if (entry.path().extension() == ".log") total += entry.file_size();
+  }
+  return total;
+}
+
+TEST_F(FullDiskTest, AppendsOnAFullDiskAnswer503AndLoseNothingAcknowledged) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
+  const std::string id = CreateHttpWebhook("full", {"/h"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(Emit("object.created", R"("event_id": "before")"), "before");
+
+  const pid_t api = stack_->api_pid();
+  const uintmax_t full_at = EventLogBytes(stack_->data_dir());
+  struct rlimit old_limit {};
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, nullptr, &old_limit), 0);
+  struct rlimit full = old_limit;
+  full.rlim_cur = full_at + 16;  // room for a few bytes of the next record only
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, &full, nullptr), 0);
+  HttpResult refused = stack_->Request(
+      "POST", "/v1/events", R"({"event_type": "object.created", "event_id": "refused"})", key_);
+  HttpResult batch = stack_->Request(
+      "POST", "/v1/events/batch",
+      R"({"events": [{"event_type": "object.created", "event_id": "refused-too"}]})", key_);
+  HttpResult read = stack_->Request("GET", "/v1/organizations/webhooks/" + id, "", key_);
+  const uintmax_t size_when_full = EventLogBytes(stack_->data_dir());
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, &old_limit, nullptr), 0);
+
+  for (const HttpResult& r : {refused, batch}) {
+    EXPECT_EQ(r.status, 503) << r.body;
+    rapidjson::Document d = ParseJsonText(r.body);
+    ASSERT_TRUE(d.IsObject()) << r.body;
+    EXPECT_TRUE(d["success"].IsFalse());
+    EXPECT_STREQ(d["error"]["type"].GetString(), "ServiceUnavailableError");
+    EXPECT_EQ(r.body.find(stack_->data_dir()), std::string::npos) << r.body;  // no paths
+  }
+  EXPECT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(size_when_full, full_at);  // the refused records' bytes were taken back
+
+  ASSERT_EQ(Emit("object.created", R"("event_id": "after")"), "after");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/h") >= 2; }, seconds(15)));
+  std::this_thread::sleep_for(milliseconds(500));  // room for a stray delivery
+  std::set<std::string> delivered;
+  for (const ReceivedRequest& r : http_->Requests("/h")) {
+    delivered.insert(StringMember(ParseJsonText(r.body), "event_id"));
+  }
+  EXPECT_EQ(delivered, (std::set<std::string>{"before", "after"}));
+  EXPECT_EQ(http_->Count("/h"), 2u);
+}
+
+}  // namespace
+}  // namespace webhooks::testing
