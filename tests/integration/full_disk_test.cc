@@ -1,8 +1,9 @@
-// A full disk under the running API: appends answer 503 in the error envelope and leave nothing
+// A full disk. Under the running API: appends answer 503 in the error envelope and leave nothing
 // behind, reads keep working, and once space returns appends go on and the notifier delivers
-// exactly the events that were acknowledged. The disk fills through a file size limit set on
-// the running webhook-api (prlimit(2) RLIMIT_FSIZE: writes past it fail with EFBIG), so the test
-// needs no mount privileges.
+// exactly the events that were acknowledged. Under the running notifier: it queues and sends
+// nothing while it cannot write its store, stays up, and delivers every event once space
+// returns. The disk fills through a file size limit set on the running process (prlimit(2)
+// RLIMIT_FSIZE: writes past it fail with EFBIG), so the test needs no mount privileges.
 #include <sys/resource.h>
 
 #include <filesystem>
@@ -72,6 +73,40 @@ TEST_F(FullDiskTest, AppendsOnAFullDiskAnswer503AndLoseNothingAcknowledged) {
   }
   EXPECT_EQ(delivered, (std::set<std::string>{"before", "after"}));
   EXPECT_EQ(http_->Count("/h"), 2u);
+}
+
+TEST_F(FullDiskTest, ANotifierThatCannotWriteItsStoreDeliversEverythingOnceSpaceReturns) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
+  const std::string id = CreateHttpWebhook("full", {"/h"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(Emit("object.created", R"("event_id": "warm-up")"), "warm-up");
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/h") == 1; }, seconds(15)));
+
+  const pid_t notifier = notifier_->pid();
+  struct rlimit old_limit {};
+  ASSERT_EQ(prlimit(notifier, RLIMIT_FSIZE, nullptr, &old_limit), 0);
+  struct rlimit full = old_limit;
+  full.rlim_cur = 4096;  // no write past the store's first page
+  ASSERT_EQ(prlimit(notifier, RLIMIT_FSIZE, &full, nullptr), 0);
+  std::set<std::string> emitted = {"warm-up"};
+  for (int i = 0; i < 5; ++i) emitted.insert(Emit("object.created"));
+  std::this_thread::sleep_for(milliseconds(1500));
+  const size_t while_full = http_->Count("/h");
+  const bool alive = notifier_->running();
+  ASSERT_TRUE(alive) << "a write past the limit killed it: " << notifier_->LogTail();
+  ASSERT_EQ(prlimit(notifier, RLIMIT_FSIZE, &old_limit, nullptr), 0);
+
+  EXPECT_EQ(while_full, 1u);  // nothing is sent before it is queued durably
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/h") >= emitted.size(); }, seconds(20)))
+      << notifier_->LogTail();
+  std::this_thread::sleep_for(milliseconds(500));
+  std::set<std::string> delivered;
+  for (const ReceivedRequest& r : http_->Requests("/h")) {
+    delivered.insert(StringMember(ParseJsonText(r.body), "event_id"));
+  }
+  EXPECT_EQ(delivered, emitted);
+  EXPECT_EQ(http_->Count("/h"), emitted.size());
 }
 
 }  // namespace

@@ -152,6 +152,8 @@ class NotifierProcess {
   ~NotifierProcess();  // SIGTERM, then SIGKILL after 8 s
 
   pid_t pid() const { return process_ ? process_->pid() : -1; }
+  // Whether it has not exited (reaping it when it has).
+  bool running() { return process_ && process_->running(); }
   const std::string& log_path() const { return log_path_; }
   // Sends `sig` (e.g. SIGKILL) and reaps the process. Returns the wait status.
   int Kill(int sig);
