@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <optional>
 #include <string_view>
 
@@ -25,6 +24,8 @@ bool StartsAtEnvelopeField(std::string_view path) {
 std::optional<FilterValue> ParseValue(const rapidjson::Value& v, const Path& at,
                                       ValidationErrors& errors) {
   if (v.IsBool()) return FilterValue(v.GetBool());
+  if (v.IsInt64()) return FilterValue(v.GetInt64());
+  if (v.IsUint64()) return FilterValue(v.GetUint64());
   if (v.IsNumber()) return FilterValue(v.GetDouble());
   if (!v.IsString()) {
     errors.Add("filter_value_type", at, "Input should be a string, a number or a boolean");
@@ -60,12 +61,23 @@ std::vector<FilterValue> ParseValues(const rapidjson::Value& v, const Path& at,
   return out;
 }
 
+// Whole numbers compare exactly with whole numbers; a number with a fraction or an exponent
+// compares as a double with any number.
 bool Equal(const rapidjson::Value& v, const FilterValue& want) {
   if (const auto* s = std::get_if<std::string>(&want)) {
     return v.IsString() && std::string_view(v.GetString(), v.GetStringLength()) == *s;
   }
-  if (const auto* n = std::get_if<double>(&want)) return v.IsNumber() && v.GetDouble() == *n;
-  return v.IsBool() && v.GetBool() == std::get<bool>(want);
+  if (const auto* b = std::get_if<bool>(&want)) return v.IsBool() && v.GetBool() == *b;
+  if (!v.IsNumber()) return false;
+  if (const auto* d = std::get_if<double>(&want)) return v.GetDouble() == *d;
+  if (v.IsDouble()) {
+    const double whole = std::holds_alternative<int64_t>(want)
+                             ? static_cast<double>(std::get<int64_t>(want))
+                             : static_cast<double>(std::get<uint64_t>(want));
+    return v.GetDouble() == whole;
+  }
+  if (const auto* i = std::get_if<int64_t>(&want)) return v.IsInt64() && v.GetInt64() == *i;
+  return v.IsUint64() && v.GetUint64() == std::get<uint64_t>(want);
 }
 
 bool Matches(const EventFilter& f, const rapidjson::Value& envelope) {
@@ -123,13 +135,12 @@ void WriteEventFilters(const std::vector<EventFilter>& filters, JsonWriter& w) {
     for (const FilterValue& v : f.any_of) {
       if (const auto* s = std::get_if<std::string>(&v)) {
         w.String(*s);
-      } else if (const auto* n = std::get_if<double>(&v)) {
-        // Whole numbers within 2^53 are exact as integers; the rest keep their double form.
-        if (std::trunc(*n) == *n && std::fabs(*n) <= 9007199254740992.0) {
-          w.Int64(static_cast<int64_t>(*n));
-        } else {
-          w.Double(*n);
-        }
+      } else if (const auto* i = std::get_if<int64_t>(&v)) {
+        w.Int64(*i);
+      } else if (const auto* u = std::get_if<uint64_t>(&v)) {
+        w.Uint64(*u);
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        w.Double(*d);  // with a fraction or an exponent: 3.0 stays 3.0
       } else {
         w.Bool(std::get<bool>(v));
       }

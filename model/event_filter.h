@@ -4,9 +4,9 @@
 // Every path must match (AND); a list matches any of its values (OR). A path is a template path
 // (model/json_path.h) whose first segment is a field of the envelope: event_id, event_type,
 // occurred_at, namespace_id, subject, metadata or cache_scope. A value is a JSON string, number
-// or boolean and matches an equal value there (numbers by numeric value); where the envelope
-// holds an array, any equal element matches. A path that names nothing, or null, matches no
-// value. Pure: no I/O.
+// or boolean and matches an equal value there (numbers by value: whole numbers exactly, 3 and
+// 3.0 alike); where the envelope holds an array, any equal element matches. A path that names
+// nothing, or null, matches no value. Pure: no I/O.
 #ifndef WEBHOOKS_MODEL_EVENT_FILTER_H_
 #define WEBHOOKS_MODEL_EVENT_FILTER_H_
 
@@ -33,7 +33,8 @@ std::vector<EventFilter> ParseEventFilters(const rapidjson::Value* value, const 
                                            ValidationErrors& errors);
 
 // Writes `filters` as the object ParseEventFilters read (a single value as a single value, a
-// list as a list). Numbers are written as integers when they are whole and exact.
+// list as a list). Whole numbers are written as given; other numbers with the same value, in
+// rapidjson's shortest form (3.0 as 3.0, 1e20 as 100000000000000000000.0).
 void WriteEventFilters(const std::vector<EventFilter>& filters, JsonWriter& w);
 
 // Whether `envelope` (the delivered JSON object) passes every filter; true when there are none.

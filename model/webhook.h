@@ -87,7 +87,9 @@ inline size_t TargetCount(const Channel& channel) {
 
 // One path of a webhook's `filters` (model/event_filter.h): the event passes when the envelope
 // holds any of `any_of` at `path`.
-using FilterValue = std::variant<std::string, double, bool>;
+// A number is kept as JSON gave it: a whole number as int64 (uint64 above INT64_MAX), any other
+// as a double.
+using FilterValue = std::variant<std::string, int64_t, uint64_t, double, bool>;
 struct EventFilter {
   std::string path;
   std::vector<FilterValue> any_of;  // 1..kMaxFilterValues, in the order given

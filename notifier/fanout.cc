@@ -89,7 +89,14 @@ absl::Status Fanout::Collect(const EventRoute& event, uint64_t position, int64_t
       if (!envelope) {
         envelope.emplace();
         // DecodeEventRoute checked the envelope; one that fails here passes no filter.
-        if (!ParseJson(event.envelope_json, &*envelope).ok()) envelope->SetNull();
+        if (absl::Status st = ParseJson(event.envelope_json, &*envelope); !st.ok()) {
+          std::fprintf(stderr,
+                       "level=error msg=\"envelope unreadable: no filtered webhook gets the "
+                       "event\" position=%llu error=\"%s\"\n",
+                       static_cast<unsigned long long>(position),
+                       std::string(st.message()).c_str());
+          envelope->SetNull();
+        }
       }
       if (!MatchesFilters(webhook.spec.filters, *envelope)) continue;
     }

@@ -68,9 +68,14 @@ TEST_F(NotifierIntegrationFilters, OnlyEventsPassingTheFiltersAreDelivered) {
   HttpResult put = stack_->Request("PUT", "/v1/organizations/webhooks/" + prod,
                                    Body(R"({"namespace_id": ["ns_dev"]})"), key_);
   ASSERT_EQ(put.status, 200) << put.body;
+  const std::string prod_now = Emit("object.created", R"("namespace_id": "ns_prod")");
   const std::string dev_now = Emit("object.created", R"("namespace_id": "ns_dev")");
-  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/prod") >= 2; }, seconds(15)));
+  ASSERT_TRUE(WaitUntil([&] { return http_->Count("/prod") >= 2 && http_->Count("/all") >= 6; },
+                        seconds(15)));
+  std::this_thread::sleep_for(milliseconds(500));
   EXPECT_EQ(Received("/prod"), (std::set<std::string>{passes, dev_now}));
+  EXPECT_EQ(http_->Count("/prod"), 2u);
+  EXPECT_EQ(Received("/all").count(prod_now), 1u);
 }
 
 }  // namespace

@@ -53,6 +53,28 @@ TEST(EventFilterTest, FiltersAreEchoedAsGivenAndRoundTripThroughStorage) {
   EXPECT_EQ(stored->spec, w.spec);
 }
 
+// Whole numbers keep every digit (beyond 2^53 too), and a number with a fraction keeps it.
+TEST(EventFilterTest, NumbersAreKeptAsGiven) {
+  const std::string filters =
+      R"({"metadata.a":9007199254740993,"metadata.b":[18446744073709551615,-5,3.0,0.25]})";
+  absl::StatusOr<WebhookSpec> spec = ParseBody(WithFilters(filters));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  Webhook w;
+  w.spec = *spec;
+  const std::string api = EncodeWebhook(w, Audience::kApi);
+  EXPECT_NE(api.find("\"filters\":" + filters), std::string::npos) << api;
+  EXPECT_TRUE(Passes(filters.substr(0, filters.find(',')) + "}",
+                     R"({"metadata": {"a": 9007199254740993}})"));
+  EXPECT_FALSE(Passes(filters.substr(0, filters.find(',')) + "}",
+                      R"({"metadata": {"a": 9007199254740992}})"));
+  EXPECT_TRUE(Passes(R"({"metadata.b": 18446744073709551615})",
+                     R"({"metadata": {"b": 18446744073709551615}})"));
+  EXPECT_FALSE(Passes(R"({"metadata.b": 18446744073709551615})",
+                      R"({"metadata": {"b": 18446744073709551614}})"));
+  EXPECT_TRUE(Passes(R"({"metadata.b": -5})", R"({"metadata": {"b": -5.0}})"));
+  EXPECT_TRUE(Passes(R"({"metadata.b": 0.25})", R"({"metadata": {"b": 0.25}})"));
+}
+
 TEST(EventFilterTest, NoFiltersIsNotEchoed) {
   for (std::string_view none : {"null", "{}"}) {
     absl::StatusOr<WebhookSpec> spec = ParseBody(WithFilters(none));
