@@ -55,7 +55,12 @@ absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
     return s;
   }
   if (fdatasync(active_.get()) != 0) {
-    broken_ = PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
+    // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
+    // could be trusted to be durable, so every later append fails until a restart reopens it.
+    const absl::Status cause =
+        PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
+    broken_ = absl::InternalError(absl::StrCat(
+        cause.message(), "; the event log takes no more appends until the process restarts"));
     return broken_;
   }
   const uint64_t position = active_base_ + known_end_;

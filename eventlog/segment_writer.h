@@ -27,8 +27,10 @@ class SegmentWriter final {
   // and one fdatasync, and returns the position of its first byte once durable. Under the lock
   // it first truncates a torn tail left by a crashed writer and rotates a full segment.
   // DataLoss if the unvalidated part of the newest segment is damaged before its end (nothing
-  // is written); IOError on a failed write. After a failed fdatasync every later call fails
-  // with that error: whether the data reached the disk is unknown.
+  // is written); ResourceExhausted when the file system refuses the write for space (ENOSPC,
+  // EDQUOT, a file size limit; nothing is kept), another error for other failed writes. After a
+  // failed fdatasync this and every later call fail with Internal: whether the data reached the
+  // disk is unknown, until the process restarts and reopens the log.
   absl::StatusOr<uint64_t> Write(std::string_view records);
 
  private:

@@ -53,7 +53,7 @@ HttpResponse ErrorResponse(const absl::Status& status) {
                  m.status == 500 ? "internal error" : "out of resources",
                  status.ToString().c_str());
     message = m.status == 500 ? "Internal server error"
-                              : "Temporarily out of resources (storage space); retry later";
+                              : "Temporarily out of resources (such as disk space); retry later";
   }
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -88,29 +88,52 @@ TEST(EventLogFileTest, GarbageHalfRecordIsEndOfDataAndRepairedByNextAppender) {
   EXPECT_EQ(records.back().payload, "after");
 }
 
-// A write the file system refuses part way (as on a full disk; here RLIMIT_FSIZE, which fails
-// the write past the limit with EFBIG) fails its append, leaves none of its bytes in the log,
-// and the next append after space returns goes on from the last good record.
+// While alive: this process's file size limit is `bytes` (writes past it fail with EFBIG, and
+// SIGXFSZ is ignored). The old limit and action come back at the end of the scope, whatever
+// the test did.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &old_limit_);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ignore, &old_action_);
+    struct rlimit small = old_limit_;
+    small.rlim_cur = bytes;
+    set_ = setrlimit(RLIMIT_FSIZE, &small) == 0;
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_limit_);
+    sigaction(SIGXFSZ, &old_action_, nullptr);
+  }
+  bool set() const { return set_; }
+
+ private:
+  struct rlimit old_limit_ {};
+  struct sigaction old_action_ {};
+  bool set_ = false;
+};
+
+// A write the file system refuses part way (as on a full disk; here RLIMIT_FSIZE) fails its
+// append, leaves none of its bytes in the log, and the next append after space returns goes on
+// from the last good record.
 TEST(EventLogFileTest, ARefusedWriteFailsItsAppendAndLeavesNoPartialRecord) {
   TempDir dir;
   auto appender = MustOpenAppender(dir.path());
   ASSERT_TRUE(appender->Append("before").ok());
   const uintmax_t good_size = std::filesystem::file_size(Segment0(dir));
-  struct rlimit old_limit {};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  struct sigaction ignore {
-  }, old_action{};
-  ignore.sa_handler = SIG_IGN;
-  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);  // EFBIG instead of the signal
-  struct rlimit small = old_limit;
-  small.rlim_cur = good_size + 10;  // room for part of the next record only
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
-  const absl::StatusOr<uint64_t> refused = appender->Append(std::string(200, 'x'));
-  const uintmax_t size_after = std::filesystem::file_size(Segment0(dir));
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  ASSERT_EQ(sigaction(SIGXFSZ, &old_action, nullptr), 0);
-
-  EXPECT_FALSE(refused.ok());
+  bool limited = false;
+  bool refused = false;
+  uintmax_t size_after = 0;
+  {
+    FileSizeLimit limit(good_size + 10);  // room for part of the next record only
+    limited = limit.set();
+    refused = !appender->Append(std::string(200, 'x')).ok();
+    std::error_code ec;
+    size_after = std::filesystem::file_size(Segment0(dir), ec);
+  }
+  ASSERT_TRUE(limited);
+  EXPECT_TRUE(refused);
   EXPECT_EQ(size_after, good_size);  // the part that was written is gone again
   const absl::StatusOr<uint64_t> after = appender->Append("after");
   ASSERT_TRUE(after.ok()) << after.status();
