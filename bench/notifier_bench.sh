@@ -38,6 +38,7 @@
 #                      (LAT_RATE_MAX: the python receiver itself manages ~300 req/s on a busy
 #                      2-core machine, so the default stays below that)
 #   NOTIFIER_PERF=/tmp/p  perf record each notifier run into /tmp/p.<pid>
+#   NOTIFIER_EXTRA="--transport-threads 1"  more webhook-notifier flags, for experiments
 #   BENCH_TMPDIR=/var/tmp   KEEP=1 (keep the working directory)   STRICT=1 (exit 1 on a miss)
 set -euo pipefail
 
@@ -320,7 +321,7 @@ create_webhook "$KEY_L" "$LAT_URL" latency >/dev/null
 # --- notifier ------------------------------------------------------------------------------
 start_notifier() {
   "$NOTIFIER_BIN" --data-dir "$DATA" --allow-cidr 127.0.0.0/8 --per-endpoint-concurrency 64 \
-    --poll-interval-ms 5 --retry-schedule "0,5s,5m" >>"$ROOT/webhook-notifier.log" 2>&1 &
+    --poll-interval-ms 5 --retry-schedule "0,5s,5m" ${NOTIFIER_EXTRA:-} >>"$ROOT/webhook-notifier.log" 2>&1 &
   NOTIFIER_PID=$!
   sleep 0.3
   # A CPU profile per notifier run (ends with it). perf -p follows only the threads that exist
