@@ -1,6 +1,7 @@
 // A webhook channel's rate_limit through the real stack: the API echoes it, the notifier spaces
 // that channel's attempts one interval apart while another channel of the same receiver gets
-// its deliveries at once, and the metrics file shows the channel held back meanwhile.
+// its deliveries at once, and the metrics file shows the channel held back meanwhile and its
+// attempts starting late.
 #include <algorithm>
 #include <sstream>
 #include <string>
@@ -85,6 +86,13 @@ TEST_F(NotifierIntegrationRateLimit, ARateLimitedChannelIsPacedAndHoldsNoOtherCh
   EXPECT_TRUE(
       WaitUntil([&] { return Sample(metrics, "webhook_notifier_endpoints_rate_limited") == "0"; },
                 seconds(5)));
+  // The held deliveries show as attempts that started late: all 16 were due when the fan-out
+  // queued them, and the paced channel's 4th to 8th started 0.75 s to 1.75 s after that.
+  const std::string kDelay = "webhook_notifier_attempt_start_delay_seconds";
+  EXPECT_TRUE(WaitUntil([&] { return Sample(metrics, kDelay + "_count") == "16"; }, seconds(5)));
+  const std::string early = Sample(metrics, kDelay + R"(_bucket{le="0.5"})");
+  ASSERT_FALSE(early.empty());
+  EXPECT_LE(std::stoi(early), 11);
 }
 
 }  // namespace
