@@ -7,7 +7,7 @@ namespace webhooks {
 
 std::span<const Route> RouteTable() {
   using namespace handlers;  // NOLINT(build/namespaces)
-  static constexpr std::array<Route, 14> kRoutes = {{
+  static constexpr std::array<Route, 15> kRoutes = {{
       {"GET", "/healthz", Health, false, "getHealth"},
       {"POST", "/v1/organizations/webhooks", CreateWebhook, true, "createWebhook"},
       {"POST", "/v1/organizations/webhooks/list", ListWebhooks, true, "listWebhooks"},
@@ -24,6 +24,7 @@ std::span<const Route> RouteTable() {
       {"POST", "/v1/organizations/webhooks/{identifier}/deliveries/retry", RecoverDeliveries, true,
        "recoverDeliveries"},
       {"POST", "/v1/organizations/webhooks/{identifier}/test", TestWebhook, true, "testWebhook"},
+      {"POST", "/v1/organizations/webhooks/{identifier}/match", MatchWebhook, true, "matchWebhook"},
       {"POST", "/v1/events", CreateEvent, true, "createEvent"},
       {"POST", "/v1/events/batch", CreateEvents, true, "createEvents"},
   }};

@@ -19,6 +19,7 @@ absl::StatusOr<HttpResponse> GetDelivery(Services& s, const RequestContext& ctx)
 absl::StatusOr<HttpResponse> RetryDelivery(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> RecoverDeliveries(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> TestWebhook(Services& s, const RequestContext& ctx);
+absl::StatusOr<HttpResponse> MatchWebhook(Services& s, const RequestContext& ctx);
 
 absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx);
 absl::StatusOr<HttpResponse> CreateEvents(Services& s, const RequestContext& ctx);

@@ -80,17 +80,6 @@ bool Equal(const rapidjson::Value& v, const FilterValue& want) {
   return v.IsUint64() && v.GetUint64() == std::get<uint64_t>(want);
 }
 
-bool Matches(const EventFilter& f, const rapidjson::Value& envelope) {
-  const rapidjson::Value* v = LookupJsonPath(envelope, f.path);
-  if (v == nullptr) return false;
-  auto any_equal = [&](const rapidjson::Value& x) {
-    return std::any_of(f.any_of.begin(), f.any_of.end(),
-                       [&](const FilterValue& want) { return Equal(x, want); });
-  };
-  if (!v->IsArray()) return any_equal(*v);
-  return std::any_of(v->Begin(), v->End(), any_equal);
-}
-
 }  // namespace
 
 std::vector<EventFilter> ParseEventFilters(const rapidjson::Value* value, const Path& at,
@@ -150,9 +139,20 @@ void WriteEventFilters(const std::vector<EventFilter>& filters, JsonWriter& w) {
   w.EndObject();
 }
 
+bool PassesFilter(const EventFilter& f, const rapidjson::Value& envelope) {
+  const rapidjson::Value* v = LookupJsonPath(envelope, f.path);
+  if (v == nullptr) return false;
+  auto any_equal = [&](const rapidjson::Value& x) {
+    return std::any_of(f.any_of.begin(), f.any_of.end(),
+                       [&](const FilterValue& want) { return Equal(x, want); });
+  };
+  if (!v->IsArray()) return any_equal(*v);
+  return std::any_of(v->Begin(), v->End(), any_equal);
+}
+
 bool MatchesFilters(const std::vector<EventFilter>& filters, const rapidjson::Value& envelope) {
   return std::all_of(filters.begin(), filters.end(),
-                     [&](const EventFilter& f) { return Matches(f, envelope); });
+                     [&](const EventFilter& f) { return PassesFilter(f, envelope); });
 }
 
 }  // namespace webhooks

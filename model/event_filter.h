@@ -37,6 +37,9 @@ std::vector<EventFilter> ParseEventFilters(const rapidjson::Value* value, const 
 // rapidjson's shortest form (3.0 as 3.0, 1e20 as 100000000000000000000.0).
 void WriteEventFilters(const std::vector<EventFilter>& filters, JsonWriter& w);
 
+// Whether `envelope` (the delivered JSON object) passes `filter`.
+bool PassesFilter(const EventFilter& filter, const rapidjson::Value& envelope);
+
 // Whether `envelope` (the delivered JSON object) passes every filter; true when there are none.
 bool MatchesFilters(const std::vector<EventFilter>& filters, const rapidjson::Value& envelope);
 

@@ -1,6 +1,6 @@
 // A webhook's `filters` through nginx, the API and the notifier: only events whose envelope
-// passes them are delivered to it, other webhooks of the same types get every event, and a PUT
-// changing the filters applies to the events appended after it.
+// passes them are delivered to it, other webhooks of the same types get every event, a PUT
+// changing the filters applies to the events appended after it, and POST .../match predicts it.
 #include <set>
 #include <thread>
 
@@ -49,6 +49,17 @@ TEST_F(NotifierIntegrationFilters, OnlyEventsPassingTheFiltersAreDelivered) {
   EXPECT_FALSE(GetWebhook(all).HasMember("filters"));
 
   const std::string subject = R"("subject": {"type": "object", "id": "obj_1"})";
+  // The match endpoint predicts what the notifier does below.
+  auto would_deliver = [&](const std::string& members) {
+    HttpResult r = stack_->Request("POST", "/v1/organizations/webhooks/" + prod + "/match",
+                                   R"({"event_type": "object.created", )" + members + "}", key_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    rapidjson::Document d = ParseJsonText(r.body);
+    return d.IsObject() && d.HasMember("would_deliver") && d["would_deliver"].GetBool();
+  };
+  EXPECT_TRUE(would_deliver(R"("namespace_id": "ns_prod", )" + subject));
+  EXPECT_FALSE(would_deliver(R"("namespace_id": "ns_dev", )" + subject));
+  EXPECT_FALSE(would_deliver(subject));
   const std::string passes = Emit("object.created", R"("namespace_id": "ns_prod", )" + subject);
   const std::string other_ns = Emit("object.created", R"("namespace_id": "ns_dev", )" + subject);
   const std::string no_ns = Emit("object.created", subject);
