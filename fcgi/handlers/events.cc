@@ -8,15 +8,7 @@
 namespace webhooks::handlers {
 namespace {
 
-// Whether an event need not be appended: its producer-chosen id was already queued for
-// delivery once (a duplicate racing past this check is dropped by the notifier, which records
-// seen ids).
-absl::StatusOr<bool> AlreadySeen(Services& s, const Event& event) {
-  if (!event.client_event_id || s.deliveries == nullptr) return false;
-  return s.deliveries->SeenEvent(event.internal_id, event.event_id);
-}
-
-// For each event of `events`, whether it need not be appended (as AlreadySeen), with one read
+// For each event of `events`, whether it need not be appended (as EventIdSeen), with one read
 // of the store for the whole batch.
 absl::StatusOr<std::vector<bool>> AlreadySeenAll(Services& s, const std::vector<Event>& events) {
   std::vector<std::pair<std::string, std::string>> asked;
@@ -38,14 +30,11 @@ absl::StatusOr<std::vector<bool>> AlreadySeenAll(Services& s, const std::vector<
 
 absl::StatusOr<HttpResponse> CreateEvent(Services& s, const RequestContext& ctx) {
   if (s.events == nullptr) return absl::UnavailableError("Event log not available");
-  rapidjson::Document body;
-  bool present = false;
-  if (absl::Status st = ParseBody(ctx.request, &body, &present); !st.ok()) return st;
-  if (!present) return FieldFailure("missing", {"body"}, "Request body required");
-  absl::StatusOr<Event> event = ParseEventBody(body, ctx.internal_id, s.clock());
+  absl::StatusOr<Event> event = ParseEventRequest(s, ctx);
   if (!event.ok()) return event.status();
   const std::string accepted = R"({"event_id":")" + event->event_id + R"("})";
-  absl::StatusOr<bool> seen = AlreadySeen(s, *event);
+  // A duplicate racing past this check is dropped by the notifier, which records seen ids.
+  absl::StatusOr<bool> seen = EventIdSeen(s, *event);
   if (!seen.ok()) return seen.status();
   if (*seen) return JsonResponse(202, accepted);  // acknowledged again, delivered once
   absl::StatusOr<uint64_t> position = s.events->Append(EncodeEventRecord(*event));

@@ -114,6 +114,19 @@ std::string ApiWebhookJson(Services& s, const Webhook& webhook) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+absl::StatusOr<Event> ParseEventRequest(Services& s, const RequestContext& ctx) {
+  rapidjson::Document body;
+  bool present = false;
+  if (absl::Status st = ParseBody(ctx.request, &body, &present); !st.ok()) return st;
+  if (!present) return FieldFailure("missing", {"body"}, "Request body required");
+  return ParseEventBody(body, ctx.internal_id, s.clock());
+}
+
+absl::StatusOr<bool> EventIdSeen(Services& s, const Event& event) {
+  if (!event.client_event_id || s.deliveries == nullptr) return false;
+  return s.deliveries->SeenEvent(event.internal_id, event.event_id);
+}
+
 bool ParseSize(const std::string& text, size_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();

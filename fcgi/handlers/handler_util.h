@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "fcgi/router.h"
+#include "model/event.h"
 #include "model/json_input.h"
 #include "model/validation.h"
 
@@ -29,6 +30,14 @@ std::string ApiWebhookJson(Services& s, const Webhook& webhook);
 // The members naming a delivery: delivery_id, webhook_id, event_id, event_type, channel_index,
 // status (inside an object the caller started).
 void WriteDeliveryIdentity(const Delivery& d, JsonWriter& out);
+
+// The event in the body of POST /v1/events (ParseEventBody), for ctx's organization: a missing
+// body is a 422 at ["body"].
+absl::StatusOr<Event> ParseEventRequest(Services& s, const RequestContext& ctx);
+
+// Whether `event` need not be appended: its producer-chosen id was already queued for delivery
+// once (the notifier records seen ids). False for a generated id, or without a delivery store.
+absl::StatusOr<bool> EventIdSeen(Services& s, const Event& event);
 
 // A whole non-negative decimal number.
 bool ParseSize(const std::string& text, size_t* out);

@@ -167,8 +167,7 @@ absl::StatusOr<IdempotentCreate> ReadIdempotencyKey(const HttpRequest& req, Time
 // What makes two creates the same request: the SHA-256 of the parsed spec in its stored form,
 // without the read-only fields AssignSigningSecrets clears and before it generates secrets.
 // Whitespace, member order (except within `headers`, `payload_template` and `filters`, kept as
-// given), the
-// server-owned fields a client may send back (webhook_id, created_at, updated_at,
+// given), the server-owned fields a client may send back (webhook_id, created_at, updated_at,
 // previous_signing_secret), unknown members and defaults given explicitly do not change it: a
 // client that re-serialises its retry is still repeating it.
 std::string RequestFingerprint(const WebhookSpec& spec) {
