@@ -24,7 +24,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kEmitters = 4;
-constexpr int kPerEmitter = 150;
+constexpr int kPerEmitter = 250;
 constexpr int kKillAfterAcks = 200;  // 202s counted before the SIGKILL
 
 class ApiCrashTest : public NotifierTestBase {};
