@@ -8,6 +8,9 @@
 namespace webhooks {
 namespace {
 
+// Retry-After of a 503 (seconds).
+constexpr char kRetryAfterSeconds[] = "5";
+
 struct Mapping {
   int status;
   const char* type;
@@ -79,7 +82,10 @@ HttpResponse ErrorResponse(const absl::Status& status) {
   }
   w.EndObject();
   w.EndObject();
-  return JsonResponse(m.status, std::string(buf.GetString(), buf.GetSize()));
+  HttpResponse response = JsonResponse(m.status, std::string(buf.GetString(), buf.GetSize()));
+  // A 503 is temporary: clients that honour Retry-After wait a little before the next try.
+  if (m.status == 503) response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+  return response;
 }
 
 }  // namespace webhooks

@@ -11,7 +11,7 @@
 //   Aborted                        -> 409 ConflictError
 //   OutOfRange                     -> 413 PayloadTooLargeError
 //   FailedPrecondition             -> 415 UnsupportedMediaTypeError
-//   Unavailable                    -> 503 ServiceUnavailableError
+//   Unavailable                    -> 503 ServiceUnavailableError (with Retry-After: 5)
 //   ResourceExhausted              -> 503 ServiceUnavailableError (a full disk or store; the
 //                                     cause is logged, not shown to clients)
 //   anything else                  -> 500 InternalServerError (message not shown to clients)

@@ -60,6 +60,7 @@ TEST_F(FullDiskTest, AppendsOnAFullDiskAnswer503AndLoseNothingAcknowledged) {
     EXPECT_TRUE(d["success"].IsFalse());
     EXPECT_STREQ(d["error"]["type"].GetString(), "ServiceUnavailableError");
     EXPECT_EQ(r.body.find(stack_->data_dir()), std::string::npos) << r.body;  // no paths
+    EXPECT_EQ(r.headers.count("retry-after") ? r.headers.at("retry-after") : "", "5");
   }
   EXPECT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(size_when_full, full_at);  // the refused records' bytes were taken back

@@ -120,6 +120,8 @@ TEST_F(EventsHandlerTest, AFullDiskIsAServiceUnavailableAnswer) {
       HttpResponse r = Dispatch(services, Request("POST", path, body));
       ExpectEnvelope(r, 503, "ServiceUnavailableError");
       EXPECT_EQ(r.body.find("/var/lib"), std::string::npos) << r.body;
+      EXPECT_EQ(r.headers,
+                (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "5"}}));
     }
   }
 }
