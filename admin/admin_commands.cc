@@ -1,7 +1,8 @@
-// webhookctl operator commands: org list, key list / revoke, webhook list, deliveries retry,
-// stats (declared in admin/commands.h).
+// webhookctl operator commands: org list, key list / revoke, webhook list, channels failing,
+// deliveries retry, stats (declared in admin/commands.h).
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <variant>
@@ -206,6 +207,32 @@ int WebhookList(Context& ctx, const Args& args) {
   }
   Print(vm.count("json") > 0, {"webhook_id", "webhook_name", "is_active", "channels", "created_at"},
         rows, {false, false, false, false, false});
+  return 0;
+}
+
+int ChannelsFailing(Context& ctx, const Args& args) {
+  po::options_description desc = Options(true);
+  po::variables_map vm;
+  const char* usage =
+      "Usage: webhookctl --data-dir DIR channels failing [--json]\n"
+      "Every channel the notifier disabled, or whose attempts all failed since its last "
+      "success, in every organization.";
+  if (int rc = Parse(args, desc, usage, &vm); rc >= 0) return rc;
+  absl::StatusOr<std::vector<ChannelTrouble>> trouble = ListChannelTrouble(ctx.store);
+  if (!trouble.ok()) return Fail(trouble.status(), "cannot list channels");
+  auto time = [](int64_t ms) {
+    return ms == 0 ? std::string() : FormatTimestamp(TimePoint(std::chrono::milliseconds(ms)));
+  };
+  std::vector<Row> rows;
+  for (const ChannelTrouble& t : *trouble) {
+    rows.push_back({t.internal_id, t.webhook_id, t.webhook_name, std::to_string(t.channel_index),
+                    t.channel, t.disabled ? "disabled" : "failing", time(t.since_ms),
+                    time(t.last_ms), t.reason});
+  }
+  Print(vm.count("json") > 0,
+        {"internal_id", "webhook_id", "webhook_name", "channel_index", "channel", "state",
+         "failing_since", "last_failure", "reason"},
+        rows, {false, false, false, true, false, false, false, false, false});
   return 0;
 }
 

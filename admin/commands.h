@@ -49,6 +49,7 @@ int OrgList(Context& ctx, const Args& args);          // org list
 int KeyList(Context& ctx, const Args& args);          // key list --org ORG
 int KeyRevoke(Context& ctx, const Args& args);        // key revoke KEY_PREFIX [--org ORG]
 int WebhookList(Context& ctx, const Args& args);      // webhook list --org ORG
+int ChannelsFailing(Context& ctx, const Args& args);  // channels failing: disabled or failing
 int DeliveriesRetry(Context& ctx, const Args& args);  // deliveries retry --webhook ID [--since T]
 int Stats(Context& ctx, const Args& args);            // stats
 

@@ -21,6 +21,7 @@ const std::map<std::string, Command>& Commands() {
       {"key list", webhooks::admin::KeyList},
       {"key revoke", webhooks::admin::KeyRevoke},
       {"webhook list", webhooks::admin::WebhookList},
+      {"channels failing", webhooks::admin::ChannelsFailing},
       {"deliveries retry", webhooks::admin::DeliveriesRetry},
       {"stats", webhooks::admin::Stats},
       {"dump", webhooks::admin::Dump},

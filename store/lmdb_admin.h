@@ -1,5 +1,6 @@
 // Operator queries and fixes over an LmdbStore that the store interfaces do not offer (for
-// webhookctl): API key listing and revocation, re-queueing failed deliveries, statistics.
+// webhookctl): API key listing and revocation, re-queueing failed deliveries, channels in
+// trouble, statistics.
 #ifndef WEBHOOKS_STORE_LMDB_ADMIN_H_
 #define WEBHOOKS_STORE_LMDB_ADMIN_H_
 
@@ -31,6 +32,25 @@ absl::StatusOr<ApiKeyRecord> RevokeApiKey(LmdbStore& store, std::string_view pre
 absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_view webhook_id,
                                                std::optional<std::string> internal_id,
                                                std::optional<TimePoint> since, int64_t now_ms);
+
+// A channel the notifier disabled (a 410 Gone, or failing for --disable-after), or whose
+// attempts have all failed since its last success.
+struct ChannelTrouble {
+  std::string internal_id;
+  std::string webhook_id;
+  std::string webhook_name;
+  uint32_t channel_index = 0;
+  std::string channel;  // "webhook", "slack", "email", "sms"
+  bool disabled = false;
+  std::string reason;    // why it was disabled, or the webhook's last_error when on this channel
+  int64_t since_ms = 0;  // failing: the first failed attempt after the last success; else 0
+  int64_t last_ms = 0;   // failing: the latest failed attempt; else 0
+};
+
+// Every disabled or failing channel of every webhook of every organization, by organization,
+// then webhook creation order, then channel. A channel both disabled and failing is listed
+// once, as disabled.
+absl::StatusOr<std::vector<ChannelTrouble>> ListChannelTrouble(LmdbStore& store);
 
 struct StoreStats {
   uint64_t organizations = 0;

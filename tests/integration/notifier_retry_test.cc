@@ -15,6 +15,15 @@ using std::chrono::seconds;
 
 class NotifierIntegrationRetry : public NotifierTestBase {};
 
+// `webhookctl channels failing --json` on the stack's store, parsed (the operator's view).
+rapidjson::Document FailingChannels(const std::string& data_dir) {
+  int rc = -1;
+  const std::string out =
+      RunCommand({WH_CTL_BIN, "--data-dir", data_dir, "channels", "failing", "--json"}, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  return ParseJsonText(out);
+}
+
 TEST_F(NotifierIntegrationRetry, FailingTwiceThenSucceedingTakesThreeAttempts) {
   ASSERT_NO_FATAL_FAILURE(StartStack(R"({"/flaky": ["500", "500", "200"]})"));
   ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms,300ms")));
@@ -213,6 +222,11 @@ TEST_F(NotifierIntegrationRetry, GoneDisablesTheChannel) {
   ASSERT_TRUE(w["disabled_channels"].IsArray());
   ASSERT_EQ(w["disabled_channels"].Size(), 1u);
   EXPECT_EQ(w["disabled_channels"][0]["channel_index"].GetInt(), 0);
+  rapidjson::Document failing = FailingChannels(stack_->data_dir());  // the operator sees it
+  ASSERT_TRUE(failing.IsArray() && failing.Size() == 1u) << ToJson(failing);
+  EXPECT_EQ(StringMember(failing[0], "webhook_id"), id);
+  EXPECT_EQ(StringMember(failing[0], "state"), "disabled");
+  EXPECT_EQ(failing[0]["channel_index"].GetUint64(), 0u);
 
   // A later event reaches the other channel only.
   const std::string second = Emit("object.updated");

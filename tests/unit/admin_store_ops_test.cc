@@ -81,5 +81,85 @@ TEST(AdminStoreOpsTest, RetryRequeuesOnlyFailedDeliveriesOfTheWebhook) {
   EXPECT_EQ(stats->pending_deliveries, 2u);
 }
 
+// A disabled channel and a failing one are listed with their reasons; healthy channels, and
+// another organization's healthy webhook, are not.
+TEST(AdminStoreOpsTest, ChannelTroubleListsDisabledAndFailingChannels) {
+  TempDir dir;
+  auto store = Open(dir.path());
+  LmdbDeliveryStore deliveries(store->env());
+  ASSERT_OK(store->CreateOrganization({kOrg, "a", "2025-01-01T00:00:00Z"}));
+  ASSERT_OK(store->CreateOrganization({kOther, "b", "2025-01-01T00:00:00Z"}));
+  HttpChannel http;
+  http.url = "https://8.8.8.8/h";
+  SmsChannel sms;
+  sms.phone_numbers = {"+15551234567"};
+  Webhook w;
+  w.webhook_id = "wh_aaaaaaaaaa";
+  w.internal_id = kOrg;
+  w.spec.webhook_name = "three channels";
+  w.spec.event_types = {"*"};
+  w.spec.channels = {http, sms, http};
+  w.created_at = w.updated_at = "2025-01-01T00:00:00Z";
+  ASSERT_OK(store->CreateWebhook(&w));
+  Webhook other = w;
+  other.webhook_id = "wh_bbbbbbbbbb";
+  other.internal_id = kOther;
+  ASSERT_OK(store->CreateWebhook(&other));
+
+  // Channel 0 answers 410 once; channel 1's first attempt fails (a failure streak begins).
+  std::vector<AttemptOutcome> outcomes(2);
+  for (uint32_t ch : {0u, 1u}) {
+    AttemptOutcome& o = outcomes[ch];
+    o.delivery.internal_id = kOrg;
+    o.delivery.webhook_id = w.webhook_id;
+    o.delivery.channel_index = ch;
+    o.delivery.event_id = "evt_1";
+    o.delivery.delivery_id = DeliveryId(0, kOrg, "evt_1", w.webhook_id, ch, 0);
+    o.delivery.envelope_json = "{}";
+    o.delivery.created_at = "2025-01-01T00:00:00Z";
+    ASSERT_OK(deliveries.Enqueue({o.delivery}, {}, std::nullopt));
+    o.taken_due_ms = o.delivery.next_attempt_ms;
+    o.delivery.state = DeliveryState::kFailed;
+    o.attempt = Attempt{0,
+                        o.delivery.delivery_id,
+                        kOrg,
+                        w.webhook_id,
+                        "evt_1",
+                        "object.created",
+                        ch == 0 ? "webhook" : "sms",
+                        ch,
+                        1,
+                        "failed",
+                        ch == 0 ? 410 : 500,
+                        1,
+                        ch == 0 ? "HTTP 410" : "HTTP 500",
+                        "",
+                        "2025-01-01T00:00:00Z",
+                        {}};
+    o.disable_failing_after_ms = int64_t{5} * 24 * 3600 * 1000;
+  }
+  outcomes[0].disable_channel = std::make_pair(0u, std::string("receiver answered 410 Gone"));
+  outcomes[1].set_last_error = LastError{"sms", 1, "HTTP 500", 500, "2025-01-01T00:00:00Z"};
+  ASSERT_OK(deliveries.RecordOutcomes(outcomes));
+
+  absl::StatusOr<std::vector<ChannelTrouble>> trouble = ListChannelTrouble(*store);
+  ASSERT_OK(trouble.status());
+  ASSERT_EQ(trouble->size(), 2u);
+  const ChannelTrouble& gone = (*trouble)[0];
+  EXPECT_EQ(gone.webhook_id, w.webhook_id);
+  EXPECT_EQ(gone.webhook_name, "three channels");
+  EXPECT_EQ(gone.channel_index, 0u);
+  EXPECT_EQ(gone.channel, "webhook");
+  EXPECT_TRUE(gone.disabled);
+  EXPECT_EQ(gone.reason, "receiver answered 410 Gone");
+  const ChannelTrouble& failing = (*trouble)[1];
+  EXPECT_EQ(failing.channel_index, 1u);
+  EXPECT_EQ(failing.channel, "sms");
+  EXPECT_FALSE(failing.disabled);
+  EXPECT_EQ(failing.reason, "HTTP 500");
+  EXPECT_GT(failing.since_ms, 0);
+  EXPECT_GE(failing.last_ms, failing.since_ms);
+}
+
 }  // namespace
 }  // namespace webhooks
