@@ -34,6 +34,40 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ScanKeys(
   return out;
 }
 
+// The troubled channels of one webhook, given its delivery state.
+void AddTrouble(const Webhook& w, const WebhookDeliveryState& state,
+                std::vector<ChannelTrouble>& out) {
+  auto base = [&](uint32_t index) {
+    ChannelTrouble t;
+    t.internal_id = w.internal_id;
+    t.webhook_id = w.webhook_id;
+    t.webhook_name = w.spec.webhook_name;
+    t.channel_index = index;
+    if (index < w.spec.channels.size()) t.channel = ChannelName(w.spec.channels[index]);
+    return t;
+  };
+  for (const auto& [index, why] : state.disabled_channels) {
+    ChannelTrouble t = base(index);
+    t.disabled = true;
+    t.reason = why;
+    out.push_back(std::move(t));
+  }
+  for (const FailureStreak& f : state.failing) {
+    const auto& disabled = state.disabled_channels;
+    if (std::any_of(disabled.begin(), disabled.end(),
+                    [&](const auto& d) { return d.first == f.channel_index; })) {
+      continue;
+    }
+    ChannelTrouble t = base(f.channel_index);
+    if (state.last_error && state.last_error->channel_index == f.channel_index) {
+      t.reason = state.last_error->message;
+    }
+    t.since_ms = f.since_ms;
+    t.last_ms = f.last_ms;
+    out.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(LmdbStore& store,
@@ -105,44 +139,6 @@ absl::StatusOr<uint64_t> RetryFailedDeliveries(LmdbStore& store, std::string_vie
   if (!st.ok()) return st;
   return n;
 }
-
-namespace {
-
-// The troubled channels of one webhook, given its delivery state.
-void AddTrouble(const Webhook& w, const WebhookDeliveryState& state,
-                std::vector<ChannelTrouble>& out) {
-  auto base = [&](uint32_t index) {
-    ChannelTrouble t;
-    t.internal_id = w.internal_id;
-    t.webhook_id = w.webhook_id;
-    t.webhook_name = w.spec.webhook_name;
-    t.channel_index = index;
-    if (index < w.spec.channels.size()) t.channel = ChannelName(w.spec.channels[index]);
-    return t;
-  };
-  for (const auto& [index, why] : state.disabled_channels) {
-    ChannelTrouble t = base(index);
-    t.disabled = true;
-    t.reason = why;
-    out.push_back(std::move(t));
-  }
-  for (const FailureStreak& f : state.failing) {
-    const auto& disabled = state.disabled_channels;
-    if (std::any_of(disabled.begin(), disabled.end(),
-                    [&](const auto& d) { return d.first == f.channel_index; })) {
-      continue;
-    }
-    ChannelTrouble t = base(f.channel_index);
-    if (state.last_error && state.last_error->channel_index == f.channel_index) {
-      t.reason = state.last_error->message;
-    }
-    t.since_ms = f.since_ms;
-    t.last_ms = f.last_ms;
-    out.push_back(std::move(t));
-  }
-}
-
-}  // namespace
 
 absl::StatusOr<std::vector<ChannelTrouble>> ListChannelTrouble(LmdbStore& store) {
   absl::StatusOr<std::vector<Organization>> orgs = store.ListOrganizations();
