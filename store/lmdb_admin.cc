@@ -37,6 +37,7 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ScanKeys(
 // The troubled channels of one webhook, given its delivery state.
 void AddTrouble(const Webhook& w, const WebhookDeliveryState& state,
                 std::vector<ChannelTrouble>& out) {
+  const size_t first = out.size();
   auto base = [&](uint32_t index) {
     ChannelTrouble t;
     t.internal_id = w.internal_id;
@@ -66,6 +67,10 @@ void AddTrouble(const Webhook& w, const WebhookDeliveryState& state,
     t.last_ms = f.last_ms;
     out.push_back(std::move(t));
   }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+            [](const ChannelTrouble& a, const ChannelTrouble& b) {
+              return a.channel_index < b.channel_index;
+            });
 }
 
 }  // namespace
