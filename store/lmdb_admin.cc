@@ -44,7 +44,8 @@ void AddTrouble(const Webhook& w, const WebhookDeliveryState& state,
     t.webhook_id = w.webhook_id;
     t.webhook_name = w.spec.webhook_name;
     t.channel_index = index;
-    if (index < w.spec.channels.size()) t.channel = ChannelName(w.spec.channels[index]);
+    t.channel = index < w.spec.channels.size() ? std::string(ChannelName(w.spec.channels[index]))
+                                               : "(removed)";
     return t;
   };
   for (const auto& [index, why] : state.disabled_channels) {

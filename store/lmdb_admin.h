@@ -40,15 +40,17 @@ struct ChannelTrouble {
   std::string webhook_id;
   std::string webhook_name;
   uint32_t channel_index = 0;
-  std::string channel;  // "webhook", "slack", "email", "sms"
+  std::string channel;  // "webhook", "slack", "email", "sms"; "(removed)" past the channels
   bool disabled = false;
   std::string reason;    // why it was disabled, or the webhook's last_error when on this channel
   int64_t since_ms = 0;  // failing: the first failed attempt after the last success; else 0
   int64_t last_ms = 0;   // failing: the latest failed attempt; else 0
 };
 
-// Every disabled or failing channel of every webhook of every organization, by organization,
-// then webhook creation order, then channel. A channel both disabled and failing is listed
+// Every disabled or failing channel of every webhook of every organization, by organization
+// id, then webhook creation order, then channel index. Failing channels are recorded only while
+// the notifier's --disable-after is not "never". One read transaction per webhook: not one
+// snapshot. A channel both disabled and failing is listed
 // once, as disabled.
 absl::StatusOr<std::vector<ChannelTrouble>> ListChannelTrouble(LmdbStore& store);
 

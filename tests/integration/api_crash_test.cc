@@ -58,10 +58,13 @@ TEST_F(ApiCrashTest, KillNineMidBurstLosesNoAcknowledgedEvent) {
       }
     });
   }
-  ASSERT_TRUE(WaitUntil([&] { return acks.load() >= kKillAfterAcks; }, seconds(30)));
+  // The emitters are joined before any assertion can return from the test.
+  const bool reached = WaitUntil([&] { return acks.load() >= kKillAfterAcks; }, seconds(30));
   int status = 0;
-  ASSERT_TRUE(stack_->RestartApi(SIGKILL, &status));
+  const bool restarted = stack_->RestartApi(SIGKILL, &status);
   for (std::thread& t : emitters) t.join();
+  ASSERT_TRUE(reached) << acks.load() << " acknowledged";
+  ASSERT_TRUE(restarted);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 
   size_t total_acked = 0, retried = 0;
@@ -75,11 +78,8 @@ TEST_F(ApiCrashTest, KillNineMidBurstLosesNoAcknowledgedEvent) {
       ++retried;
     }
   }
-  ASSERT_EQ(expected.size(), static_cast<size_t>(kEmitters * kPerEmitter));
-  EXPECT_GT(retried, 0u) << "no request met the dead API";
+  EXPECT_GT(retried, 0u) << "no request met the dead API: the kill came after the burst";
   std::printf("[ info ] %zu acknowledged, %zu retried after the kill\n", total_acked, retried);
-  EXPECT_LT(total_acked, static_cast<size_t>(kEmitters * kPerEmitter))
-      << "the kill came after the burst";
 
   std::map<std::string, int> delivered;
   auto collect = [&] {
@@ -89,7 +89,7 @@ TEST_F(ApiCrashTest, KillNineMidBurstLosesNoAcknowledgedEvent) {
     }
     return delivered.size() >= expected.size();
   };
-  ASSERT_TRUE(WaitUntil(collect, seconds(30)))
+  ASSERT_TRUE(WaitUntil(collect, seconds(60)))
       << delivered.size() << " of " << expected.size() << " delivered; " << total_acked
       << " acknowledged before or across the kill, " << retried << " retried";
   std::this_thread::sleep_for(milliseconds(500));  // room for a stray second delivery

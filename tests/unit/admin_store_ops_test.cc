@@ -106,10 +106,11 @@ TEST(AdminStoreOpsTest, ChannelTroubleListsDisabledAndFailingChannels) {
   other.internal_id = kOther;
   ASSERT_OK(store->CreateWebhook(&other));
 
-  // Channel 0 answers 410 once; channel 1's first attempt fails (a failure streak begins).
+  // Channel 2 answers 410 once; channel 1's first attempt fails (a failure streak begins). The
+  // list is in channel order all the same.
   std::vector<AttemptOutcome> outcomes(2);
-  for (uint32_t ch : {0u, 1u}) {
-    AttemptOutcome& o = outcomes[ch];
+  for (uint32_t ch : {2u, 1u}) {
+    AttemptOutcome& o = outcomes[ch == 2 ? 0 : 1];
     o.delivery.internal_id = kOrg;
     o.delivery.webhook_id = w.webhook_id;
     o.delivery.channel_index = ch;
@@ -126,33 +127,33 @@ TEST(AdminStoreOpsTest, ChannelTroubleListsDisabledAndFailingChannels) {
                         w.webhook_id,
                         "evt_1",
                         "object.created",
-                        ch == 0 ? "webhook" : "sms",
+                        ch == 2 ? "webhook" : "sms",
                         ch,
                         1,
                         "failed",
-                        ch == 0 ? 410 : 500,
+                        ch == 2 ? 410 : 500,
                         1,
-                        ch == 0 ? "HTTP 410" : "HTTP 500",
+                        ch == 2 ? "HTTP 410" : "HTTP 500",
                         "",
                         "2025-01-01T00:00:00Z",
                         {}};
     o.disable_failing_after_ms = int64_t{5} * 24 * 3600 * 1000;
   }
-  outcomes[0].disable_channel = std::make_pair(0u, std::string("receiver answered 410 Gone"));
+  outcomes[0].disable_channel = std::make_pair(2u, std::string("receiver answered 410 Gone"));
   outcomes[1].set_last_error = LastError{"sms", 1, "HTTP 500", 500, "2025-01-01T00:00:00Z"};
   ASSERT_OK(deliveries.RecordOutcomes(outcomes));
 
   absl::StatusOr<std::vector<ChannelTrouble>> trouble = ListChannelTrouble(*store);
   ASSERT_OK(trouble.status());
   ASSERT_EQ(trouble->size(), 2u);
-  const ChannelTrouble& gone = (*trouble)[0];
+  const ChannelTrouble& failing = (*trouble)[0];
+  const ChannelTrouble& gone = (*trouble)[1];
   EXPECT_EQ(gone.webhook_id, w.webhook_id);
   EXPECT_EQ(gone.webhook_name, "three channels");
-  EXPECT_EQ(gone.channel_index, 0u);
+  EXPECT_EQ(gone.channel_index, 2u);
   EXPECT_EQ(gone.channel, "webhook");
   EXPECT_TRUE(gone.disabled);
   EXPECT_EQ(gone.reason, "receiver answered 410 Gone");
-  const ChannelTrouble& failing = (*trouble)[1];
   EXPECT_EQ(failing.channel_index, 1u);
   EXPECT_EQ(failing.channel, "sms");
   EXPECT_FALSE(failing.disabled);
