@@ -220,9 +220,7 @@ int ChannelsFailing(Context& ctx, const Args& args) {
   if (int rc = Parse(args, desc, usage, &vm); rc >= 0) return rc;
   absl::StatusOr<std::vector<ChannelTrouble>> trouble = ListChannelTrouble(ctx.store);
   if (!trouble.ok()) return Fail(trouble.status(), "cannot list channels");
-  auto time = [](int64_t ms) {
-    return ms == 0 ? std::string() : FormatTimestamp(TimePoint(std::chrono::milliseconds(ms)));
-  };
+  auto time = [](int64_t ms) { return ms == 0 ? std::string() : FormatUnixMillis(ms); };
   std::vector<Row> rows;
   for (const ChannelTrouble& t : *trouble) {
     rows.push_back({t.internal_id, t.webhook_id, t.webhook_name, std::to_string(t.channel_index),

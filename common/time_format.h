@@ -25,6 +25,10 @@ inline int64_t UnixMillis(TimePoint t) {
 
 // "2025-01-01T00:00:00Z" (whole seconds, UTC), the seed's format.
 std::string FormatTimestamp(TimePoint t);
+// FormatTimestamp of a time kept as UnixMillis.
+inline std::string FormatUnixMillis(int64_t ms) {
+  return FormatTimestamp(TimePoint(std::chrono::milliseconds(ms)));
+}
 
 // Parses RFC 3339 ("2025-01-01T00:00:00Z", optional fraction, "Z" or "+hh:mm" offset).
 // Returns nullopt when `text` is not such a timestamp.

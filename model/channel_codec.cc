@@ -331,7 +331,7 @@ struct ConfigWriter {
       w.Key("previous_signing_secret");
       w.String(c.previous_signing_secret);
       w.Key("previous_signing_secret_expires_at");
-      w.String(FormatTimestamp(TimePoint(std::chrono::milliseconds(c.previous_secret_expires_ms))));
+      w.String(FormatUnixMillis(c.previous_secret_expires_ms));
     }
   }
   void operator()(const SlackChannel& c) const {

@@ -39,8 +39,7 @@ absl::StatusOr<bool> HistoryRetention::Step(HistoryRemoved* step_removed) {
   if (step_removed != nullptr) *step_removed += *removed;
   if (!sweep_->done) return true;
   if (pass_removed_.total() > 0) {
-    const std::string before =
-        FormatTimestamp(TimePoint(std::chrono::milliseconds(sweep_->before_ms)));
+    const std::string before = FormatUnixMillis(sweep_->before_ms);
     std::fprintf(stderr,
                  "level=info msg=\"delivery history removed\" before=\"%s\" deliveries=%llu "
                  "attempts=%llu seen_event_ids=%llu webhook_states=%llu\n",

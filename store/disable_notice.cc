@@ -80,7 +80,7 @@ Event NoticeEvent(const Webhook& w, uint32_t index, std::string_view reason, int
   e.event_id =
       "evt_disabled_" + w.webhook_id + "_" + std::to_string(index) + "_" + std::to_string(now_ms);
   e.event_type = std::string(kChannelDisabledEventType);
-  e.occurred_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(now_ms)));
+  e.occurred_at = FormatUnixMillis(now_ms);
   e.subject = R"({"type":"webhook","id":")" + w.webhook_id + R"("})";
   e.metadata = std::string(buf.GetString(), buf.GetSize());
   return e;

@@ -81,7 +81,7 @@ Delivery TimeOrderedDelivery(std::string_view internal_id, std::string_view even
   d.event_type = std::string(event_type);
   d.envelope_json = std::move(envelope_json);
   d.next_attempt_ms = now_ms;
-  d.created_at = FormatTimestamp(TimePoint(std::chrono::milliseconds(now_ms)));
+  d.created_at = FormatUnixMillis(now_ms);
   return d;
 }
 

@@ -87,7 +87,7 @@ absl::StatusOr<HttpResponse> GetDelivery(Services& s, const RequestContext& ctx)
   out.Uint(d->attempts);
   out.Key("next_attempt_at");
   if (d->state == DeliveryState::kPending) {
-    out.String(FormatTimestamp(TimePoint(std::chrono::milliseconds(d->next_attempt_ms))));
+    out.String(FormatUnixMillis(d->next_attempt_ms));
   } else {
     out.Null();
   }

@@ -47,7 +47,6 @@ namespace {
 // "failing_channels": channels whose attempts have all failed since some time (the notifier's
 // --disable-after counts from it).
 void WriteFailingChannels(const std::vector<FailureStreak>& failing, JsonWriter& out) {
-  auto time = [](int64_t ms) { return FormatTimestamp(TimePoint(std::chrono::milliseconds(ms))); };
   out.Key("failing_channels");
   out.StartArray();
   for (const FailureStreak& f : failing) {
@@ -55,9 +54,9 @@ void WriteFailingChannels(const std::vector<FailureStreak>& failing, JsonWriter&
     out.Key("channel_index");
     out.Uint(f.channel_index);
     out.Key("failing_since");
-    out.String(time(f.since_ms));
+    out.String(FormatUnixMillis(f.since_ms));
     out.Key("last_failure_at");
-    out.String(time(f.last_ms));
+    out.String(FormatUnixMillis(f.last_ms));
     out.EndObject();
   }
   out.EndArray();
