@@ -21,6 +21,10 @@ namespace {
 
 using Row = std::vector<std::string>;
 
+// How a column's cells are written as JSON: text as strings, counts as numbers, flags ("true" or
+// "false") as booleans. Decided per column, so a name that reads "true" stays a string.
+enum class Col { kText, kCount, kFlag };
+
 // Display width: UTF-8 code points (continuation bytes do not count).
 size_t Width(const std::string& s) {
   size_t n = 0;
@@ -47,8 +51,8 @@ void PrintTable(const Row& header, const std::vector<Row>& rows) {
   for (const Row& r : rows) print(r);
 }
 
-// A JSON array of objects, one per row, keyed by the header; `numeric` columns as numbers.
-void PrintJson(const Row& header, const std::vector<Row>& rows, const std::vector<bool>& numeric) {
+// A JSON array of objects, one per row, keyed by the header; each cell as its column's `kinds`.
+void PrintJson(const Row& header, const std::vector<Row>& rows, const std::vector<Col>& kinds) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartArray();
@@ -56,9 +60,9 @@ void PrintJson(const Row& header, const std::vector<Row>& rows, const std::vecto
     w.StartObject();
     for (size_t i = 0; i < header.size(); ++i) {
       w.Key(header[i].c_str());
-      if (numeric[i]) {
+      if (kinds[i] == Col::kCount) {
         w.Uint64(std::stoull(r[i]));
-      } else if (r[i] == "true" || r[i] == "false") {
+      } else if (kinds[i] == Col::kFlag) {
         w.Bool(r[i] == "true");
       } else {
         w.String(r[i]);
@@ -71,9 +75,9 @@ void PrintJson(const Row& header, const std::vector<Row>& rows, const std::vecto
 }
 
 void Print(bool json, const Row& header, const std::vector<Row>& rows,
-           const std::vector<bool>& numeric) {
+           const std::vector<Col>& kinds) {
   if (json) {
-    PrintJson(header, rows, numeric);
+    PrintJson(header, rows, kinds);
   } else {
     PrintTable(header, rows);
   }
@@ -123,7 +127,7 @@ int OrgList(Context& ctx, const Args& args) {
     rows.push_back({o.internal_id, o.name, o.created_at, std::to_string(page->total)});
   }
   Print(vm.count("json") > 0, {"internal_id", "name", "created_at", "webhooks"}, rows,
-        {false, false, false, true});
+        {Col::kText, Col::kText, Col::kText, Col::kCount});
   return 0;
 }
 
@@ -141,7 +145,7 @@ int KeyList(Context& ctx, const Args& args) {
   if (!keys.ok()) return Fail(keys.status(), "cannot list keys");
   std::vector<Row> rows;
   for (const ApiKeyRecord& k : *keys) rows.push_back({k.prefix, k.created_at});
-  Print(vm.count("json") > 0, {"prefix", "created_at"}, rows, {false, false});
+  Print(vm.count("json") > 0, {"prefix", "created_at"}, rows, {Col::kText, Col::kText});
   return 0;
 }
 
@@ -206,7 +210,7 @@ int WebhookList(Context& ctx, const Args& args) {
     q.after_seq = page->next_after_seq;
   }
   Print(vm.count("json") > 0, {"webhook_id", "webhook_name", "is_active", "channels", "created_at"},
-        rows, {false, false, false, false, false});
+        rows, {Col::kText, Col::kText, Col::kFlag, Col::kText, Col::kText});
   return 0;
 }
 
@@ -230,7 +234,9 @@ int ChannelsFailing(Context& ctx, const Args& args) {
   Print(vm.count("json") > 0,
         {"internal_id", "webhook_id", "webhook_name", "channel_index", "channel", "state",
          "failing_since", "last_failure", "reason"},
-        rows, {false, false, false, true, false, false, false, false, false});
+        rows,
+        {Col::kText, Col::kText, Col::kText, Col::kCount, Col::kText, Col::kText, Col::kText,
+         Col::kText, Col::kText});
   return 0;
 }
 

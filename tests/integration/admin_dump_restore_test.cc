@@ -142,9 +142,28 @@ TEST(AdminDumpRestoreIntegrationTest, OperatorCommands) {
   out = Ctl(*stack, {"webhook", "list", "--org", org}, &rc);
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("webhook,slack"), std::string::npos) << out;
+  // --json types cells by column: a webhook named "true" stays a string, is_active is a boolean.
+  ASSERT_EQ(stack
+                ->Request("POST", "/v1/organizations/webhooks",
+                          R"({"webhook_name":"true","event_types":["*"],"is_active":false,)"
+                          R"("channels":[{"channel":"webhook","configs":{"url":"https://e.x/"}}]})",
+                          key)
+                .status,
+            201);
+  rapidjson::Document listed =
+      ParseJsonText(Ctl(*stack, {"webhook", "list", "--org", org, "--json"}, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_TRUE(listed.IsArray());
+  ASSERT_EQ(listed.Size(), 2u);
+  const rapidjson::Value& named_true = listed[1];
+  ASSERT_TRUE(named_true["webhook_name"].IsString());
+  EXPECT_STREQ(named_true["webhook_name"].GetString(), "true");
+  ASSERT_TRUE(named_true["is_active"].IsBool());
+  EXPECT_FALSE(named_true["is_active"].GetBool());
+  EXPECT_TRUE(listed[0]["is_active"].IsBool());
   out = Ctl(*stack, {"stats", "--json"}, &rc);
   EXPECT_EQ(rc, 0);
-  EXPECT_NE(out.find("\"webhooks\":1"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"webhooks\":2"), std::string::npos) << out;
   out = Ctl(*stack, {"key", "revoke", key.substr(0, 14)}, &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(stack->Request("GET", "/v1/organizations/webhooks", "", key).status, 401);
