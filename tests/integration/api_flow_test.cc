@@ -146,7 +146,17 @@ TEST_F(ApiFlowTest, AcknowledgedCreatesSurviveKill9) {
     ASSERT_EQ(r.status, 201);
     ids.push_back(Json(r.body)["webhook_id"].GetString());
   }
-  ASSERT_TRUE(stack_->RestartApi(SIGKILL));
+  // While the API is down, nginx answers 502 itself: the API's error envelope and a
+  // Retry-After that tells producers to come back soon.
+  HttpResult down;
+  ASSERT_TRUE(stack_->RestartApi(SIGKILL, nullptr, [&] {
+    down = stack_->Request("POST", "/v1/events", R"({"event_type":"object.created"})", key_);
+  }));
+  EXPECT_EQ(down.status, 502);
+  rapidjson::Document envelope = Json(down.body);
+  ASSERT_TRUE(envelope.IsObject()) << down.body;
+  EXPECT_STREQ(envelope["error"]["type"].GetString(), "BadGatewayError");
+  EXPECT_EQ(down.headers["retry-after"], "5");
   for (const std::string& id : ids) {
     EXPECT_EQ(stack_->Request("GET", "/v1/organizations/webhooks/" + id, "", key_).status, 200);
   }

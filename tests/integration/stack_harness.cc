@@ -141,11 +141,12 @@ void Stack::StartApi() {
                    root_ + "/api.log");
 }
 
-bool Stack::RestartApi(int sig, int* wait_status) {
+bool Stack::RestartApi(int sig, int* wait_status, const std::function<void()>& while_down) {
   kill(api_pid_, sig);
   int status = 0;
   waitpid(api_pid_, &status, 0);
   if (wait_status != nullptr) *wait_status = status;
+  if (while_down) while_down();
   StartApi();
   return WaitHealthy();
 }

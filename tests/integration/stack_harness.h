@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,10 +44,11 @@ class Stack {
 
   pid_t api_pid() const { return api_pid_; }
 
-  // Sends `sig` to webhook-api, waits for it to exit, starts a new one on the same data dir and
-  // socket, and waits until it answers. False if it does not. *wait_status gets the old
-  // process's waitpid status.
-  bool RestartApi(int sig, int* wait_status = nullptr);
+  // Sends `sig` to webhook-api, waits for it to exit, runs `while_down` (if given), starts a new
+  // one on the same data dir and socket, and waits until it answers. False if it does not.
+  // *wait_status gets the old process's waitpid status.
+  bool RestartApi(int sig, int* wait_status = nullptr,
+                  const std::function<void()>& while_down = nullptr);
 
  private:
   Stack() = default;
