@@ -46,6 +46,10 @@ class EventAppender {
   // concurrent appends. Not atomic: after an error or a crash the log may hold the first few.
   // InvalidArgument, with nothing appended, for an empty list or a payload Append refuses.
   virtual absl::Status AppendAll(const std::vector<std::string>& payloads) = 0;
+  // OK unless this appender refuses every append until the process restarts (after a failed
+  // fsync: whether earlier data reached the disk is unknown); then the error appends return.
+  // Thread-safe and cheap (for a health check).
+  virtual absl::Status Health() const { return absl::OkStatus(); }
 };
 
 class EventSource {

@@ -27,6 +27,7 @@ class FileEventAppender final : public EventAppender {
 
   absl::StatusOr<uint64_t> Append(std::string_view payload) override;
   absl::Status AppendAll(const std::vector<std::string>& payloads) override;
+  absl::Status Health() const override { return writer_->Broken(); }
 
  private:
   // One caller's records: one (Append) or several (AppendAll), written next to each other.

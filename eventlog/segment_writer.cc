@@ -44,8 +44,13 @@ absl::StatusOr<std::unique_ptr<SegmentWriter>> SegmentWriter::Open(const std::st
   return std::unique_ptr<SegmentWriter>(new SegmentWriter(dir, segment_bytes, *std::move(lock)));
 }
 
+absl::Status SegmentWriter::Broken() const {
+  std::lock_guard<std::mutex> lock(broken_mu_);
+  return broken_;
+}
+
 absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
-  if (!broken_.ok()) return broken_;
+  if (absl::Status broken = Broken(); !broken.ok()) return broken;
   FlockGuard guard(lock_.get());
   if (absl::Status s = guard.Lock(); !s.ok()) return s;
   if (absl::Status s = PrepareActive(); !s.ok()) return s;
@@ -57,8 +62,12 @@ absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
   if (fdatasync(active_.get()) != 0) {
     // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
     // could be trusted to be durable, so every later append fails until a restart reopens it.
+    // The batch is refused, so its bytes go too, as after a refused write (best effort: the
+    // next process truncates a torn tail, not complete records).
     const absl::Status cause =
         PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
+    (void)ftruncate(active_.get(), static_cast<off_t>(known_end_));
+    std::lock_guard<std::mutex> lock(broken_mu_);
     broken_ = absl::InternalError(absl::StrCat(
         cause.message(), "; the event log takes no more appends until the process restarts"));
     return broken_;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,10 @@ class SegmentWriter final {
   // disk is unknown, until the process restarts and reopens the log.
   absl::StatusOr<uint64_t> Write(std::string_view records);
 
+  // OK, or the Internal error of a failed fdatasync that every later Write returns. Unlike
+  // Write, safe to call from any thread at any time.
+  absl::Status Broken() const;
+
  private:
   SegmentWriter(std::string dir, uint64_t segment_bytes, ScopedFd lock)
       : dir_(std::move(dir)), segment_bytes_(segment_bytes), lock_(std::move(lock)) {}
@@ -57,7 +62,8 @@ class SegmentWriter final {
   // Invariant: [0, known_end_) of active_ holds valid records, and this process saw the file
   // at exactly that size last time it held the lock.
   uint64_t known_end_ = 0;
-  absl::Status broken_;
+  mutable std::mutex broken_mu_;
+  absl::Status broken_;  // guarded by broken_mu_
 };
 
 }  // namespace webhooks::segment

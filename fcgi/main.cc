@@ -215,9 +215,25 @@ int main(int argc, char** argv) {
                  flags.socket_path.c_str(), flags.threads);
   }
   sd_notify(0, "READY=1\nSTATUS=serving");
-  (*server)->Serve([&](const webhooks::HttpRequest& r) { return webhooks::Dispatch(services, r); });
+  // After a failed fsync the event log refuses appends until a restart (/healthz answers 503).
+  // Under socket activation systemd restarts us (Restart=on-failure) while connections wait on
+  // its socket, so the process stops itself, as on SIGTERM, and exits with kExitRestart.
+  constexpr int kExitRestart = 75;  // EX_TEMPFAIL
+  std::atomic<bool> restart{false};
+  (*server)->Serve([&](const webhooks::HttpRequest& r) {
+    webhooks::HttpResponse response = webhooks::Dispatch(services, r);
+    if (response.status == 500 && inherited_fd >= 0 && !(*events)->Health().ok() &&
+        !restart.exchange(true)) {
+      std::fprintf(stderr,
+                   "level=error msg=\"the event log takes no more appends; exiting for "
+                   "systemd to restart webhook-api\"\n");
+      sd_notify(0, "STATUS=restarting: the event log takes no more appends");
+      kill(getpid(), SIGTERM);
+    }
+    return response;
+  });
   served = true;
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"stopped\"\n");
-  return 0;
+  return restart ? kExitRestart : 0;
 }

@@ -7,11 +7,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -38,13 +40,22 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
   }
 }
 
-// fork + exec with stdout/stderr appended to `log`.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+// fork + exec with stdout/stderr appended to `log`, extra `env` ("NAME=value"), and
+// `listen_fd` >= 0 passed as systemd's socket activation does (fd 3, LISTEN_FDS, LISTEN_PID).
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log,
+            const std::vector<std::string>& env = {}, int listen_fd = -1) {
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    if (listen_fd >= 0) {
+      if (listen_fd != 3) dup2(listen_fd, 3);
+      fcntl(3, F_SETFD, 0);
+      setenv("LISTEN_FDS", "1", 1);
+      setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+    }
+    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -100,7 +111,25 @@ std::string RunCommand(const std::vector<std::string>& argv, int* exit_code) {
   return out;
 }
 
-std::unique_ptr<Stack> Stack::Start(int api_threads) {
+namespace {
+
+// A listening unix socket at `path` that nginx's workers can connect to, or -1.
+int ListenUnix(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd, 128) != 0 || chmod(path.c_str(), 0666) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<Stack> Stack::Start(int api_threads, bool socket_activated) {
   std::unique_ptr<Stack> s(new Stack());
   std::string tmpl = (std::filesystem::temp_directory_path() / "whstack.XXXXXX").string();
   s->root_ = mkdtemp(tmpl.data());
@@ -113,6 +142,14 @@ std::unique_ptr<Stack> Stack::Start(int api_threads) {
   chmod(s->run_dir_.c_str(), 0755);
   std::string socket = s->run_dir_ + "/api.sock";
   s->api_threads_ = api_threads;
+  s->api_log_ = s->root_ + "/api.log";
+  if (socket_activated) {
+    s->listen_fd_ = ListenUnix(socket);
+    if (s->listen_fd_ < 0) {
+      ADD_FAILURE() << "cannot listen on " << socket << ": " << std::strerror(errno);
+      return nullptr;
+    }
+  }
   s->StartApi();
   std::ifstream in(std::string(WH_SOURCE_DIR) + "/nginx/nginx.conf.template");
   std::stringstream conf;
@@ -138,7 +175,24 @@ std::unique_ptr<Stack> Stack::Start(int api_threads) {
 void Stack::StartApi() {
   api_pid_ = Spawn({WH_API_BIN, "--data-dir", data_dir_, "--socket", run_dir_ + "/api.sock",
                     "--socket-mode", "0666", "--threads", std::to_string(api_threads_)},
-                   root_ + "/api.log");
+                   api_log_, api_env_, listen_fd_);
+}
+
+bool Stack::WaitApiExit(std::chrono::milliseconds timeout, int* wait_status) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    if (waitpid(api_pid_, wait_status, WNOHANG) == api_pid_) {
+      api_pid_ = -1;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+bool Stack::StartApiAgain() {
+  StartApi();
+  return WaitHealthy();
 }
 
 bool Stack::RestartApi(int sig, int* wait_status, const std::function<void()>& while_down) {
@@ -147,8 +201,7 @@ bool Stack::RestartApi(int sig, int* wait_status, const std::function<void()>& w
   waitpid(api_pid_, &status, 0);
   if (wait_status != nullptr) *wait_status = status;
   if (while_down) while_down();
-  StartApi();
-  return WaitHealthy();
+  return StartApiAgain();
 }
 
 bool Stack::WaitHealthy() {
@@ -162,6 +215,7 @@ bool Stack::WaitHealthy() {
 Stack::~Stack() {
   StopAndWait(nginx_pid_, SIGQUIT);
   StopAndWait(api_pid_, SIGTERM);
+  if (listen_fd_ >= 0) close(listen_fd_);
   std::error_code ec;
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(root_, ec);
 }

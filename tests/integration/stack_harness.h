@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,8 +26,10 @@ std::string RunCommand(const std::vector<std::string>& argv, int* exit_code);
 class Stack {
  public:
   // Starts webhook-api and nginx; fails the current test (and returns nullptr) if either does
-  // not come up within 10 s.
-  static std::unique_ptr<Stack> Start(int api_threads = 4);
+  // not come up within 10 s. With `socket_activated`, the harness owns the listening socket
+  // and passes it to each webhook-api as systemd's socket activation does (fd 3, LISTEN_FDS),
+  // so connections wait on it while no webhook-api runs.
+  static std::unique_ptr<Stack> Start(int api_threads = 4, bool socket_activated = false);
   ~Stack();  // SIGTERM to both, waits for them, removes the directory
 
   const std::string& base_url() const { return base_url_; }
@@ -43,6 +46,15 @@ class Stack {
                      std::vector<std::string> headers = {}, bool content_type_json = true);
 
   pid_t api_pid() const { return api_pid_; }
+  const std::string& api_log() const { return api_log_; }
+
+  // Extra "NAME=value" environment for the webhook-api processes started from now on.
+  void set_api_env(std::vector<std::string> env) { api_env_ = std::move(env); }
+  // Waits up to `timeout` for webhook-api to exit by itself; true (with its waitpid status in
+  // *wait_status) if it did.
+  bool WaitApiExit(std::chrono::milliseconds timeout, int* wait_status);
+  // Starts webhook-api again after it exited (WaitApiExit) and waits until it answers.
+  bool StartApiAgain();
 
   // Sends `sig` to webhook-api, waits for it to exit, runs `while_down` (if given), starts a new
   // one on the same data dir and socket, and waits until it answers. False if it does not.
@@ -59,7 +71,10 @@ class Stack {
   std::string data_dir_;  // root_/data
   std::string run_dir_;   // root_/run (socket, nginx files)
   std::string base_url_;
+  std::string api_log_;  // root_/api.log
   int api_threads_ = 4;
+  int listen_fd_ = -1;  // the socket passed to webhook-api when socket-activated
+  std::vector<std::string> api_env_;
   pid_t api_pid_ = -1;
   pid_t nginx_pid_ = -1;
 };

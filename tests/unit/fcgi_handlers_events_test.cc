@@ -126,5 +126,26 @@ TEST_F(EventsHandlerTest, AFullDiskIsAServiceUnavailableAnswer) {
   }
 }
 
+// An event log after a failed fdatasync: every append refused until the process restarts.
+class UnflushedLog final : public EventAppender {
+ public:
+  absl::StatusOr<uint64_t> Append(std::string_view) override { return Health(); }
+  absl::Status AppendAll(const std::vector<std::string>&) override { return Health(); }
+  absl::Status Health() const override {
+    return absl::InternalError("fdatasync /var/lib/webhooks/events/0.log: Input/output error");
+  }
+};
+
+// /healthz tells a monitor that appends need a restart; the cause stays in the log.
+TEST_F(EventsHandlerTest, HealthzIsUnavailableWhileTheLogRefusesAppends) {
+  EXPECT_EQ(Dispatch(events_services_, Request("GET", "/healthz", "")).status, 200);
+  UnflushedLog unflushed;
+  Services services{store_, store_, [this] { return now_; }, nullptr, &unflushed};
+  HttpResponse r = Dispatch(services, Request("GET", "/healthz", ""));
+  ExpectEnvelope(r, 503, "ServiceUnavailableError");
+  EXPECT_NE(r.body.find("until webhook-api restarts"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("/var/lib"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -1,0 +1,121 @@
+// A disk that fails a flush under the event log, through the real nginx and webhook-api: an
+// fdatasync that fails (injected with LD_PRELOAD, tests/fault/fail_fdatasync.cc) refuses that
+// append and every later one, /healthz says so, nothing refused reaches the log, and a restart
+// brings appends back. Socket-activated, webhook-api stops itself for systemd to restart it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eventlog/file_event_log.h"
+#include "tests/integration/sinks_harness.h"
+#include "tests/integration/stack_harness.h"
+
+namespace webhooks::testing {
+namespace {
+
+using std::chrono::seconds;
+
+// The environment that makes webhook-api's event log fdatasync succeed `after` times, then fail.
+std::vector<std::string> FailingFlushEnv(int after) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  return {std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB,
+          "WH_FAIL_FDATASYNC_PATH=/data/events/",
+          "WH_FAIL_FDATASYNC_AFTER=" + std::to_string(after),
+          // A sanitizer build wants its runtime first in the process; this library comes first.
+          std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
+              "verify_asan_link_order=0"};
+}
+
+HttpResult PostEvent(Stack& stack, const std::string& key, const std::string& id) {
+  return stack.Request("POST", "/v1/events",
+                       R"({"event_type":"object.created","event_id":")" + id + "\"}", key);
+}
+
+// The event_ids in the stack's event log, in order (read from the files).
+std::vector<std::string> LoggedIds(const Stack& stack) {
+  std::vector<std::string> ids;
+  absl::StatusOr<std::unique_ptr<EventSource>> log =
+      OpenFileEventSource(stack.data_dir() + "/events");
+  EXPECT_TRUE(log.ok()) << log.status();
+  if (!log.ok()) return ids;
+  absl::StatusOr<std::vector<LogRecord>> records = (*log)->Read(0, 100);
+  EXPECT_TRUE(records.ok()) << records.status();
+  if (!records.ok()) return ids;
+  for (const LogRecord& r : *records) {
+    for (const char* id : {"ev-a", "ev-b", "ev-c", "ev-d"}) {
+      if (r.payload.find(std::string("\"") + id + "\"") != std::string::npos) ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+void ExpectError(const HttpResult& r, long status, const char* type) {
+  EXPECT_EQ(r.status, status) << r.body;
+  rapidjson::Document body = ParseJsonText(r.body);
+  ASSERT_TRUE(body.IsObject() && body.HasMember("error")) << r.body;
+  EXPECT_EQ(StringMember(body["error"], "type"), type) << r.body;
+}
+
+TEST(EventLogFaultTest, AFailedFlushRefusesAppendsUntilARestart) {
+  std::unique_ptr<Stack> stack = Stack::Start();
+  ASSERT_NE(stack, nullptr);
+  const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
+  stack->set_api_env(FailingFlushEnv(1));
+  ASSERT_TRUE(stack->RestartApi(SIGTERM));
+
+  EXPECT_EQ(PostEvent(*stack, key, "ev-a").status, 202);  // the first flush succeeds
+  ExpectError(PostEvent(*stack, key, "ev-b"), 500, "InternalServerError");
+  HttpResult health = stack->Request("GET", "/healthz");
+  ExpectError(health, 503, "ServiceUnavailableError");
+  EXPECT_NE(health.body.find("until webhook-api restarts"), std::string::npos) << health.body;
+  EXPECT_EQ(health.body.find("/data/"), std::string::npos) << "a path in a public answer";
+  // Everything else still works; appends stay refused (no second fdatasync is even tried).
+  EXPECT_EQ(stack->Request("GET", "/v1/organizations/webhooks", "", key).status, 200);
+  ExpectError(PostEvent(*stack, key, "ev-c"), 500, "InternalServerError");
+  EXPECT_EQ(kill(stack->api_pid(), 0), 0) << "without systemd's socket it stays up";
+  EXPECT_NE(ReadFileFrom(stack->api_log(), 0).find("fdatasync"), std::string::npos)
+      << "the cause is in the log";
+
+  stack->set_api_env({});
+  ASSERT_TRUE(stack->RestartApi(SIGTERM));
+  EXPECT_EQ(stack->Request("GET", "/healthz").status, 200);
+  EXPECT_EQ(PostEvent(*stack, key, "ev-d").status, 202);
+  // The refused appends left nothing: their bytes were cut off the segment.
+  EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-a", "ev-d"}));
+}
+
+TEST(EventLogFaultTest, SocketActivatedTheApiStopsItselfForARestart) {
+  std::unique_ptr<Stack> stack = Stack::Start(4, /*socket_activated=*/true);
+  ASSERT_NE(stack, nullptr);
+  const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
+  stack->set_api_env(FailingFlushEnv(1));
+  ASSERT_TRUE(stack->RestartApi(SIGTERM));
+
+  EXPECT_EQ(PostEvent(*stack, key, "ev-a").status, 202);
+  ExpectError(PostEvent(*stack, key, "ev-b"), 500, "InternalServerError");
+  int status = 0;
+  ASSERT_TRUE(stack->WaitApiExit(seconds(10), &status)) << "still running";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 75) << status;  // systemd restarts
+  EXPECT_NE(ReadFileFrom(stack->api_log(), 0).find("exiting for systemd to restart"),
+            std::string::npos);
+
+  // As under systemd, a request made meanwhile waits on the socket for the next process.
+  HttpResult waited;
+  std::thread producer([&] { waited = PostEvent(*stack, key, "ev-c"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stack->set_api_env({});
+  const bool started = stack->StartApiAgain();
+  producer.join();
+  ASSERT_TRUE(started);
+  EXPECT_EQ(waited.status, 202) << waited.body;
+  EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-a", "ev-c"}));
+}
+
+}  // namespace
+}  // namespace webhooks::testing
