@@ -1,7 +1,8 @@
 // Fault injection for the integration tests, loaded with LD_PRELOAD into a real webhook-api:
 // fdatasync(2) on a file whose path contains $WH_FAIL_FDATASYNC_PATH fails with EIO, once
-// $WH_FAIL_FDATASYNC_AFTER (default 0) such calls have succeeded. Every other call, and every
-// call while WH_FAIL_FDATASYNC_PATH is unset or empty, goes to the C library's fdatasync.
+// $WH_FAIL_FDATASYNC_AFTER (default 0) such calls have succeeded, for $WH_FAIL_FDATASYNC_TIMES
+// calls (default: every later one). Every other call, and every call while
+// WH_FAIL_FDATASYNC_PATH is unset or empty, goes to the C library's fdatasync.
 // A disk that fails a flush is what this stands for; no test machine has one to hand.
 #include <dlfcn.h>
 #include <unistd.h>
@@ -33,8 +34,11 @@ extern "C" int fdatasync(int fd) {
   static std::atomic<long> matched{0};
   const char* part = std::getenv("WH_FAIL_FDATASYNC_PATH");
   if (part != nullptr && *part != '\0' && PathContains(fd, part)) {
-    const char* after = std::getenv("WH_FAIL_FDATASYNC_AFTER");
-    if (matched.fetch_add(1) >= (after != nullptr ? std::atol(after) : 0)) {
+    const char* after_text = std::getenv("WH_FAIL_FDATASYNC_AFTER");
+    const char* times_text = std::getenv("WH_FAIL_FDATASYNC_TIMES");
+    const long after = after_text != nullptr ? std::atol(after_text) : 0;
+    const long n = matched.fetch_add(1);
+    if (n >= after && (times_text == nullptr || n < after + std::atol(times_text))) {
       errno = EIO;
       return -1;
     }

@@ -1,7 +1,9 @@
-// A disk that fails a flush under the event log, through the real nginx and webhook-api: an
-// fdatasync that fails (injected with LD_PRELOAD, tests/fault/fail_fdatasync.cc) refuses that
-// append and every later one, /healthz says so, nothing refused reaches the log, and a restart
-// brings appends back. Socket-activated, webhook-api stops itself for systemd to restart it.
+// A disk that fails a flush, through the real nginx and webhook-api (the failure injected with
+// LD_PRELOAD, tests/fault/fail_fdatasync.cc).
+// - Under the event log: the append and every later one are refused, /healthz says so, nothing
+//   refused reaches the log, and a restart brings appends back. Socket-activated, webhook-api
+//   stops itself for systemd to restart it.
+// - Under LMDB: the write is refused and commits nothing; the next one commits.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,15 +23,18 @@ namespace {
 
 using std::chrono::seconds;
 
-// The environment that makes webhook-api's event log fdatasync succeed `after` times, then fail.
-std::vector<std::string> FailingFlushEnv(int after) {
+// The environment that makes webhook-api's fdatasync of files under `path` succeed `after`
+// times, then fail (`times` times, or from then on when 0).
+std::vector<std::string> FailingFlushEnv(const std::string& path, int after, int times = 0) {
   const char* asan = std::getenv("ASAN_OPTIONS");
-  return {std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB,
-          "WH_FAIL_FDATASYNC_PATH=/data/events/",
-          "WH_FAIL_FDATASYNC_AFTER=" + std::to_string(after),
-          // A sanitizer build wants its runtime first in the process; this library comes first.
-          std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
-              "verify_asan_link_order=0"};
+  std::vector<std::string> env = {
+      std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB, "WH_FAIL_FDATASYNC_PATH=" + path,
+      "WH_FAIL_FDATASYNC_AFTER=" + std::to_string(after),
+      // A sanitizer build wants its runtime first in the process; this library comes first.
+      std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
+          "verify_asan_link_order=0"};
+  if (times > 0) env.push_back("WH_FAIL_FDATASYNC_TIMES=" + std::to_string(times));
+  return env;
 }
 
 HttpResult PostEvent(Stack& stack, const std::string& key, const std::string& id) {
@@ -62,11 +67,11 @@ void ExpectError(const HttpResult& r, long status, const char* type) {
   EXPECT_EQ(StringMember(body["error"], "type"), type) << r.body;
 }
 
-TEST(EventLogFaultTest, AFailedFlushRefusesAppendsUntilARestart) {
+TEST(FlushFaultTest, EventLogRefusesAppendsUntilARestart) {
   std::unique_ptr<Stack> stack = Stack::Start();
   ASSERT_NE(stack, nullptr);
   const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
-  stack->set_api_env(FailingFlushEnv(1));
+  stack->set_api_env(FailingFlushEnv("/data/events/", 1));
   ASSERT_TRUE(stack->RestartApi(SIGTERM));
 
   EXPECT_EQ(PostEvent(*stack, key, "ev-a").status, 202);  // the first flush succeeds
@@ -90,11 +95,11 @@ TEST(EventLogFaultTest, AFailedFlushRefusesAppendsUntilARestart) {
   EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-a", "ev-d"}));
 }
 
-TEST(EventLogFaultTest, SocketActivatedTheApiStopsItselfForARestart) {
+TEST(FlushFaultTest, EventLogSocketActivatedApiStopsItselfForARestart) {
   std::unique_ptr<Stack> stack = Stack::Start(4, /*socket_activated=*/true);
   ASSERT_NE(stack, nullptr);
   const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
-  stack->set_api_env(FailingFlushEnv(1));
+  stack->set_api_env(FailingFlushEnv("/data/events/", 1));
   ASSERT_TRUE(stack->RestartApi(SIGTERM));
 
   EXPECT_EQ(PostEvent(*stack, key, "ev-a").status, 202);
@@ -115,6 +120,44 @@ TEST(EventLogFaultTest, SocketActivatedTheApiStopsItselfForARestart) {
   ASSERT_TRUE(started);
   EXPECT_EQ(waited.status, 202) << waited.body;
   EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-a", "ev-c"}));
+}
+
+// LMDB aborts a transaction whose data flush fails (its meta page is not written), so the
+// create is a 500 that leaves nothing behind, before and after a SIGKILL, and the next commits.
+TEST(FlushFaultTest, StoreCommitsNothingOfARefusedWrite) {
+  std::unique_ptr<Stack> stack = Stack::Start();
+  ASSERT_NE(stack, nullptr);
+  const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
+  stack->set_api_env(FailingFlushEnv("/data/db/data.mdb", 0, 1));
+  ASSERT_TRUE(stack->RestartApi(SIGTERM));
+  auto create = [&](const std::string& name) {
+    return stack->Request("POST", "/v1/organizations/webhooks",
+                          R"({"webhook_name":")" + name +
+                              R"(","event_types":["*"],"channels":[{"channel":"webhook",)"
+                              R"("configs":{"url":"https://example.com/h"}}]})",
+                          key);
+  };
+  auto names = [&] {
+    HttpResult r = stack->Request("GET", "/v1/organizations/webhooks", "", key);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    rapidjson::Document d = ParseJsonText(r.body);
+    if (!d.IsArray()) {  // GET on the collection answers a plain array
+      ADD_FAILURE() << r.body;
+      return out;
+    }
+    for (const rapidjson::Value& w : d.GetArray()) {
+      out.push_back(StringMember(w, "webhook_name"));
+    }
+    return out;
+  };
+  ExpectError(create("refused"), 500, "InternalServerError");
+  EXPECT_EQ(names(), std::vector<std::string>{});
+  EXPECT_EQ(create("kept").status, 201);
+  EXPECT_EQ(names(), std::vector<std::string>{"kept"});
+  stack->set_api_env({});
+  ASSERT_TRUE(stack->RestartApi(SIGKILL));
+  EXPECT_EQ(names(), std::vector<std::string>{"kept"});
 }
 
 }  // namespace
