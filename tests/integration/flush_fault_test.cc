@@ -10,6 +10,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,6 +161,60 @@ TEST(FlushFaultTest, StoreCommitsNothingOfARefusedWrite) {
   stack->set_api_env({});
   ASSERT_TRUE(stack->RestartApi(SIGKILL));
   EXPECT_EQ(names(), std::vector<std::string>{"kept"});
+}
+
+// The notifier's store failing to flush now and then: it stays up, and every event still
+// reaches the receiver; a re-send after a refused write carries the same webhook-id.
+class NotifierFlushFault : public NotifierTestBase {};
+
+TEST_F(NotifierFlushFault, RefusedStoreWritesLoseNoDelivery) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  const std::string webhook = CreateHttpWebhook("flaky-disk", {"/f"});
+  ASSERT_FALSE(webhook.empty());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(Emit("object.created"));
+  // The notifier inherits this environment: its flushes of the store fail from the 3rd to the
+  // 8th (its start writes too, so some of them fail there).
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+  for (const std::string& e : FailingFlushEnv("/data/db/data.mdb", 2, 6)) {
+    const std::string name = e.substr(0, e.find('='));
+    const char* old = std::getenv(name.c_str());
+    saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    setenv(name.c_str(), e.substr(e.find('=') + 1).c_str(), 1);
+  }
+  StartNotifier(NotifierArgs("0,300ms,300ms,300ms,300ms,300ms"));
+  for (const auto& [name, value] : saved) {
+    value ? setenv(name.c_str(), value->c_str(), 1) : unsetenv(name.c_str());
+  }
+  ASSERT_NE(notifier_, nullptr);
+  for (int i = 0; i < 30; ++i) ids.push_back(Emit("object.created"));
+
+  std::map<std::string, std::set<std::string>> seen;  // event_id -> webhook-ids
+  auto collect = [&] {
+    seen.clear();
+    for (const ReceivedRequest& r : http_->Requests("/f")) {
+      seen[StringMember(ParseJsonText(r.body), "event_id")].insert(r.header("webhook-id"));
+    }
+    return seen.size() >= ids.size();
+  };
+  EXPECT_TRUE(WaitUntil(collect, std::chrono::seconds(30))) << notifier_->LogTail();
+  for (const std::string& id : ids) {
+    EXPECT_EQ(seen[id].size(), 1u) << id << " missing, or re-sent as another delivery";
+  }
+  // Every outcome is recorded in the end (a refused record is written again): each event
+  // has a succeeded attempt, and nothing is left failed.
+  std::set<std::string> succeeded;
+  auto recorded = [&] {
+    succeeded.clear();
+    for (const ApiAttempt& a : Attempts(webhook)) {
+      if (a.status == "succeeded") succeeded.insert(a.event_id);
+    }
+    return succeeded.size() >= ids.size();
+  };
+  EXPECT_TRUE(WaitUntil(recorded, std::chrono::seconds(10)))
+      << succeeded.size() << " of " << ids.size() << " recorded\n"
+      << notifier_->LogTail();
+  EXPECT_TRUE(notifier_->running()) << notifier_->LogTail();
 }
 
 }  // namespace
