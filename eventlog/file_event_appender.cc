@@ -109,4 +109,11 @@ absl::StatusOr<std::unique_ptr<EventAppender>> OpenFileEventAppender(
   return std::make_unique<FileEventAppender>(*std::move(writer));
 }
 
+absl::Status PrepareFileEventLog(const std::string& dir, const EventLogOptions& options) {
+  absl::StatusOr<std::unique_ptr<segment::SegmentWriter>> writer =
+      segment::SegmentWriter::Open(dir, options.segment_bytes);
+  if (!writer.ok()) return writer.status();
+  return (*writer)->Prepare();
+}
+
 }  // namespace webhooks

@@ -25,6 +25,11 @@ struct EventLogOptions {
 absl::StatusOr<std::unique_ptr<EventAppender>> OpenFileEventAppender(
     const std::string& dir, const EventLogOptions& options = {});
 
+// What an appender of the log in `dir` does before its next append, without appending:
+// truncates a torn tail, and starts the next segment after a full or damaged newest one (so
+// that readers can be moved past the damage; eventlog/log_check.h).
+absl::Status PrepareFileEventLog(const std::string& dir, const EventLogOptions& options = {});
+
 // Opens a log for reading (creating the directory if needed).
 absl::StatusOr<std::unique_ptr<EventSource>> OpenFileEventSource(const std::string& dir);
 

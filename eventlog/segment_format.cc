@@ -216,6 +216,7 @@ absl::StatusOr<ScanResult> ScanRecords(int fd, uint64_t size, uint64_t from) {
       return result;
     }
     result.good_end = view->next;
+    ++result.records;
   }
 }
 

@@ -103,6 +103,7 @@ class SegmentReader final {
 // Where a run of valid records starting at `from` stops, and why (kEnd, kTorn or kCorrupt).
 struct ScanResult {
   uint64_t good_end = 0;
+  uint64_t records = 0;  // intact records in [from, good_end)
   RecordKind stop = RecordKind::kEnd;
   std::string problem;
 };

@@ -1,6 +1,8 @@
 #include "eventlog/segment_writer.h"
 
+#include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,24 +51,28 @@ absl::Status SegmentWriter::Broken() const {
   return broken_;
 }
 
+absl::Status SegmentWriter::Prepare() {
+  if (absl::Status broken = Broken(); !broken.ok()) return broken;
+  FlockGuard guard(lock_.get());
+  if (absl::Status s = guard.Lock(); !s.ok()) return s;
+  return PrepareActive();
+}
+
 absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
   if (absl::Status broken = Broken(); !broken.ok()) return broken;
   FlockGuard guard(lock_.get());
   if (absl::Status s = guard.Lock(); !s.ok()) return s;
   if (absl::Status s = PrepareActive(); !s.ok()) return s;
-  if (absl::Status s = WriteAt(records); !s.ok()) {
-    // Best effort: a partial write is torn bytes, which the next Write truncates anyway.
-    (void)ftruncate(active_.get(), static_cast<off_t>(known_end_));
-    return s;
-  }
+  if (absl::Status s = Reserve(records.size()); !s.ok()) return s;
+  // Bytes written are never cut off again here: readers take complete records as soon as they
+  // are in the file, so an error from now on means "may have been appended". A torn tail is
+  // truncated by the next Write (CatchUp), which readers never read past.
+  if (absl::Status s = WriteAt(records); !s.ok()) return s;
   if (fdatasync(active_.get()) != 0) {
     // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
     // could be trusted to be durable, so every later append fails until a restart reopens it.
-    // The batch is refused, so its bytes go too, as after a refused write (best effort: the
-    // next process truncates a torn tail, not complete records).
     const absl::Status cause =
         PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
-    (void)ftruncate(active_.get(), static_cast<off_t>(known_end_));
     std::lock_guard<std::mutex> lock(broken_mu_);
     broken_ = absl::InternalError(absl::StrCat(
         cause.message(), "; the event log takes no more appends until the process restarts"));
@@ -121,7 +127,9 @@ absl::Status SegmentWriter::ValidateTail(uint64_t size) {
   absl::StatusOr<ScanResult> scan = ScanRecords(active_.get(), size, known_end_);
   if (!scan.ok()) return scan.status();
   if (scan->stop == RecordKind::kCorrupt) {
-    return DamageError(active_base_, scan->good_end, scan->problem);
+    // Never truncated: records after the damage may have been acknowledged. Under the lock no
+    // writer is mid-append, so this is damage on disk (or a batch torn by a power loss).
+    return Activate(active_base_ + size, /*create=*/true);
   }
   if (scan->good_end < size) {
     // A torn tail was never acknowledged: its writer died before its fdatasync returned.
@@ -132,6 +140,21 @@ absl::Status SegmentWriter::ValidateTail(uint64_t size) {
     }
   }
   known_end_ = scan->good_end;
+  return absl::OkStatus();
+}
+
+absl::Status SegmentWriter::Reserve(uint64_t bytes) {
+  const std::string path = SegmentPath(dir_, active_base_);
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      known_end_ + bytes > limit.rlim_cur) {
+    return PosixError(absl::StrCat("write ", path, " (file size limit)"), EFBIG);
+  }
+  if (fallocate(active_.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(known_end_),
+                static_cast<off_t>(bytes)) != 0 &&
+      errno != EOPNOTSUPP && errno != ENOSYS) {
+    return PosixError(absl::StrCat("reserve space in ", path), errno);
+  }
   return absl::OkStatus();
 }
 

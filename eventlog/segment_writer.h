@@ -26,13 +26,21 @@ class SegmentWriter final {
 
   // Appends `records` (concatenated EncodeRecord output) to the newest segment with one write
   // and one fdatasync, and returns the position of its first byte once durable. Under the lock
-  // it first truncates a torn tail left by a crashed writer and rotates a full segment.
-  // DataLoss if the unvalidated part of the newest segment is damaged before its end (nothing
-  // is written); ResourceExhausted when the file system refuses the write for space (ENOSPC,
-  // EDQUOT, a file size limit; nothing is kept), another error for other failed writes. After a
-  // failed fdatasync this and every later call fail with Internal: whether the data reached the
-  // disk is unknown, until the process restarts and reopens the log.
+  // it first truncates a torn tail left by a crashed writer and rotates a full segment, or one
+  // damaged before its end (an impossible length, or a bad CRC with bytes after it): the damage
+  // stays for readers to report (eventlog/log_check.h finds where records resume), and appends
+  // go on in the next segment, which starts at the damaged one's size. ResourceExhausted, with
+  // nothing written, when the file system has no space for the write (ENOSPC, EDQUOT) or it
+  // would pass the file size limit. Another error for a failed write or fdatasync: then the
+  // records may still be in the log (readers may have taken them already), so the caller must
+  // treat them as possibly appended. After a failed fdatasync this and every later call fail
+  // with Internal: whether the data reached the disk is unknown, until the process restarts
+  // and reopens the log.
   absl::StatusOr<uint64_t> Write(std::string_view records);
+
+  // What Write does before it writes, alone: under the lock, truncates a torn tail and starts
+  // the next segment when the newest is full or damaged.
+  absl::Status Prepare();
 
   // OK, or the Internal error of a failed fdatasync that every later Write returns. Unlike
   // Write, safe to call from any thread at any time.
@@ -50,8 +58,13 @@ class SegmentWriter final {
   absl::Status Activate(uint64_t base, bool create);
   // Brings known_end_ up to the validated size of active_ (see ValidateTail).
   absl::Status CatchUp();
-  // Validates active_ from known_end_ to `size`, truncating a torn tail.
+  // Validates active_ from known_end_ to `size`, truncating a torn tail, or starting the next
+  // segment after `size` when it finds damage.
   absl::Status ValidateTail(uint64_t size);
+  // Refuses, before anything is written, a write of `bytes` at known_end_ that the file system
+  // (ENOSPC, EDQUOT: the space is reserved with fallocate's KEEP_SIZE, where supported) or the
+  // file size limit (EFBIG) would cut short.
+  absl::Status Reserve(uint64_t bytes);
   absl::Status WriteAt(std::string_view records);
 
   const std::string dir_;

@@ -138,6 +138,40 @@ void StopInherited(webhooks::FcgiServer& server, int listen_fd, const std::atomi
   }
 }
 
+// After a failed fsync the event log refuses appends until a restart (/healthz answers 503).
+// Under socket activation systemd restarts the process (Restart=on-failure) while connections
+// wait on its socket, so after a failed request with the log in that state the process stops
+// itself, as on SIGTERM, and main returns kExitCode. Never within kMinUptime of the start: a
+// disk that keeps failing restarts it at most that often (systemd gives up on a unit that
+// restarts 5 times within 10 s), and in between it serves everything but appends.
+class RestartOnBrokenLog {
+ public:
+  static constexpr int kExitCode = 75;  // EX_TEMPFAIL
+  static constexpr std::chrono::seconds kMinUptime{5};
+
+  RestartOnBrokenLog(const webhooks::EventAppender& events, bool socket_activated)
+      : events_(events), enabled_(socket_activated) {}
+
+  // Thread-safe: called after every request.
+  void After(const webhooks::HttpResponse& response) {
+    if (!enabled_ || response.status < 500 || requested_ || events_.Health().ok()) return;
+    if (std::chrono::steady_clock::now() - started_ < kMinUptime) return;
+    if (requested_.exchange(true)) return;
+    std::fprintf(stderr,
+                 "level=error msg=\"the event log takes no more appends; exiting for "
+                 "systemd to restart webhook-api\"\n");
+    sd_notify(0, "STATUS=restarting: the event log takes no more appends");
+    kill(getpid(), SIGTERM);  // to the signal thread, as systemctl stop would
+  }
+  bool requested() const { return requested_; }
+
+ private:
+  const webhooks::EventAppender& events_;
+  const bool enabled_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<bool> requested_{false};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -215,25 +249,14 @@ int main(int argc, char** argv) {
                  flags.socket_path.c_str(), flags.threads);
   }
   sd_notify(0, "READY=1\nSTATUS=serving");
-  // After a failed fsync the event log refuses appends until a restart (/healthz answers 503).
-  // Under socket activation systemd restarts us (Restart=on-failure) while connections wait on
-  // its socket, so the process stops itself, as on SIGTERM, and exits with kExitRestart.
-  constexpr int kExitRestart = 75;  // EX_TEMPFAIL
-  std::atomic<bool> restart{false};
+  RestartOnBrokenLog restart(**events, inherited_fd >= 0);
   (*server)->Serve([&](const webhooks::HttpRequest& r) {
     webhooks::HttpResponse response = webhooks::Dispatch(services, r);
-    if (response.status == 500 && inherited_fd >= 0 && !(*events)->Health().ok() &&
-        !restart.exchange(true)) {
-      std::fprintf(stderr,
-                   "level=error msg=\"the event log takes no more appends; exiting for "
-                   "systemd to restart webhook-api\"\n");
-      sd_notify(0, "STATUS=restarting: the event log takes no more appends");
-      kill(getpid(), SIGTERM);
-    }
+    restart.After(response);
     return response;
   });
   served = true;
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"stopped\"\n");
-  return restart ? kExitRestart : 0;
+  return restart.requested() ? RestartOnBrokenLog::kExitCode : 0;
 }

@@ -44,6 +44,25 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
 // `listen_fd` >= 0 passed as systemd's socket activation does (fd 3, LISTEN_FDS, LISTEN_PID).
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log,
             const std::vector<std::string>& env = {}, int listen_fd = -1) {
+  // Everything the child needs is built before fork: between fork and exec only
+  // async-signal-safe calls (other threads may hold the allocator's locks).
+  std::vector<std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string var(*e);
+    const std::string name = var.substr(0, var.find('='));
+    bool replaced = name == "LISTEN_FDS" || name == "LISTEN_PID";
+    for (const std::string& extra : env) replaced |= extra.substr(0, extra.find('=')) == name;
+    if (!replaced) vars.push_back(var);
+  }
+  vars.insert(vars.end(), env.begin(), env.end());
+  if (listen_fd >= 0) vars.push_back("LISTEN_FDS=1");
+  std::vector<char*> args, envp;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (std::string& v : vars) envp.push_back(v.data());
+  char listen_pid[32] = "LISTEN_PID=";  // the child's pid, filled in after fork
+  if (listen_fd >= 0) envp.push_back(listen_pid);
+  envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -52,14 +71,13 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log,
     if (listen_fd >= 0) {
       if (listen_fd != 3) dup2(listen_fd, 3);
       fcntl(3, F_SETFD, 0);
-      setenv("LISTEN_FDS", "1", 1);
-      setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+      char digits[16];
+      int n = 0;
+      for (pid_t p = getpid(); p > 0; p /= 10) digits[n++] = static_cast<char>('0' + p % 10);
+      for (int i = 0; i < n; ++i) listen_pid[11 + i] = digits[n - 1 - i];
+      listen_pid[11 + n] = '\0';
     }
-    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   return pid;
@@ -179,6 +197,7 @@ void Stack::StartApi() {
 }
 
 bool Stack::WaitApiExit(std::chrono::milliseconds timeout, int* wait_status) {
+  if (api_pid_ <= 0) return false;  // waitpid(-1) would reap nginx
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   do {
     if (waitpid(api_pid_, wait_status, WNOHANG) == api_pid_) {
@@ -195,7 +214,10 @@ bool Stack::StartApiAgain() {
   return WaitHealthy();
 }
 
+bool Stack::ApiRunning() { return api_pid_ > 0 && waitpid(api_pid_, nullptr, WNOHANG) == 0; }
+
 bool Stack::RestartApi(int sig, int* wait_status, const std::function<void()>& while_down) {
+  if (api_pid_ <= 0) return false;  // kill(-1) would signal every process
   kill(api_pid_, sig);
   int status = 0;
   waitpid(api_pid_, &status, 0);

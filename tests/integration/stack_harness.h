@@ -50,6 +50,8 @@ class Stack {
 
   // Extra "NAME=value" environment for the webhook-api processes started from now on.
   void set_api_env(std::vector<std::string> env) { api_env_ = std::move(env); }
+  // Whether webhook-api is running (not exited, reaped or not).
+  bool ApiRunning();
   // Waits up to `timeout` for webhook-api to exit by itself; true (with its waitpid status in
   // *wait_status) if it did.
   bool WaitApiExit(std::chrono::milliseconds timeout, int* wait_status);

@@ -114,9 +114,9 @@ class FileSizeLimit {
   bool set_ = false;
 };
 
-// A write the file system refuses part way (as on a full disk; here RLIMIT_FSIZE) fails its
-// append, leaves none of its bytes in the log, and the next append after space returns goes on
-// from the last good record.
+// A write the file system would cut short (as on a full disk; here RLIMIT_FSIZE) is refused
+// before any of its bytes reach the log (readers could take complete records at once), and the
+// next append after space returns goes on from the last good record.
 TEST(EventLogFileTest, ARefusedWriteFailsItsAppendAndLeavesNoPartialRecord) {
   TempDir dir;
   auto appender = MustOpenAppender(dir.path());
@@ -134,7 +134,7 @@ TEST(EventLogFileTest, ARefusedWriteFailsItsAppendAndLeavesNoPartialRecord) {
   }
   ASSERT_TRUE(limited);
   EXPECT_TRUE(refused);
-  EXPECT_EQ(size_after, good_size);  // the part that was written is gone again
+  EXPECT_EQ(size_after, good_size);  // nothing of it was written
   const absl::StatusOr<uint64_t> after = appender->Append("after");
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(*after, good_size);
@@ -204,9 +204,19 @@ TEST(EventLogFileTest, CrcMismatchMidLogIsDataLossAfterTheGoodRecords) {
                                             std::to_string(positions[3])),
             std::string::npos)
       << records.status();
-  // A new appender refuses to write after damage rather than truncating acknowledged records.
+  // A new appender never truncates acknowledged records after damage: it leaves the damaged
+  // segment as it is and goes on in the next one, which starts at the damaged one's size.
+  const uintmax_t damaged_size = std::filesystem::file_size(Segment0(dir));
   auto second = MustOpenAppender(dir.path());
-  EXPECT_TRUE(absl::IsDataLoss(second->Append("x").status()));
+  const absl::StatusOr<uint64_t> next = second->Append("x");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*next, damaged_size);
+  EXPECT_EQ(std::filesystem::file_size(Segment0(dir)), damaged_size);
+  EXPECT_TRUE(absl::IsDataLoss(source->Read(positions[3], 100).status()));
+  records = source->Read(*next, 100);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(records->front().payload, "x");
 }
 
 TEST(EventLogFileTest, BadLengthMidLogIsDataLoss) {
