@@ -53,6 +53,14 @@ int ChannelsFailing(Context& ctx, const Args& args);  // channels failing: disab
 int DeliveriesRetry(Context& ctx, const Args& args);  // deliveries retry --webhook ID [--since T]
 int Stats(Context& ctx, const Args& args);            // stats
 
+// Defined in admin/eventlog_commands.cc.
+// eventlog check [--json]: every record read with its checksum; the damage, and where records
+// resume after each stretch; exit 1 when there is damage.
+int EventLogCheck(Context& ctx, const Args& args);
+// eventlog skip-damage: moves the notifier's cursor from the damage it stopped at to where
+// records resume (starting a new segment first when the newest one is damaged).
+int EventLogSkipDamage(Context& ctx, const Args& args);
+
 }  // namespace webhooks::admin
 
 #endif  // WEBHOOKS_ADMIN_COMMANDS_H_

@@ -24,6 +24,8 @@ const std::map<std::string, Command>& Commands() {
       {"channels failing", webhooks::admin::ChannelsFailing},
       {"deliveries retry", webhooks::admin::DeliveriesRetry},
       {"stats", webhooks::admin::Stats},
+      {"eventlog check", webhooks::admin::EventLogCheck},
+      {"eventlog skip-damage", webhooks::admin::EventLogSkipDamage},
       {"dump", webhooks::admin::Dump},
   };
   return kCommands;

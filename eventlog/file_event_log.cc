@@ -38,7 +38,8 @@ using segment::SegmentReader;
 //  - OutOfRange for a position that is not a record boundary, lies in a discarded segment, or
 //    is past the end of the log. Positions other than 0, a segment base, the last next_position
 //    handed out and the start of the last successful Read are checked by following record
-//    headers from the start of their segment.
+//    headers from the start of their segment, or, when those meet damage first, by the CRC of
+//    the record at the position (so that a reader can be moved past damage).
 class FileEventSource final : public EventSource {
  public:
   explicit FileEventSource(std::string dir) : dir_(std::move(dir)) {}
@@ -150,16 +151,26 @@ absl::Status FileEventSource::CheckBoundary(uint64_t position) {
   SegmentReader reader(current_.get(), *size);
   const uint64_t offset = position - current_base_;
   uint64_t at = 0;
+  std::optional<absl::Status> damage;
   while (at < offset) {
     absl::StatusOr<RecordView> view = reader.ReadAt(at, /*check_crc=*/false);
     if (!view.ok()) return view.status();
     if (view->kind == RecordKind::kCorrupt) {
-      return segment::DamageError(current_base_, at, view->problem);
+      damage = segment::DamageError(current_base_, at, view->problem);
+      break;
     }
     if (view->kind != RecordKind::kRecord) break;
     at = view->next;
   }
   if (at == offset) return absl::OkStatus();
+  if (damage || at > offset) {
+    // Past damage (where eventlog/log_check.h says records resume; a damaged length may also
+    // have led the walk past `offset`): a record whose CRC matches.
+    absl::StatusOr<RecordView> there = reader.ReadAt(offset, /*check_crc=*/true);
+    if (!there.ok()) return there.status();
+    if (there->kind == RecordKind::kRecord) return absl::OkStatus();
+    if (damage) return *damage;
+  }
   if (at > offset) {
     return absl::OutOfRangeError(
         absl::StrCat("event log position ", position, " is not at a record boundary"));

@@ -129,6 +129,17 @@ void Notifier::FanoutLoop() {
       LogError("cannot discard consumed event log segments", st);
     }
     absl::StatusOr<size_t> n = fanout_.Step();
+    if (!n.ok() && absl::IsDataLoss(n.status())) {
+      // Stays stopped at the damage (nothing is skipped silently) until an operator moves it.
+      LogError(
+          "the event log is damaged where the notifier reads; `webhookctl eventlog "
+          "skip-damage` moves it past the damage (the events stored there are lost); "
+          "checking again in 5 s",
+          n.status());
+      for (int i = 0; i < 5 && !stopping_; ++i)
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
     if (!n.ok()) {
       LogError("fan-out failed; retrying in 1 s", n.status());
       std::this_thread::sleep_for(std::chrono::seconds(1));

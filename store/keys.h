@@ -8,6 +8,7 @@
 //   webhook_names    <internal_id>/<sha256(name)>  -> webhook_id (sorted duplicates)
 //   meta             "seq"                         -> last assigned seq (8 bytes big-endian)
 //                    "count/<internal_id>"         -> number of webhooks (8 bytes big-endian)
+//                    "notifier_cursor"             -> the notifier's event log position (same)
 //   idempotency      "k" <internal_id>/<key>       -> used at (unix ms, 8 bytes big-endian),
 //                                                     fingerprint length (4 bytes big-endian),
 //                                                     fingerprint, webhook_id it created
@@ -31,6 +32,8 @@ std::string Seq(std::string_view internal_id, uint64_t seq);
 std::string Name(std::string_view internal_id, std::string_view webhook_name);
 std::string Count(std::string_view internal_id);
 inline constexpr std::string_view kLastSeq = "seq";
+// meta: the notifier's read position in the event log (8 bytes big-endian).
+inline constexpr std::string_view kNotifierCursor = "notifier_cursor";
 
 // What the creation-order index keeps per webhook, so that filtering and counting never decode
 // the webhook itself.

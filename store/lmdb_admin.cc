@@ -12,8 +12,6 @@
 namespace webhooks {
 namespace {
 
-constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
-
 absl::StatusOr<uint64_t> Entries(MDB_txn* txn, MDB_dbi dbi) {
   MDB_stat stat;
   if (int rc = mdb_stat(txn, dbi, &stat); rc != 0) return LmdbStatus(rc, "mdb_stat");
@@ -182,7 +180,7 @@ absl::StatusOr<StoreStats> ReadStoreStats(LmdbStore& store) {
       if (!n.ok()) return n.status();
       *out = *n;
     }
-    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, env.dbi("meta"), kCursorKey);
+    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, env.dbi("meta"), keys::kNotifierCursor);
     if (!cursor.ok()) return cursor.status();
     s.notifier_cursor = *cursor;
     MDB_envinfo info;
@@ -196,6 +194,19 @@ absl::StatusOr<StoreStats> ReadStoreStats(LmdbStore& store) {
   });
   if (!st.ok()) return st;
   return s;
+}
+
+absl::Status MoveNotifierCursor(LmdbStore& store, uint64_t from, uint64_t to) {
+  MDB_dbi meta = store.env().dbi("meta");
+  return store.env().Write([&](MDB_txn* txn) -> absl::Status {
+    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, meta, keys::kNotifierCursor);
+    if (!cursor.ok()) return cursor.status();
+    if (*cursor != from) {
+      return absl::AbortedError("the notifier's cursor is at " + std::to_string(*cursor) +
+                                ", not " + std::to_string(from));
+    }
+    return lmdb::Put(txn, meta, keys::kNotifierCursor, keys::EncodeU64(to));
+  });
 }
 
 }  // namespace webhooks

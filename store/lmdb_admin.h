@@ -67,6 +67,11 @@ struct StoreStats {
 };
 absl::StatusOr<StoreStats> ReadStoreStats(LmdbStore& store);
 
+// Moves the notifier's event log cursor from `from` to `to` in one durable write, if it is at
+// `from` (Aborted, with nothing changed, when it is not: the notifier moved on meanwhile). A
+// running notifier reads the cursor again before each step, so it goes on from `to`.
+absl::Status MoveNotifierCursor(LmdbStore& store, uint64_t from, uint64_t to);
+
 }  // namespace webhooks
 
 #endif  // WEBHOOKS_STORE_LMDB_ADMIN_H_

@@ -18,7 +18,6 @@ namespace {
 using delivery_internal::PutDelivery;
 using delivery_internal::WebhookPrefix;
 
-constexpr std::string_view kCursorKey = "notifier_cursor";
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
 
 std::string StateKey(std::string_view internal_id, std::string_view webhook_id) {
@@ -117,7 +116,7 @@ absl::Status LmdbDeliveryStore::Enqueue(
       if (!st.ok()) return st;
     }
     if (!next_position) return absl::OkStatus();
-    return lmdb::Put(txn, meta_, kCursorKey, keys::EncodeU64(*next_position));
+    return lmdb::Put(txn, meta_, keys::kNotifierCursor, keys::EncodeU64(*next_position));
   });
 }
 
@@ -140,7 +139,7 @@ absl::StatusOr<std::vector<bool>> LmdbDeliveryStore::SeenEvents(
 absl::StatusOr<uint64_t> LmdbDeliveryStore::Cursor() {
   uint64_t cursor = 0;
   absl::Status st = env_.Read([&](MDB_txn* txn) -> absl::Status {
-    absl::StatusOr<uint64_t> v = lmdb::GetCounter(txn, meta_, kCursorKey);
+    absl::StatusOr<uint64_t> v = lmdb::GetCounter(txn, meta_, keys::kNotifierCursor);
     if (v.ok()) cursor = *v;
     return v.status();
   });

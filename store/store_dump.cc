@@ -6,6 +6,7 @@
 
 #include "store/delivery_codec.h"
 #include "store/delivery_record.h"
+#include "store/keys.h"
 #include "store/lmdb_txn.h"
 
 namespace webhooks {
@@ -13,7 +14,6 @@ namespace {
 
 using dump::Kind;
 
-constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
 constexpr uint64_t kProgressEvery = 4096;
 constexpr uint64_t kReleaseEvery = 16384;
 
@@ -96,7 +96,7 @@ absl::Status DumpState(MDB_txn* txn, LmdbEnv& env, LineSink& sink) {
       return st;
   }
   if (!c.status().ok()) return c.status();
-  absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, env.dbi("meta"), kCursorKey);
+  absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, env.dbi("meta"), keys::kNotifierCursor);
   if (!cursor.ok()) return cursor.status();
   return sink.Write(Kind::kCursor, dump::CursorLine(*cursor));
 }

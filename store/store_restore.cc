@@ -17,7 +17,6 @@ namespace {
 
 using dump::Kind;
 
-constexpr std::string_view kCursorKey = "notifier_cursor";  // as in lmdb_delivery_store.cc
 constexpr std::string_view kAttemptSeqKey = "attempt_seq";
 constexpr uint64_t kProgressEvery = 4096;
 // Idempotency keys go with the webhooks they created: a replay must not name a webhook that a
@@ -81,7 +80,7 @@ absl::Status PutRecord(MDB_txn* txn, const Dbs& dbs, const dump::Record& r,
       return st;
     }
     case Kind::kCursor:
-      return lmdb::Put(txn, dbs.meta, kCursorKey, keys::EncodeU64(r.cursor));
+      return lmdb::Put(txn, dbs.meta, keys::kNotifierCursor, keys::EncodeU64(r.cursor));
   }
   return absl::OkStatus();
 }
@@ -115,7 +114,7 @@ absl::StatusOr<Kept> ClearForReplace(MDB_txn* txn, LmdbEnv& env, bool drop_state
   MDB_dbi meta = env.dbi("meta");
   for (auto [key, out] :
        {std::pair{keys::kLastSeq, &kept.seq}, std::pair{kAttemptSeqKey, &kept.attempt_seq},
-        std::pair{kCursorKey, &kept.cursor}}) {
+        std::pair{keys::kNotifierCursor, &kept.cursor}}) {
     absl::StatusOr<uint64_t> v = lmdb::GetCounter(txn, meta, key);
     if (!v.ok()) return v.status();
     *out = *v;
@@ -132,7 +131,7 @@ absl::StatusOr<Kept> ClearForReplace(MDB_txn* txn, LmdbEnv& env, bool drop_state
     if (!st.ok()) return st;
   }
   if (!drop_state && kept.cursor > 0) {
-    absl::Status st = lmdb::Put(txn, meta, kCursorKey, keys::EncodeU64(kept.cursor));
+    absl::Status st = lmdb::Put(txn, meta, keys::kNotifierCursor, keys::EncodeU64(kept.cursor));
     if (!st.ok()) return st;
   }
   return kept;
@@ -192,9 +191,10 @@ absl::Status Apply(MDB_txn* txn, LmdbEnv& env, const std::string& path, const Du
     st = lmdb::Put(txn, dbs.meta, keys::Count(it->first), keys::EncodeU64(it->second));
   }
   if (st.ok() && summary.header.include_state && options.adjust_cursor) {
-    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, dbs.meta, kCursorKey);
+    absl::StatusOr<uint64_t> cursor = lmdb::GetCounter(txn, dbs.meta, keys::kNotifierCursor);
     if (!cursor.ok()) return cursor.status();
-    st = lmdb::Put(txn, dbs.meta, kCursorKey, keys::EncodeU64(options.adjust_cursor(*cursor)));
+    st = lmdb::Put(txn, dbs.meta, keys::kNotifierCursor,
+                   keys::EncodeU64(options.adjust_cursor(*cursor)));
   }
   if (st.ok()) st = BumpConfigVersion(txn, dbs.meta);  // a live notifier re-reads webhooks
   return st;
