@@ -138,6 +138,33 @@ void StopInherited(webhooks::FcgiServer& server, int listen_fd, const std::atomi
   }
 }
 
+// Blocks SIGTERM and SIGINT in every thread (a dedicated thread takes them: libfcgi's own
+// handler would swallow them) and returns them; ignores SIGPIPE and SIGXFSZ (a file size limit,
+// systemd's LimitFSIZE= or ulimit -f, then fails the write with EFBIG, answered as a full disk is,
+// instead of killing the process with every request in flight); SIGUSR2 interrupts accept(2)
+// (no SA_RESTART; see StopInherited). REQUIRES: no other thread yet.
+sigset_t SetUpSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+  struct sigaction wake = {};
+  wake.sa_handler = NoopHandler;
+  sigemptyset(&wake.sa_mask);
+  sigaction(SIGUSR2, &wake, nullptr);
+  return stop_signals;
+}
+
+// Logs a failure to start and returns the exit code for it.
+int Fatal(const char* what, const absl::Status& status) {
+  std::fprintf(stderr, "level=fatal msg=\"%s\" error=\"%s\"\n", what,
+               std::string(status.message()).c_str());
+  return 1;
+}
+
 // After a failed fsync the event log refuses appends until a restart (/healthz answers 503).
 // Under socket activation systemd restarts the process (Restart=on-failure) while connections
 // wait on its socket, so after a failed request with the log in that state the process stops
@@ -179,50 +206,24 @@ int main(int argc, char** argv) {
   int code = 0;
   if (!ParseFlags(argc, argv, &flags, &code)) return code;
 
-  // SIGTERM/SIGINT are taken by a dedicated thread (libfcgi's own handler would swallow them).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  // A file size limit (systemd's LimitFSIZE=, ulimit -f) fails the write with EFBIG, answered as a
-  // full disk is (503), instead of killing the process with every request in flight.
-  signal(SIGXFSZ, SIG_IGN);
-  struct sigaction wake = {};
-  wake.sa_handler = NoopHandler;  // no SA_RESTART: interrupts accept(2), see StopInherited
-  sigemptyset(&wake.sa_mask);
-  sigaction(SIGUSR2, &wake, nullptr);
-
+  const sigset_t stop_signals = SetUpSignals();
   const int inherited_fd = InheritedSocket(&code);
   if (inherited_fd == -2) return code;
 
   webhooks::LmdbOptions lmdb_options;
   lmdb_options.initial_map_size = flags.map_size_mb << 20;
   auto store = webhooks::LmdbStore::Open(flags.data_dir, lmdb_options);
-  if (!store.ok()) {
-    std::fprintf(stderr, "level=fatal msg=\"cannot open store\" error=\"%s\"\n",
-                 std::string(store.status().message()).c_str());
-    return 1;
-  }
+  if (!store.ok()) return Fatal("cannot open store", store.status());
   webhooks::FcgiServerOptions server_options;
   server_options.socket_path = flags.socket_path;
   server_options.listen_fd = inherited_fd;  // systemd's socket: adopted, never unlinked
   server_options.socket_mode = static_cast<unsigned>(std::stoul(flags.socket_mode, nullptr, 8));
   server_options.threads = flags.threads;
   auto server = webhooks::FcgiServer::Listen(server_options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "level=fatal msg=\"cannot listen\" error=\"%s\"\n",
-                 std::string(server.status().message()).c_str());
-    return 1;
-  }
+  if (!server.ok()) return Fatal("cannot listen", server.status());
 
   auto events = webhooks::OpenFileEventAppender(flags.data_dir + "/events");
-  if (!events.ok()) {
-    std::fprintf(stderr, "level=fatal msg=\"cannot open event log\" error=\"%s\"\n",
-                 std::string(events.status().message()).c_str());
-    return 1;
-  }
+  if (!events.ok()) return Fatal("cannot open event log", events.status());
 
   // From here on every exit goes through the signal thread (it is joined below).
   std::atomic<bool> served{false};
