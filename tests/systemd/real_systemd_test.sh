@@ -8,8 +8,12 @@
 #     `systemctl reload` (SIGHUP), and is restarted after kill -9;
 #   - webhook-api.service stopped alone leaves the socket usable: the next request activates
 #     it again;
+#   - with FAULT_LIB (tests/fault/fail_fdatasync.cc) preloaded, webhook-api answers an append
+#     whose flush fails with 500 and /healthz with 503, stops itself (exit 75) after a failed
+#     request 5 s or more after its start, and systemd restarts it;
 #   - `systemctl stop` of both ends with Result=success, exit status 0, in under 5 s.
-# Usage: real_systemd_test.sh BUILD_DIR SOURCE_DIR. Exit 77 (skipped) without root or tools.
+# Usage: real_systemd_test.sh BUILD_DIR SOURCE_DIR [FAULT_LIB]. Exit 77 (skipped) without root
+# or tools.
 #
 # Safety (see the "Real systemd in a test" notes): /run, /tmp, /var/tmp, /var/lib and /var/log
 # are private tmpfs inside the namespace (systemd's boot-time cleanup would otherwise empty the
@@ -26,6 +30,7 @@ set -u
 
 BUILD_DIR="$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)"
 SOURCE_DIR="$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)"
+FAULT_LIB="${3:-}"
 
 skip() { echo "SKIP: $*"; exit 77; }
 [[ $EUID -eq 0 ]] || skip "needs root"
@@ -51,6 +56,7 @@ mkdir -p "$WORK/bin"
 for b in webhook-api webhook-notifier webhookctl; do
   [[ -x "$BUILD_DIR/$b" ]] && cp "$BUILD_DIR/$b" "$WORK/bin/"
 done
+[[ -n "$FAULT_LIB" ]] && cp "$FAULT_LIB" "$WORK/bin/fail_fdatasync.so"
 chmod 0755 "$WORK/bin" "$WORK/bin/"*
 SD_PID=""       # PID 1 of the namespace, as seen from here
 UNSHARE_PID=""
@@ -243,6 +249,49 @@ for _ in $(seq 1 100); do
 done
 ((restarted)) && ok "kill -9 -> restarted by systemd (PID $old_pid -> $new_pid, NRestarts=$(prop webhook-notifier.service NRestarts))" ||
   fail "not restarted after kill -9 ($(prop webhook-notifier.service ActiveState), NRestarts=$(prop webhook-notifier.service NRestarts))"
+
+# A disk that fails to flush the event log, injected with LD_PRELOAD through a drop-in.
+fcgi_post_event() {  # KEY: POST /v1/events as www-data over the socket
+  local body='{"event_type":"object.created"}'
+  in_ns setpriv --reuid=www-data --regid=www-data --clear-groups \
+    env -i REQUEST_METHOD=POST REQUEST_URI=/v1/events SCRIPT_NAME=/v1/events QUERY_STRING= \
+    SERVER_PROTOCOL=HTTP/1.1 CONTENT_TYPE=application/json CONTENT_LENGTH=${#body} \
+    HTTP_AUTHORIZATION="Bearer $1" cgi-fcgi -bind -connect /run/webhooks/api.sock <<<"$body" 2>&1
+}
+if [[ -n "$FAULT_LIB" && -n "${org:-}" ]]; then
+  key="$(in_ns systemd-run --quiet --wait --pipe -p DynamicUser=yes -p User=webhooks \
+         -p Group=webhooks -p StateDirectory=webhooks -p UMask=0077 \
+         "$WORK/bin/webhookctl" --data-dir /var/lib/webhooks key create --org "$org" 2>&1)"
+  in_ns mkdir -p /run/systemd/system/webhook-api.service.d
+  printf '[Service]\nEnvironment=LD_PRELOAD=%s WH_FAIL_FDATASYNC_PATH=/events/\n' \
+    "$WORK/bin/fail_fdatasync.so" | in_ns tee /run/systemd/system/webhook-api.service.d/fault.conf >/dev/null
+  in_ns systemctl daemon-reload
+  in_ns systemctl restart webhook-api.service
+  started_ns=$(date +%s%N)
+  resp="$(fcgi_post_event "$key")"
+  [[ "$resp" == *"Status: 500"* ]] && ok "append with a failing flush: 500" || fail "append: $resp"
+  resp="$(healthz)"
+  [[ "$resp" == *"Status: 503"* ]] && ok "/healthz 503 while the event log refuses appends" ||
+    fail "healthz: $resp"
+  restarts="$(prop webhook-api.service NRestarts)"
+  sleep "$(awk -v t=$(( ($(date +%s%N) - started_ns) / 1000000 )) 'BEGIN { s = (5300 - t) / 1000; print (s > 0 ? s : 0) }')"
+  fcgi_post_event "$key" >/dev/null
+  restarted=0
+  for _ in $(seq 1 50); do
+    if (( $(prop webhook-api.service NRestarts) > restarts )) &&
+       [[ "$(prop webhook-api.service ActiveState)" == active ]]; then restarted=1; break; fi
+    sleep 0.1
+  done
+  journal="$(in_ns journalctl --no-pager -o cat -u webhook-api.service 2>/dev/null)"
+  ((restarted)) && [[ "$journal" == *"exiting for systemd to restart"* ]] &&
+    ok "webhook-api stopped itself and systemd restarted it (NRestarts=$(prop webhook-api.service NRestarts))" ||
+    fail "no restart: $(prop webhook-api.service ActiveState), NRestarts=$(prop webhook-api.service NRestarts)"
+  in_ns rm /run/systemd/system/webhook-api.service.d/fault.conf
+  in_ns systemctl daemon-reload
+  in_ns systemctl restart webhook-api.service
+  resp="$(fcgi_post_event "$key")"
+  [[ "$resp" == *"Status: 202"* ]] && ok "appends again without the fault" || fail "append: $resp"
+fi
 
 healthz >/dev/null
 wait_prop webhook-api.service ActiveState active 50 || fail "api not active before the final stop"
