@@ -163,14 +163,13 @@ absl::Status FileEventSource::CheckBoundary(uint64_t position) {
     at = view->next;
   }
   if (at == offset) return absl::OkStatus();
-  if (damage || at > offset) {
-    // Past damage (where eventlog/log_check.h says records resume; a damaged length may also
-    // have led the walk past `offset`): a record whose CRC matches.
-    absl::StatusOr<RecordView> there = reader.ReadAt(offset, /*check_crc=*/true);
-    if (!there.ok()) return there.status();
-    if (there->kind == RecordKind::kRecord) return absl::OkStatus();
-    if (damage) return *damage;
-  }
+  // Past damage, where eventlog/log_check.h says records resume (the walk met an impossible
+  // length, or a damaged length led it past `offset` or to an incomplete record): a record whose
+  // CRC matches.
+  absl::StatusOr<RecordView> there = reader.ReadAt(offset, /*check_crc=*/true);
+  if (!there.ok()) return there.status();
+  if (there->kind == RecordKind::kRecord) return absl::OkStatus();
+  if (damage) return *damage;
   if (at > offset) {
     return absl::OutOfRangeError(
         absl::StrCat("event log position ", position, " is not at a record boundary"));
@@ -234,7 +233,17 @@ absl::StatusOr<FileEventSource::Step> FileEventSource::AtStop(uint64_t offset,
     if (absl::Status s = RefreshSegments(); !s.ok()) return s;
     next = NextSegment(current_base_);
   }
-  if (!next) return Step::kEndOfData;
+  if (!next) {
+    // The end of the newest segment: an append being written, unless an intact record follows
+    // the incomplete one (a damaged length; appends are written in order, never after a gap).
+    if (view.kind != RecordKind::kTorn) return Step::kEndOfData;
+    absl::StatusOr<uint64_t> resume = segment::FindResume(current_.get(), size, offset);
+    if (!resume.ok()) return resume.status();
+    if (*resume == size) return Step::kEndOfData;
+    return segment::DamageError(
+        current_base_, offset,
+        absl::StrCat("a record length leads past intact records at ", current_base_ + *resume));
+  }
   // A later segment exists, so current_ is closed and its size final.
   if (now = CurrentSize(); !now.ok()) return now.status();
   if (*now != size && retries < kMaxRetries) return Step::kRetry;

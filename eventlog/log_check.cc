@@ -30,24 +30,6 @@ absl::StatusOr<OpenSegment> Open(const std::string& dir, uint64_t base) {
   return OpenSegment{std::move(fd), state->size};
 }
 
-// The first offset after `from` from which every record of the segment reads intact to its end
-// (or, in the newest segment, to a torn tail), or `size` when there is none. Candidates are
-// offsets whose header gives a possible length; each is checked by reading on from it, so a
-// stray match inside a payload does not count.
-absl::StatusOr<uint64_t> FindResume(int fd, uint64_t size, uint64_t from, bool newest) {
-  segment::SegmentReader headers(fd, size);
-  for (uint64_t o = from + 1; o + segment::kHeaderBytes <= size; ++o) {
-    absl::StatusOr<segment::RecordView> view = headers.ReadAt(o, /*check_crc=*/false);
-    if (!view.ok()) return view.status();
-    if (view->kind != RecordKind::kRecord) continue;
-    absl::StatusOr<segment::ScanResult> run = segment::ScanRecords(fd, size, o);
-    if (!run.ok()) return run.status();
-    if (run->records == 0) continue;
-    if (run->stop == RecordKind::kEnd || (newest && run->stop == RecordKind::kTorn)) return o;
-  }
-  return size;
-}
-
 // Reads segment `base` from `offset` to its end, adding its intact records and its damage to
 // *check. Returns the position after its last readable byte (record or skipped damage).
 absl::StatusOr<uint64_t> CheckSegment(const std::string& dir, uint64_t base, bool newest,
@@ -61,9 +43,12 @@ absl::StatusOr<uint64_t> CheckSegment(const std::string& dir, uint64_t base, boo
     if (!run.ok()) return run.status();
     check->records += run->records;
     offset = run->good_end;
-    if (run->stop == RecordKind::kEnd || (newest && run->stop == RecordKind::kTorn)) break;
-    absl::StatusOr<uint64_t> resume = FindResume(seg->fd.get(), seg->size, offset, newest);
+    if (run->stop == RecordKind::kEnd) break;
+    absl::StatusOr<uint64_t> resume = segment::FindResume(seg->fd.get(), seg->size, offset);
     if (!resume.ok()) return resume.status();
+    // An incomplete record that ends the newest segment, with nothing intact after it, is an
+    // append being written (or torn by a crash), not damage.
+    if (newest && run->stop == RecordKind::kTorn && *resume == seg->size) break;
     check->damage.push_back(LogDamage{
         base + offset, base + *resume,
         run->stop == RecordKind::kTorn ? "incomplete record in a closed segment" : run->problem});
@@ -122,11 +107,11 @@ absl::StatusOr<LogDamage> FileEventLogDamageAt(const std::string& dir, uint64_t 
     if (newest) return none("it is the end of the log");
     return LogDamage{position, next, NextSegmentProblem(next)};
   }
-  if (view->kind == RecordKind::kTorn && newest) {
+  absl::StatusOr<uint64_t> resume = segment::FindResume(seg->fd.get(), seg->size, offset);
+  if (!resume.ok()) return resume.status();
+  if (view->kind == RecordKind::kTorn && newest && *resume == seg->size) {
     return none("an append still being written (or torn) ends the log there");
   }
-  absl::StatusOr<uint64_t> resume = FindResume(seg->fd.get(), seg->size, offset, newest);
-  if (!resume.ok()) return resume.status();
   return LogDamage{
       position, base + *resume,
       view->kind == RecordKind::kTorn ? "incomplete record in a closed segment" : view->problem};

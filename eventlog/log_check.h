@@ -1,5 +1,5 @@
 // Finding damage in the file event log (file_event_log.h) and where readable records resume
-// after it, for operators (webhookctl events check / skip-damage). A reader reports damage as
+// after it, for operators (webhookctl eventlog check / skip-damage). A reader reports damage as
 // DataLoss and stops there; nothing here changes a segment.
 #ifndef WEBHOOKS_EVENTLOG_LOG_CHECK_H_
 #define WEBHOOKS_EVENTLOG_LOG_CHECK_H_
@@ -13,8 +13,10 @@
 namespace webhooks {
 
 // One damaged stretch: the bytes from position `start` cannot be read as records, and records
-// read intact again from `resume`: the first offset after `start` from which every record reads
-// back intact to the end of its segment, or else the segment's end (the next segment's base).
+// read intact again from `resume` (segment::FindResume: the first later record that passes its
+// CRC and is followed by the end, another intact record or an incomplete one), or else from the
+// segment's end (the next segment's base). An incomplete record ending the newest segment is
+// damage only when an intact record follows it.
 struct LogDamage {
   uint64_t start = 0;
   uint64_t resume = 0;

@@ -220,6 +220,32 @@ absl::StatusOr<ScanResult> ScanRecords(int fd, uint64_t size, uint64_t from) {
   }
 }
 
+absl::StatusOr<bool> SegmentReader::PlausibleAt(uint64_t offset) {
+  if (offset >= size_ || size_ - offset <= kHeaderBytes) return false;
+  absl::StatusOr<bool> filled = Fill(offset, kHeaderBytes);
+  if (!filled.ok() || !*filled) return filled;
+  const uint32_t length = DecodeU32(buf_.data() + (offset - buf_offset_));
+  return length != 0 && length <= kMaxEventRecordBytes && length <= size_ - offset - kHeaderBytes;
+}
+
+absl::StatusOr<uint64_t> FindResume(int fd, uint64_t size, uint64_t from) {
+  SegmentReader headers(fd, size);  // two buffers: the scan's window stays put during checks
+  SegmentReader records(fd, size);
+  for (uint64_t o = from + 1; o + kHeaderBytes < size; ++o) {
+    absl::StatusOr<bool> plausible = headers.PlausibleAt(o);
+    if (!plausible.ok()) return plausible.status();
+    if (!*plausible) continue;
+    absl::StatusOr<RecordView> view = records.ReadAt(o, /*check_crc=*/true);
+    if (!view.ok()) return view.status();
+    if (view->kind != RecordKind::kRecord) continue;
+    if (view->next == size) return o;
+    absl::StatusOr<RecordView> after = records.ReadAt(view->next, /*check_crc=*/true);
+    if (!after.ok()) return after.status();
+    if (after->kind == RecordKind::kRecord || after->kind == RecordKind::kTorn) return o;
+  }
+  return size;
+}
+
 absl::Status DamageError(uint64_t base, uint64_t offset, const std::string& problem) {
   char name[32];
   std::snprintf(name, sizeof(name), "%020llu.log", static_cast<unsigned long long>(base));

@@ -88,6 +88,9 @@ class SegmentReader final {
   // and a record is kRecord when its length is possible and it fits. A file found shorter than
   // `size` (a torn tail truncated meanwhile) reads as kTorn. IOError if pread fails.
   absl::StatusOr<RecordView> ReadAt(uint64_t offset, bool check_crc);
+  // Whether the header at `offset` gives a possible length whose record fits before `size`
+  // (ReadAt's kRecord without the CRC check, and without building any problem text).
+  absl::StatusOr<bool> PlausibleAt(uint64_t offset);
   uint64_t size() const { return size_; }
 
  private:
@@ -108,6 +111,12 @@ struct ScanResult {
   std::string problem;
 };
 absl::StatusOr<ScanResult> ScanRecords(int fd, uint64_t size, uint64_t from);
+
+// Where intact records start again after damage at `from` in a segment file of `size` bytes:
+// the first offset after `from` holding a record that passes its CRC and is followed by the end
+// of the file, another such record or an incomplete record; `size` when there is none. Linear in
+// the bytes searched (the CRC is computed only where a header gives a possible length).
+absl::StatusOr<uint64_t> FindResume(int fd, uint64_t size, uint64_t from);
 
 // DataLoss naming the segment and the offset within it.
 absl::Status DamageError(uint64_t base, uint64_t offset, const std::string& problem);

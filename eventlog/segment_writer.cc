@@ -67,7 +67,12 @@ absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
   // Bytes written are never cut off again here: readers take complete records as soon as they
   // are in the file, so an error from now on means "may have been appended". A torn tail is
   // truncated by the next Write (CatchUp), which readers never read past.
-  if (absl::Status s = WriteAt(records); !s.ok()) return s;
+  if (absl::Status s = WriteAt(records); !s.ok()) {
+    // Not "nothing written" (ResourceExhausted): the space was reserved, so this failed part way
+    // or for another reason, and some records may be in the file.
+    if (!absl::IsResourceExhausted(s)) return s;
+    return absl::InternalError(absl::StrCat(s.message(), " (after reserving the space)"));
+  }
   if (fdatasync(active_.get()) != 0) {
     // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
     // could be trusted to be durable, so every later append fails until a restart reopens it.
@@ -87,8 +92,12 @@ absl::Status SegmentWriter::PrepareActive() {
   if (active_.valid() && known_end_ < segment_bytes_) {
     absl::StatusOr<FileState> state = StatFd(active_.get());
     if (!state.ok()) return state.status();
-    // Nobody else can have rotated a segment that is not full without first growing it.
-    if (state->linked && state->size == known_end_) return absl::OkStatus();
+    // Unchanged since our last write, and no next segment: another appender found this one
+    // full or damaged (and started the next) only if its file is there.
+    if (state->linked && state->size == known_end_ &&
+        access(SegmentPath(dir_, active_base_ + known_end_).c_str(), F_OK) != 0) {
+      return absl::OkStatus();
+    }
   }
   absl::StatusOr<std::vector<uint64_t>> bases = ListSegments(dir_);
   if (!bases.ok()) return bases.status();
@@ -126,7 +135,14 @@ absl::Status SegmentWriter::Activate(uint64_t base, bool create) {
 absl::Status SegmentWriter::ValidateTail(uint64_t size) {
   absl::StatusOr<ScanResult> scan = ScanRecords(active_.get(), size, known_end_);
   if (!scan.ok()) return scan.status();
-  if (scan->stop == RecordKind::kCorrupt) {
+  bool damaged = scan->stop == RecordKind::kCorrupt;
+  if (!damaged && scan->good_end < size) {
+    // Incomplete: a torn tail, unless an intact record follows (then a damaged length).
+    absl::StatusOr<uint64_t> resume = FindResume(active_.get(), size, scan->good_end);
+    if (!resume.ok()) return resume.status();
+    damaged = *resume < size;
+  }
+  if (damaged) {
     // Never truncated: records after the damage may have been acknowledged. Under the lock no
     // writer is mid-append, so this is damage on disk (or a batch torn by a power loss).
     return Activate(active_base_ + size, /*create=*/true);
@@ -150,9 +166,11 @@ absl::Status SegmentWriter::Reserve(uint64_t bytes) {
       known_end_ + bytes > limit.rlim_cur) {
     return PosixError(absl::StrCat("write ", path, " (file size limit)"), EFBIG);
   }
-  if (fallocate(active_.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(known_end_),
-                static_cast<off_t>(bytes)) != 0 &&
-      errno != EOPNOTSUPP && errno != ENOSYS) {
+  while (fallocate(active_.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(known_end_),
+                   static_cast<off_t>(bytes)) != 0) {
+    if (errno == EINTR) continue;
+    // Without fallocate a full disk may cut the write short; Write then answers Internal.
+    if (errno == EOPNOTSUPP || errno == ENOSYS) break;
     return PosixError(absl::StrCat("reserve space in ", path), errno);
   }
   return absl::OkStatus();

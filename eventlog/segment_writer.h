@@ -26,8 +26,8 @@ class SegmentWriter final {
 
   // Appends `records` (concatenated EncodeRecord output) to the newest segment with one write
   // and one fdatasync, and returns the position of its first byte once durable. Under the lock
-  // it first truncates a torn tail left by a crashed writer and rotates a full segment, or one
-  // damaged before its end (an impossible length, or a bad CRC with bytes after it): the damage
+  // it first truncates a torn tail left by a crashed writer (an incomplete last record with no
+  // intact record after it) and rotates a full segment, or one damaged before its end: the damage
   // stays for readers to report (eventlog/log_check.h finds where records resume), and appends
   // go on in the next segment, which starts at the damaged one's size. ResourceExhausted, with
   // nothing written, when the file system has no space for the write (ENOSPC, EDQUOT) or it

@@ -136,8 +136,9 @@ void Notifier::FanoutLoop() {
           "skip-damage` moves it past the damage (the events stored there are lost); "
           "checking again in 5 s",
           n.status());
-      for (int i = 0; i < 5 && !stopping_; ++i)
+      for (int i = 0; i < 5 && !stopping_; ++i) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
       continue;
     }
     if (!n.ok()) {

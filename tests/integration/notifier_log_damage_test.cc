@@ -94,6 +94,16 @@ TEST_F(NotifierLogDamage, SkipDamageLosesOnlyTheDamagedEvent) {
       << Delivered().size() << " of " << all.size() << "\n"
       << notifier_->LogTail();
   EXPECT_EQ(Delivered().count("e5"), 0u);
+  // skip-damage started a new segment after the damaged one (the running API had kept
+  // appending to it): later appends go there, and nothing is handed out twice.
+  for (int i = 13; i < 16; ++i) {
+    const std::string id = "e" + std::to_string(i);
+    ASSERT_EQ(Emit("object.created", R"("event_id":")" + id + "\""), id);
+    all.insert(id);
+  }
+  EXPECT_TRUE(WaitUntil([&] { return Delivered() == all; }, seconds(10)))
+      << Delivered().size() << " of " << all.size() << "\n"
+      << notifier_->LogTail();
   // Nothing left to skip: the cursor is past the damage.
   const std::string again = Ctl({"eventlog", "skip-damage"}, &rc);
   EXPECT_EQ(rc, 1) << again;

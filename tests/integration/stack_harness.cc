@@ -214,7 +214,13 @@ bool Stack::StartApiAgain() {
   return WaitHealthy();
 }
 
-bool Stack::ApiRunning() { return api_pid_ > 0 && waitpid(api_pid_, nullptr, WNOHANG) == 0; }
+bool Stack::ApiRunning() {
+  if (api_pid_ <= 0) return false;
+  siginfo_t info{};
+  // WNOWAIT: an exited process stays to be reaped (with its status) by WaitApiExit.
+  return waitid(P_PID, static_cast<id_t>(api_pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == 0;
+}
 
 bool Stack::RestartApi(int sig, int* wait_status, const std::function<void()>& while_down) {
   if (api_pid_ <= 0) return false;  // kill(-1) would signal every process

@@ -50,7 +50,7 @@ class Stack {
 
   // Extra "NAME=value" environment for the webhook-api processes started from now on.
   void set_api_env(std::vector<std::string> env) { api_env_ = std::move(env); }
-  // Whether webhook-api is running (not exited, reaped or not).
+  // Whether webhook-api is running. Leaves an exited one for WaitApiExit to reap.
   bool ApiRunning();
   // Waits up to `timeout` for webhook-api to exit by itself; true (with its waitpid status in
   // *wait_status) if it did.

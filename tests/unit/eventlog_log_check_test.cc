@@ -61,9 +61,10 @@ TEST(EventLogCheckTest, ACleanLogAcrossSegmentsHasNoDamage) {
 }
 
 TEST(EventLogCheckTest, ABadRecordResumesAtTheNextOne) {
-  // An impossible length, a possible one that leads past the next records, a payload byte.
+  // An impossible length, a possible one that leads past the next records, one that leads past
+  // the end of the file (which must not pass for a torn tail), a payload byte.
   const std::vector<std::pair<uint64_t, std::string>> patches = {
-      {3, "\x7f"}, {0, "\x40"}, {8 + 2, "#"}};
+      {3, "\x7f"}, {0, "\x40"}, {1, "\x01"}, {8 + 2, "#"}};
   for (const auto& [patch_at, byte] : patches) {
     SCOPED_TRACE(patch_at);
     TempDir dir;
@@ -80,10 +81,13 @@ TEST(EventLogCheckTest, ABadRecordResumesAtTheNextOne) {
     absl::StatusOr<LogDamage> at = FileEventLogDamageAt(dir.path(), positions[4]);
     ASSERT_TRUE(at.ok()) << at.status();
     EXPECT_EQ(at->resume, positions[5]);
-    // A reader stops at the damage and reads on from where it resumes.
+    // A running appender goes on after the damage; a reader stops at the damage and reads on
+    // from where records resume.
+    ASSERT_TRUE(appender->Append("next").ok());
     auto source = MustOpenSource(dir.path());
     EXPECT_TRUE(absl::IsDataLoss(source->Read(positions[4], 10).status()));
-    EXPECT_EQ(ReadAll(*source, at->resume).size(), 5u);
+    EXPECT_EQ(ReadAll(*source, at->resume).size(), 6u);
+    EXPECT_EQ(MustCheck(dir).records, 10u);
   }
 }
 
@@ -126,6 +130,29 @@ TEST(EventLogCheckTest, DamageToTheEndOfASegmentResumesAtTheNextSegment) {
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].payload, "after the damage");
   EXPECT_TRUE(MustCheck(dir).damage.size() == 2u);
+}
+
+// An appender that wrote the damaged segment itself (and so never reads it again) follows
+// another appender's move to the next segment: no position is handed out twice.
+TEST(EventLogCheckTest, AnAppenderFollowsTheSegmentStartedAfterDamage) {
+  TempDir dir;
+  auto appender = MustOpenAppender(dir.path());
+  const std::vector<uint64_t> positions = AppendN(*appender, 5, "record-");
+  const std::string first = segment::SegmentPath(dir.path(), 0);
+  WriteAt(first, positions[2] + 3, "\x7f");
+  ASSERT_TRUE(PrepareFileEventLog(dir.path()).ok());  // as webhookctl eventlog skip-damage does
+  const uint64_t size = std::filesystem::file_size(first);
+  ASSERT_TRUE(std::filesystem::exists(segment::SegmentPath(dir.path(), size)));
+
+  const absl::StatusOr<uint64_t> next = appender->Append("after");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*next, size);
+  EXPECT_EQ(std::filesystem::file_size(first), size);
+  auto source = MustOpenSource(dir.path());
+  const std::vector<LogRecord> read = ReadAll(*source, positions[3]);
+  ASSERT_EQ(read.size(), 3u);
+  EXPECT_EQ(read[2].payload, "after");
+  EXPECT_EQ(read[2].position, size);
 }
 
 }  // namespace
