@@ -70,6 +70,9 @@ std::string StatusLine(const webhooks::Notifier::Stats& s) {
                 "not answering, %zu rate-limited",
                 static_cast<unsigned long long>(lag), static_cast<unsigned long long>(s.pending),
                 s.in_flight, s.not_answering, s.paced);
+  if (s.stopped_at_damage) {
+    return std::string(buf) + "; STOPPED at damage in the event log (webhookctl eventlog check)";
+  }
   return buf;
 }
 

@@ -43,7 +43,7 @@ std::string Seconds(double seconds, const char* format = "%g") {
 
 void RenderQueue(std::string& out, const Notifier::Stats& s) {
   const uint64_t lag = s.log_end > s.cursor ? s.log_end - s.cursor : 0;
-  const std::array<std::tuple<std::string_view, std::string_view, uint64_t>, 7> gauges = {{
+  const std::array<std::tuple<std::string_view, std::string_view, uint64_t>, 8> gauges = {{
       {"webhook_notifier_event_log_end_bytes", "Position of the end of the event log.", s.log_end},
       {"webhook_notifier_cursor_bytes", "Position in the event log up to which events are queued.",
        s.cursor},
@@ -56,6 +56,10 @@ void RenderQueue(std::string& out, const Notifier::Stats& s) {
        s.not_answering},
       {"webhook_notifier_endpoints_rate_limited",
        "Rate-limited webhook channels with deliveries held back by their rate_limit now.", s.paced},
+      {"webhook_notifier_event_log_damaged",
+       "1 while the notifier is stopped at damage in the event log (webhookctl eventlog check, "
+       "eventlog skip-damage).",
+       s.stopped_at_damage ? 1u : 0u},
   }};
   for (const auto& [name, help, value] : gauges) {
     Describe(out, name, "gauge", help);

@@ -129,7 +129,8 @@ void Notifier::FanoutLoop() {
       LogError("cannot discard consumed event log segments", st);
     }
     absl::StatusOr<size_t> n = fanout_.Step();
-    if (!n.ok() && absl::IsDataLoss(n.status())) {
+    stopped_at_damage_ = !n.ok() && absl::IsDataLoss(n.status());
+    if (stopped_at_damage_) {
       // Stays stopped at the damage (nothing is skipped silently) until an operator moves it.
       LogError(
           "the event log is damaged where the notifier reads; `webhookctl eventlog "
@@ -228,6 +229,7 @@ Notifier::Stats Notifier::GetStats() {
   s.in_flight = dispatcher_.in_flight();
   s.not_answering = dispatcher_.not_answering();
   s.paced = dispatcher_.paced_endpoints();
+  s.stopped_at_damage = stopped_at_damage_;
   return s;
 }
 

@@ -58,8 +58,9 @@ class Notifier {
     uint64_t log_end = 0;
     uint64_t pending = 0;
     size_t in_flight = 0;
-    size_t not_answering = 0;  // endpoints the breaker holds to one attempt at a time
-    size_t paced = 0;          // endpoints whose rate_limit holds deliveries back now
+    size_t not_answering = 0;        // endpoints the breaker holds to one attempt at a time
+    size_t paced = 0;                // endpoints whose rate_limit holds deliveries back now
+    bool stopped_at_damage = false;  // the fan-out is held at damage in the event log
   };
   Stats GetStats();
 
@@ -81,6 +82,7 @@ class Notifier {
   HistoryRetention history_;  // used by the history thread
 
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_at_damage_{false};  // the last fan-out step met DataLoss
   std::mutex stop_mu_;  // with stop_cv_: wakes the history thread's waits on Stop()
   std::condition_variable stop_cv_;
   std::mutex wake_mu_;

@@ -64,7 +64,15 @@ TEST_F(NotifierLogDamage, SkipDamageLosesOnlyTheDamagedEvent) {
   ASSERT_EQ(pwrite(fd, "#", 1, static_cast<off_t>(damaged + 8 + 3)), 1);
   close(fd);
 
-  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms")));
+  std::vector<std::string> args = NotifierArgs("0,300ms");
+  const std::string metrics = Dir() + "/notifier.prom";
+  args.insert(args.end(), {"--metrics-file", metrics, "--metrics-interval-ms", "100"});
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(args));
+  auto damaged_gauge = [&](const char* value) {
+    return ReadFileFrom(metrics, 0)
+               .find(std::string("webhook_notifier_event_log_damaged ") + value + "\n") !=
+           std::string::npos;
+  };
   ASSERT_TRUE(WaitUntil([&] { return Delivered() == before; }, seconds(10))) << Delivered().size();
   for (int i = 10; i < 13; ++i) {
     const std::string id = "e" + std::to_string(i);
@@ -75,6 +83,8 @@ TEST_F(NotifierLogDamage, SkipDamageLosesOnlyTheDamagedEvent) {
   EXPECT_EQ(Delivered(), before) << "delivered past the damage";
   EXPECT_NE(notifier_->LogTail().find("eventlog skip-damage"), std::string::npos)
       << notifier_->LogTail();
+  EXPECT_TRUE(WaitUntil([&] { return damaged_gauge("1"); }, seconds(5)))
+      << ReadFileFrom(metrics, 0);
 
   int rc = -1;
   rapidjson::Document check = ParseJsonText(Ctl({"eventlog", "check", "--json"}, &rc));
@@ -94,6 +104,8 @@ TEST_F(NotifierLogDamage, SkipDamageLosesOnlyTheDamagedEvent) {
       << Delivered().size() << " of " << all.size() << "\n"
       << notifier_->LogTail();
   EXPECT_EQ(Delivered().count("e5"), 0u);
+  EXPECT_TRUE(WaitUntil([&] { return damaged_gauge("0"); }, seconds(5)))
+      << ReadFileFrom(metrics, 0);
   // skip-damage started a new segment after the damaged one (the running API had kept
   // appending to it): later appends go there, and nothing is handed out twice.
   for (int i = 13; i < 16; ++i) {
