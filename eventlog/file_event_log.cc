@@ -240,6 +240,9 @@ absl::StatusOr<FileEventSource::Step> FileEventSource::AtStop(uint64_t offset,
     absl::StatusOr<uint64_t> resume = segment::FindResume(current_.get(), size, offset);
     if (!resume.ok()) return resume.status();
     if (*resume == size) return Step::kEndOfData;
+    // Another appender may have truncated a torn tail and written over it meanwhile: judge
+    // again on the next Read unless the file is as it was.
+    if (now = CurrentSize(); !now.ok() || *now != size) return Step::kEndOfData;
     return segment::DamageError(
         current_base_, offset,
         absl::StrCat("a record length leads past intact records at ", current_base_ + *resume));

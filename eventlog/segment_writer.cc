@@ -68,10 +68,9 @@ absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
   // are in the file, so an error from now on means "may have been appended". A torn tail is
   // truncated by the next Write (CatchUp), which readers never read past.
   if (absl::Status s = WriteAt(records); !s.ok()) {
-    // Not "nothing written" (ResourceExhausted): the space was reserved, so this failed part way
-    // or for another reason, and some records may be in the file.
-    if (!absl::IsResourceExhausted(s)) return s;
-    return absl::InternalError(absl::StrCat(s.message(), " (after reserving the space)"));
+    // Some records may be in the file (the space was reserved, so this failed part way or for
+    // another reason): an unknown outcome, never "nothing written" or the client's fault.
+    return absl::InternalError(absl::StrCat(s.message(), " (records may have been written)"));
   }
   if (fdatasync(active_.get()) != 0) {
     // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
@@ -95,7 +94,8 @@ absl::Status SegmentWriter::PrepareActive() {
     // Unchanged since our last write, and no next segment: another appender found this one
     // full or damaged (and started the next) only if its file is there.
     if (state->linked && state->size == known_end_ &&
-        access(SegmentPath(dir_, active_base_ + known_end_).c_str(), F_OK) != 0) {
+        access(SegmentPath(dir_, active_base_ + known_end_).c_str(), F_OK) != 0 &&
+        errno == ENOENT) {
       return absl::OkStatus();
     }
   }

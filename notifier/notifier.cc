@@ -129,8 +129,8 @@ void Notifier::FanoutLoop() {
       LogError("cannot discard consumed event log segments", st);
     }
     absl::StatusOr<size_t> n = fanout_.Step();
-    stopped_at_damage_ = !n.ok() && absl::IsDataLoss(n.status());
-    if (stopped_at_damage_) {
+    if (n.ok() || absl::IsDataLoss(n.status())) stopped_at_damage_ = !n.ok();
+    if (!n.ok() && absl::IsDataLoss(n.status())) {
       // Stays stopped at the damage (nothing is skipped silently) until an operator moves it.
       LogError(
           "the event log is damaged where the notifier reads; `webhookctl eventlog "

@@ -82,7 +82,7 @@ class Notifier {
   HistoryRetention history_;  // used by the history thread
 
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> stopped_at_damage_{false};  // the last fan-out step met DataLoss
+  std::atomic<bool> stopped_at_damage_{false};  // set by DataLoss, cleared by a step that reads
   std::mutex stop_mu_;  // with stop_cv_: wakes the history thread's waits on Stop()
   std::condition_variable stop_cv_;
   std::mutex wake_mu_;
