@@ -1,7 +1,9 @@
 #include "store/lmdb_env.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -46,6 +48,30 @@ size_t MappedFileBytes() {
   int n = std::fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
   std::fclose(f);
   return n == 3 ? shared * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// A commit's error, as callers should see it. LMDB reports a write cut short (mdb_page_flush's
+// "short write") as EIO; with the file system nearly full, or the data file at this process's
+// file size limit, that is a lack of space (ENOSPC, EFBIG: a 503 "retry later"), not a failing
+// disk.
+int CommitError(MDB_env* env, int rc) {
+  constexpr uint64_t kNearlyFullBytes = uint64_t{16} << 20;
+  const char* dir = nullptr;
+  if (rc != EIO || mdb_env_get_path(env, &dir) != 0 || dir == nullptr) return rc;
+  struct statvfs vfs;
+  if (statvfs(dir, &vfs) == 0 && uint64_t{vfs.f_bavail} * vfs.f_frsize < kNearlyFullBytes) {
+    return ENOSPC;
+  }
+  struct rlimit limit;
+  struct stat st;
+  const std::string data_file = std::string(dir) + "/data.mdb";
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      stat(data_file.c_str(), &st) == 0 &&
+      static_cast<uint64_t>(st.st_size) + static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >
+          limit.rlim_cur) {
+    return EFBIG;
+  }
+  return rc;
 }
 
 }  // namespace
@@ -248,7 +274,7 @@ void LmdbEnv::RunBatch(std::vector<GroupCommit::Item*>& batch) {
       if (rc == 0) return;
       if (rc != MDB_MAP_FULL) {
         for (auto* item : batch) {
-          if (item->result.ok()) item->result = LmdbStatus(rc, "mdb_txn_commit");
+          if (item->result.ok()) item->result = LmdbStatus(CommitError(env_, rc), "mdb_txn_commit");
         }
         return;
       }

@@ -63,7 +63,7 @@ TEST_F(FullDiskTest, AppendsOnAFullDiskAnswer503AndLoseNothingAcknowledged) {
     EXPECT_EQ(r.headers.count("retry-after") ? r.headers.at("retry-after") : "", "5");
   }
   EXPECT_EQ(read.status, 200) << read.body;
-  EXPECT_EQ(size_when_full, full_at);  // the refused records' bytes were taken back
+  EXPECT_EQ(size_when_full, full_at);  // nothing of the refused records was written
 
   ASSERT_EQ(Emit("object.created", R"("event_id": "after")"), "after");
   ASSERT_TRUE(WaitUntil([&] { return http_->Count("/h") >= 2; }, seconds(15)));
@@ -74,6 +74,50 @@ TEST_F(FullDiskTest, AppendsOnAFullDiskAnswer503AndLoseNothingAcknowledged) {
   }
   EXPECT_EQ(delivered, (std::set<std::string>{"before", "after"}));
   EXPECT_EQ(http_->Count("/h"), 2u);
+}
+
+// LMDB reports a page write cut short by the limit as EIO ("short write"): still a lack of
+// space, so a 503 that changes nothing, and the next write after space returns commits.
+TEST_F(FullDiskTest, StoreWritesCutShortAnswer503) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  const std::string data_file = stack_->data_dir() + "/db/data.mdb";
+  const pid_t api = stack_->api_pid();
+  struct rlimit old_limit {};
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, nullptr, &old_limit), 0);
+  struct rlimit full = old_limit;
+  full.rlim_cur = std::filesystem::file_size(data_file) + 2048;  // half a page more
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, &full, nullptr), 0);
+  // Creates until one needs a page past the limit (the first ones may reuse free pages).
+  HttpResult refused;
+  int created = 0;
+  for (int i = 0; i < 200 && refused.status == 0; ++i) {
+    HttpResult r = stack_->Request(
+        "POST", "/v1/organizations/webhooks",
+        R"({"webhook_name": "w)" + std::to_string(i) + R"(", "description": ")" +
+            std::string(1500, 'd') +
+            R"(", "event_types": ["*"], "channels": [{"channel": "webhook", "configs": {"url": "https://example.com/h"}}]})",
+        key_);
+    if (r.status == 201) {
+      ++created;
+    } else {
+      refused = r;
+    }
+  }
+  const std::string listed = stack_->Request("GET", "/v1/organizations/webhooks", "", key_).body;
+  ASSERT_EQ(prlimit(api, RLIMIT_FSIZE, &old_limit, nullptr), 0);
+
+  EXPECT_EQ(refused.status, 503) << refused.body << "\n" << ReadFileFrom(stack_->api_log(), 0);
+  EXPECT_EQ(refused.headers.count("retry-after") ? refused.headers.at("retry-after") : "", "5");
+  rapidjson::Document d = ParseJsonText(listed);
+  ASSERT_TRUE(d.IsArray()) << listed;
+  EXPECT_EQ(d.Size(), static_cast<rapidjson::SizeType>(created));  // the refused one is not there
+  EXPECT_EQ(stack_
+                ->Request("POST", "/v1/organizations/webhooks",
+                          R"({"webhook_name": "after", "event_types": ["*"], "channels": [)"
+                          R"({"channel": "webhook", "configs": {"url": "https://e.x/h"}}]})",
+                          key_)
+                .status,
+            201);
 }
 
 TEST_F(FullDiskTest, ANotifierThatCannotWriteItsStoreDeliversEverythingOnceSpaceReturns) {
