@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -182,19 +181,10 @@ TEST_F(NotifierFlushFault, RefusedStoreWritesLoseNoDelivery) {
   ASSERT_FALSE(webhook.empty());
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(Emit("object.created"));
-  // The notifier inherits this environment: its flushes of the store fail from the 3rd to the
-  // 8th (its start writes too, so some of them fail there).
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
-  for (const std::string& e : FailingFlushEnv("/data/db/data.mdb", 2, 6)) {
-    const std::string name = e.substr(0, e.find('='));
-    const char* old = std::getenv(name.c_str());
-    saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-    setenv(name.c_str(), e.substr(e.find('=') + 1).c_str(), 1);
-  }
-  StartNotifier(NotifierArgs("0,300ms,300ms,300ms,300ms,300ms"));
-  for (const auto& [name, value] : saved) {
-    value ? setenv(name.c_str(), value->c_str(), 1) : unsetenv(name.c_str());
-  }
+  // Its flushes of the store fail from the 3rd to the 8th (its start writes too, so some of
+  // them fail there).
+  ASSERT_NO_FATAL_FAILURE(StartNotifier(NotifierArgs("0,300ms,300ms,300ms,300ms,300ms"),
+                                        FailingFlushEnv("/data/db/data.mdb", 2, 6)));
   ASSERT_NE(notifier_, nullptr);
   for (int i = 0; i < 30; ++i) ids.push_back(Emit("object.created"));
 

@@ -17,8 +17,10 @@ namespace webhooks::testing {
 
 std::unique_ptr<NotifierProcess> NotifierProcess::Start(const std::string& data_dir,
                                                         const std::string& log_path,
-                                                        std::vector<std::string> args) {
+                                                        std::vector<std::string> args,
+                                                        std::vector<std::string> env) {
   std::unique_ptr<NotifierProcess> n(new NotifierProcess());
+  n->env_ = std::move(env);
   n->argv_ = {NotifierBin(), "--data-dir", data_dir};
   n->argv_.insert(n->argv_.end(), args.begin(), args.end());
   n->log_path_ = log_path;
@@ -28,7 +30,7 @@ std::unique_ptr<NotifierProcess> NotifierProcess::Start(const std::string& data_
 
 bool NotifierProcess::Launch() {
   const size_t offset = FileSize(log_path_);
-  process_ = ChildProcess::Spawn(argv_, log_path_, nullptr);
+  process_ = ChildProcess::Spawn(argv_, log_path_, nullptr, env_);
   if (process_ == nullptr) return false;
   bool up = WaitUntil(
       [&] {
@@ -104,8 +106,9 @@ std::vector<std::string> NotifierTestBase::NotifierArgs(const std::string& retry
   return args;
 }
 
-void NotifierTestBase::StartNotifier(const std::vector<std::string>& args) {
-  notifier_ = NotifierProcess::Start(stack_->data_dir(), Dir() + "/notifier.log", args);
+void NotifierTestBase::StartNotifier(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& env) {
+  notifier_ = NotifierProcess::Start(stack_->data_dir(), Dir() + "/notifier.log", args, env);
   ASSERT_NE(notifier_, nullptr);
 }
 

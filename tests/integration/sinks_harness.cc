@@ -140,11 +140,16 @@ std::string Base64(const std::string& bytes) {
 // ChildProcess
 
 std::unique_ptr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
-                                                  const std::string& log_path, int* stdout_fd) {
+                                                  const std::string& log_path, int* stdout_fd,
+                                                  const std::vector<std::string>& env) {
   // Everything the child needs is prepared before fork(): the test may have other threads.
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> vars = ChildEnvironment(env);
+  std::vector<char*> envp;
+  for (std::string& v : vars) envp.push_back(v.data());
+  envp.push_back(nullptr);
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int fds[2] = {-1, -1};
@@ -162,7 +167,7 @@ std::unique_ptr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>
     dup2(null_fd, 0);
     dup2(stdout_fd != nullptr ? fds[1] : log_fd, 1);
     dup2(log_fd, 2);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(log_fd);

@@ -57,7 +57,8 @@ class ChildProcess {
   // Starts argv[0] (a path) with `argv`. With a non-null `stdout_fd`, stdout goes to a pipe
   // whose read end is stored there.
   static std::unique_ptr<ChildProcess> Spawn(const std::vector<std::string>& argv,
-                                             const std::string& log_path, int* stdout_fd);
+                                             const std::string& log_path, int* stdout_fd,
+                                             const std::vector<std::string>& env = {});
   ~ChildProcess();  // Stop(SIGTERM)
 
   pid_t pid() const { return pid_; }
@@ -148,7 +149,8 @@ class NotifierProcess {
   // logged that it started. Fails the test and returns nullptr otherwise.
   static std::unique_ptr<NotifierProcess> Start(const std::string& data_dir,
                                                 const std::string& log_path,
-                                                std::vector<std::string> args);
+                                                std::vector<std::string> args,
+                                                std::vector<std::string> env = {});
   ~NotifierProcess();  // SIGTERM, then SIGKILL after 8 s
 
   pid_t pid() const { return process_ ? process_->pid() : -1; }
@@ -167,6 +169,7 @@ class NotifierProcess {
   bool Launch();
 
   std::vector<std::string> argv_;
+  std::vector<std::string> env_;  // extra "NAME=value" for the process
   std::string log_path_;
   std::unique_ptr<ChildProcess> process_;
 };
@@ -206,7 +209,9 @@ class NotifierTestBase : public ::testing::Test {
   // --allow-cidr 127.0.0.0/8 and ::1/128.
   std::vector<std::string> NotifierArgs(const std::string& retry_schedule,
                                         bool allow_loopback = true) const;
-  void StartNotifier(const std::vector<std::string>& args);
+  // `env`: extra "NAME=value" environment for the notifier.
+  void StartNotifier(const std::vector<std::string>& args,
+                     const std::vector<std::string>& env = {});
   void TearDown() override;
 
   // The directory of this test's files (the stack's temporary root).

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,15 +47,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log,
             const std::vector<std::string>& env = {}, int listen_fd = -1) {
   // Everything the child needs is built before fork: between fork and exec only
   // async-signal-safe calls (other threads may hold the allocator's locks).
-  std::vector<std::string> vars;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string var(*e);
-    const std::string name = var.substr(0, var.find('='));
-    bool replaced = name == "LISTEN_FDS" || name == "LISTEN_PID";
-    for (const std::string& extra : env) replaced |= extra.substr(0, extra.find('=')) == name;
-    if (!replaced) vars.push_back(var);
-  }
-  vars.insert(vars.end(), env.begin(), env.end());
+  std::vector<std::string> vars = ChildEnvironment(env, {"LISTEN_FDS", "LISTEN_PID"});
   if (listen_fd >= 0) vars.push_back("LISTEN_FDS=1");
   std::vector<char*> args, envp;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -114,6 +107,21 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
 }
 
 }  // namespace
+
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra,
+                                          const std::vector<std::string>& drop) {
+  auto name_of = [](const std::string& var) { return var.substr(0, var.find('=')); };
+  std::vector<std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string var(*e);
+    const std::string name = name_of(var);
+    bool replaced = std::find(drop.begin(), drop.end(), name) != drop.end();
+    for (const std::string& x : extra) replaced |= name_of(x) == name;
+    if (!replaced) vars.push_back(var);
+  }
+  vars.insert(vars.end(), extra.begin(), extra.end());
+  return vars;
+}
 
 std::string RunCommand(const std::vector<std::string>& argv, int* exit_code) {
   std::string cmd;

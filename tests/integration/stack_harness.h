@@ -20,6 +20,11 @@ struct HttpResult {
   std::map<std::string, std::string> headers;  // lower-cased names
 };
 
+// This process's environment with `extra` ("NAME=value") added, replacing variables of the
+// same names and of the names in `drop`: for execve in a child.
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra,
+                                          const std::vector<std::string>& drop = {});
+
 // Runs a command, returns its stdout (trailing newline removed) and sets *exit_code.
 std::string RunCommand(const std::vector<std::string>& argv, int* exit_code);
 
