@@ -75,12 +75,7 @@ absl::StatusOr<uint64_t> SegmentWriter::Write(std::string_view records) {
   if (fdatasync(active_.get()) != 0) {
     // Not a full disk to retry past (ResourceExhausted, a 503): nothing written from now on
     // could be trusted to be durable, so every later append fails until a restart reopens it.
-    const absl::Status cause =
-        PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno);
-    std::lock_guard<std::mutex> lock(broken_mu_);
-    broken_ = absl::InternalError(absl::StrCat(
-        cause.message(), "; the event log takes no more appends until the process restarts"));
-    return broken_;
+    return Break(PosixError(absl::StrCat("fdatasync ", SegmentPath(dir_, active_base_)), errno));
   }
   const uint64_t position = active_base_ + known_end_;
   known_end_ += records.size();
@@ -120,11 +115,23 @@ absl::Status SegmentWriter::CatchUp() {
   return ValidateTail(state->size);
 }
 
+absl::Status SegmentWriter::Break(const absl::Status& cause) {
+  std::lock_guard<std::mutex> lock(broken_mu_);
+  broken_ = absl::InternalError(absl::StrCat(
+      cause.message(), "; the event log takes no more appends until the process restarts"));
+  return broken_;
+}
+
 absl::Status SegmentWriter::Activate(uint64_t base, bool create) {
   absl::StatusOr<ScopedFd> fd = OpenFile(SegmentPath(dir_, base), create);
   if (!fd.ok()) return fd.status();
-  if (create) {
-    if (absl::Status s = SyncDir(dir_); !s.ok()) return s;
+  // A segment's directory entry must be durable before anything appended to it is: synced when
+  // this writer creates the file, and once per process for a file found there (a failed sync
+  // of an earlier process may have left its entry unsynced). A failed sync is treated as a
+  // failed fdatasync.
+  if (create || !dir_synced_) {
+    if (absl::Status s = SyncDir(dir_); !s.ok()) return Break(s);
+    dir_synced_ = true;
   }
   active_ = *std::move(fd);
   active_base_ = base;

@@ -33,9 +33,9 @@ class SegmentWriter final {
   // nothing written, when the file system has no space for the write (ENOSPC, EDQUOT) or it
   // would pass the file size limit. Another error for a failed write or fdatasync: then the
   // records may still be in the log (readers may have taken them already), so the caller must
-  // treat them as possibly appended. After a failed fdatasync this and every later call fail
-  // with Internal: whether the data reached the disk is unknown, until the process restarts
-  // and reopens the log.
+  // treat them as possibly appended. After a failed fdatasync, or a failed fsync of the
+  // directory for a segment's entry, this and every later call fail with Internal: whether the
+  // data reached the disk is unknown, until the process restarts and reopens the log.
   absl::StatusOr<uint64_t> Write(std::string_view records);
 
   // What Write does before it writes, alone: under the lock, truncates a torn tail and starts
@@ -66,6 +66,9 @@ class SegmentWriter final {
   // file size limit (EFBIG) would cut short.
   absl::Status Reserve(uint64_t bytes);
   absl::Status WriteAt(std::string_view records);
+  // Makes every later Write and Prepare fail with Internal (naming `cause` and the restart it
+  // needs), and returns that error.
+  absl::Status Break(const absl::Status& cause);
 
   const std::string dir_;
   const uint64_t segment_bytes_;
@@ -75,6 +78,7 @@ class SegmentWriter final {
   // Invariant: [0, known_end_) of active_ holds valid records, and this process saw the file
   // at exactly that size last time it held the lock.
   uint64_t known_end_ = 0;
+  bool dir_synced_ = false;  // this process synced the directory (see Activate)
   mutable std::mutex broken_mu_;
   absl::Status broken_;  // guarded by broken_mu_
 };

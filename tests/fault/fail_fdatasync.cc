@@ -1,8 +1,9 @@
-// Fault injection for the integration tests, loaded with LD_PRELOAD into a real webhook-api:
-// fdatasync(2) on a file whose path contains $WH_FAIL_FDATASYNC_PATH fails with EIO, once
-// $WH_FAIL_FDATASYNC_AFTER (default 0) such calls have succeeded, for $WH_FAIL_FDATASYNC_TIMES
-// calls (default: every later one). Every other call, and every call while
-// WH_FAIL_FDATASYNC_PATH is unset or empty, goes to the C library's fdatasync.
+// Fault injection for the integration tests, loaded with LD_PRELOAD into a real webhook-api or
+// webhook-notifier. fdatasync(2) on a file whose path contains $WH_FAIL_FDATASYNC_PATH fails
+// with EIO once $WH_FAIL_FDATASYNC_AFTER (default 0) such calls have succeeded, for
+// $WH_FAIL_FDATASYNC_TIMES calls (default: every later one). fsync(2) does the same with
+// $WH_FAIL_FSYNC_PATH, _AFTER and _TIMES (the event log syncs its directory with fsync). Every
+// other call, and every call while the _PATH variable is unset or empty, goes to the C library.
 // A disk that fails a flush is what this stands for; no test machine has one to hand.
 #include <dlfcn.h>
 #include <unistd.h>
@@ -11,7 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <string>
 
 namespace {
 
@@ -23,25 +24,45 @@ bool PathContains(int fd, const char* part) {
   const ssize_t n = readlink(link, path, sizeof path - 1);
   if (n <= 0) return false;
   path[n] = '\0';
-  return std::strstr(path, part) != nullptr;
+  return std::string(path).find(part) != std::string::npos;
 }
+
+long EnvLong(const std::string& name, long otherwise) {
+  const char* text = std::getenv(name.c_str());
+  return text != nullptr ? std::atol(text) : otherwise;
+}
+
+// Whether this call on `fd` should fail, by the variables `prefix`_PATH, _AFTER and _TIMES;
+// `matched` counts the calls on matching files so far.
+bool ShouldFail(int fd, const std::string& prefix, std::atomic<long>& matched) {
+  const char* part = std::getenv((prefix + "_PATH").c_str());
+  if (part == nullptr || *part == '\0' || !PathContains(fd, part)) return false;
+  const long after = EnvLong(prefix + "_AFTER", 0);
+  const long times = EnvLong(prefix + "_TIMES", -1);
+  const long n = matched.fetch_add(1);
+  return n >= after && (times < 0 || n < after + times);
+}
+
+using SyncFn = int (*)(int);
 
 }  // namespace
 
 extern "C" int fdatasync(int fd) {
-  using Fn = int (*)(int);
-  static const Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "fdatasync"));
+  static const SyncFn real = reinterpret_cast<SyncFn>(dlsym(RTLD_NEXT, "fdatasync"));
   static std::atomic<long> matched{0};
-  const char* part = std::getenv("WH_FAIL_FDATASYNC_PATH");
-  if (part != nullptr && *part != '\0' && PathContains(fd, part)) {
-    const char* after_text = std::getenv("WH_FAIL_FDATASYNC_AFTER");
-    const char* times_text = std::getenv("WH_FAIL_FDATASYNC_TIMES");
-    const long after = after_text != nullptr ? std::atol(after_text) : 0;
-    const long n = matched.fetch_add(1);
-    if (n >= after && (times_text == nullptr || n < after + std::atol(times_text))) {
-      errno = EIO;
-      return -1;
-    }
+  if (ShouldFail(fd, "WH_FAIL_FDATASYNC", matched)) {
+    errno = EIO;
+    return -1;
+  }
+  return real(fd);
+}
+
+extern "C" int fsync(int fd) {
+  static const SyncFn real = reinterpret_cast<SyncFn>(dlsym(RTLD_NEXT, "fsync"));
+  static std::atomic<long> matched{0};
+  if (ShouldFail(fd, "WH_FAIL_FSYNC", matched)) {
+    errno = EIO;
+    return -1;
   }
   return real(fd);
 }

@@ -27,14 +27,18 @@ using std::chrono::seconds;
 
 // The environment that makes webhook-api's fdatasync of files under `path` succeed `after`
 // times, then fail (`times` times, or from then on when 0).
-std::vector<std::string> FailingFlushEnv(const std::string& path, int after, int times = 0) {
+// ASAN_OPTIONS for a process with the fault library preloaded: a sanitizer build wants its
+// runtime first in the process, and this library comes first.
+std::string AsanOptions() {
   const char* asan = std::getenv("ASAN_OPTIONS");
+  return std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
+         "verify_asan_link_order=0";
+}
+
+std::vector<std::string> FailingFlushEnv(const std::string& path, int after, int times = 0) {
   std::vector<std::string> env = {
       std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB, "WH_FAIL_FDATASYNC_PATH=" + path,
-      "WH_FAIL_FDATASYNC_AFTER=" + std::to_string(after),
-      // A sanitizer build wants its runtime first in the process; this library comes first.
-      std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
-          "verify_asan_link_order=0"};
+      "WH_FAIL_FDATASYNC_AFTER=" + std::to_string(after), AsanOptions()};
   if (times > 0) env.push_back("WH_FAIL_FDATASYNC_TIMES=" + std::to_string(times));
   return env;
 }
@@ -131,6 +135,30 @@ TEST(FlushFaultTest, EventLogSocketActivatedApiStopsItselfForARestart) {
   ASSERT_TRUE(started);
   EXPECT_EQ(waited.status, 202) << waited.body;
   EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-a", "ev-b", "ev-e"}));
+}
+
+// The directory's fsync (a segment's entry) failing is treated as a failed flush: when the
+// first segment is created, and when a process first appends to a segment found there (an
+// earlier process's failed sync may have left its entry unsynced).
+TEST(FlushFaultTest, EventLogDirectorySyncFailureRefusesAppends) {
+  std::unique_ptr<Stack> stack = Stack::Start();
+  ASSERT_NE(stack, nullptr);
+  const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
+  const std::vector<std::string> failing_dir_sync = {
+      std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB, "WH_FAIL_FSYNC_PATH=/data/events",
+      "WH_FAIL_FSYNC_TIMES=1", AsanOptions()};
+  for (const char* refused : {"ev-a", "ev-c"}) {
+    SCOPED_TRACE(refused);
+    stack->set_api_env(failing_dir_sync);
+    ASSERT_TRUE(stack->RestartApi(SIGTERM));
+    ExpectError(PostEvent(*stack, key, refused), 500, "InternalServerError");
+    ExpectError(stack->Request("GET", "/healthz"), 503, "ServiceUnavailableError");
+    stack->set_api_env({});
+    ASSERT_TRUE(stack->RestartApi(SIGTERM));
+    const std::string kept = std::string(refused) == "ev-a" ? "ev-b" : "ev-d";
+    EXPECT_EQ(PostEvent(*stack, key, kept).status, 202);
+  }
+  EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-b", "ev-d"}));
 }
 
 // LMDB aborts a transaction whose data flush fails (its meta page is not written), so the
