@@ -30,6 +30,16 @@ absl::StatusOr<OpenSegment> Open(const std::string& dir, uint64_t base) {
   return OpenSegment{std::move(fd), state->size};
 }
 
+std::string NextSegmentProblem(uint64_t next) {
+  return absl::StrCat("the next segment starts at ", next);
+}
+
+// What is wrong with an incomplete record that is damage (see CheckSegment).
+const char* IncompleteProblem(bool newest) {
+  return newest ? "a record length leads past intact records"
+                : "incomplete record in a closed segment";
+}
+
 // Reads segment `base` from `offset` to its end, adding its intact records and its damage to
 // *check. Returns the position after its last readable byte (record or skipped damage).
 absl::StatusOr<uint64_t> CheckSegment(const std::string& dir, uint64_t base, bool newest,
@@ -49,16 +59,12 @@ absl::StatusOr<uint64_t> CheckSegment(const std::string& dir, uint64_t base, boo
     // An incomplete record that ends the newest segment, with nothing intact after it, is an
     // append being written (or torn by a crash), not damage.
     if (newest && run->stop == RecordKind::kTorn && *resume == seg->size) break;
-    check->damage.push_back(LogDamage{
-        base + offset, base + *resume,
-        run->stop == RecordKind::kTorn ? "incomplete record in a closed segment" : run->problem});
+    check->damage.push_back(
+        LogDamage{base + offset, base + *resume,
+                  run->stop == RecordKind::kTorn ? IncompleteProblem(newest) : run->problem});
     offset = *resume;
   }
   return base + offset;
-}
-
-std::string NextSegmentProblem(uint64_t next) {
-  return absl::StrCat("the next segment starts at ", next);
 }
 
 }  // namespace
@@ -112,9 +118,8 @@ absl::StatusOr<LogDamage> FileEventLogDamageAt(const std::string& dir, uint64_t 
   if (view->kind == RecordKind::kTorn && newest && *resume == seg->size) {
     return none("an append still being written (or torn) ends the log there");
   }
-  return LogDamage{
-      position, base + *resume,
-      view->kind == RecordKind::kTorn ? "incomplete record in a closed segment" : view->problem};
+  return LogDamage{position, base + *resume,
+                   view->kind == RecordKind::kTorn ? IncompleteProblem(newest) : view->problem};
 }
 
 }  // namespace webhooks
