@@ -165,35 +165,41 @@ int Fatal(const char* what, const absl::Status& status) {
   return 1;
 }
 
-// After a failed fsync the event log refuses appends until a restart (/healthz answers 503).
-// Under socket activation systemd restarts the process (Restart=on-failure) while connections
-// wait on its socket, so after a failed request with the log in that state the process stops
-// itself, as on SIGTERM, and main returns kExitCode. Never within kMinUptime of the start: a
-// disk that keeps failing restarts it at most that often (systemd gives up on a unit that
-// restarts 5 times within 10 s), and in between it serves everything but appends.
-class RestartOnBrokenLog {
+// After a failed fsync the event log refuses appends until a restart (/healthz answers 503), and
+// an LMDB environment whose meta page write failed refuses every transaction (MDB_PANIC) until
+// a restart reopens it. Under socket activation systemd restarts the process
+// (Restart=on-failure) while connections wait on its socket, so after a failed request with the
+// log or the store in that state the process stops itself, as on SIGTERM, and main returns
+// kExitCode. Never within kMinUptime of the start: a disk that keeps failing restarts it at
+// most that often (systemd gives up on a unit that restarts 5 times within 10 s), and in
+// between it serves what it can.
+class RestartWhenBroken {
  public:
   static constexpr int kExitCode = 75;  // EX_TEMPFAIL
   static constexpr std::chrono::seconds kMinUptime{5};
 
-  RestartOnBrokenLog(const webhooks::EventAppender& events, bool socket_activated)
-      : events_(events), enabled_(socket_activated) {}
+  RestartWhenBroken(const webhooks::EventAppender& events, webhooks::WebhookStore& store,
+                    bool socket_activated)
+      : events_(events), store_(store), enabled_(socket_activated) {}
 
   // Thread-safe: called after every request.
   void After(const webhooks::HttpResponse& response) {
-    if (!enabled_ || response.status < 500 || requested_ || events_.Health().ok()) return;
+    if (!enabled_ || response.status < 500 || requested_) return;
     if (std::chrono::steady_clock::now() - started_ < kMinUptime) return;
-    if (requested_.exchange(true)) return;
-    std::fprintf(stderr,
-                 "level=error msg=\"the event log takes no more appends; exiting for "
-                 "systemd to restart webhook-api\"\n");
-    sd_notify(0, "STATUS=restarting: the event log takes no more appends");
+    const char* broken = !events_.Health().ok()         ? "the event log takes no more appends"
+                         : !store_.CheckReadable().ok() ? "the store cannot be read"
+                                                        : nullptr;
+    if (broken == nullptr || requested_.exchange(true)) return;
+    std::fprintf(stderr, "level=error msg=\"%s; exiting for systemd to restart webhook-api\"\n",
+                 broken);
+    sd_notifyf(0, "STATUS=restarting: %s", broken);
     kill(getpid(), SIGTERM);  // to the signal thread, as systemctl stop would
   }
   bool requested() const { return requested_; }
 
  private:
   const webhooks::EventAppender& events_;
+  webhooks::WebhookStore& store_;
   const bool enabled_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> requested_{false};
@@ -250,7 +256,7 @@ int main(int argc, char** argv) {
                  flags.socket_path.c_str(), flags.threads);
   }
   sd_notify(0, "READY=1\nSTATUS=serving");
-  RestartOnBrokenLog restart(**events, inherited_fd >= 0);
+  RestartWhenBroken restart(**events, **store, inherited_fd >= 0);
   (*server)->Serve([&](const webhooks::HttpRequest& r) {
     webhooks::HttpResponse response = webhooks::Dispatch(services, r);
     restart.After(response);
@@ -259,5 +265,5 @@ int main(int argc, char** argv) {
   served = true;
   signal_thread.join();
   std::fprintf(stderr, "level=info msg=\"stopped\"\n");
-  return restart.requested() ? RestartOnBrokenLog::kExitCode : 0;
+  return restart.requested() ? RestartWhenBroken::kExitCode : 0;
 }

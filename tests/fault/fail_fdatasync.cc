@@ -2,7 +2,9 @@
 // webhook-notifier. fdatasync(2) on a file whose path contains $WH_FAIL_FDATASYNC_PATH fails
 // with EIO once $WH_FAIL_FDATASYNC_AFTER (default 0) such calls have succeeded, for
 // $WH_FAIL_FDATASYNC_TIMES calls (default: every later one). fsync(2) does the same with
-// $WH_FAIL_FSYNC_PATH, _AFTER and _TIMES (the event log syncs its directory with fsync). Every
+// $WH_FAIL_FSYNC_PATH, _AFTER and _TIMES (the event log syncs its directory with fsync), and
+// pwrite(2) with $WH_FAIL_PWRITE_PATH, _AFTER and _TIMES, counting only writes that start below
+// offset $WH_FAIL_PWRITE_BELOW (LMDB's meta pages are the first two pages of data.mdb). Every
 // other call, and every call while the _PATH variable is unset or empty, goes to the C library.
 // A disk that fails a flush is what this stands for; no test machine has one to hand.
 #include <dlfcn.h>
@@ -44,6 +46,7 @@ bool ShouldFail(int fd, const std::string& prefix, std::atomic<long>& matched) {
 }
 
 using SyncFn = int (*)(int);
+using PwriteFn = ssize_t (*)(int, const void*, size_t, off_t);
 
 }  // namespace
 
@@ -65,4 +68,14 @@ extern "C" int fsync(int fd) {
     return -1;
   }
   return real(fd);
+}
+
+extern "C" ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
+  static const PwriteFn real = reinterpret_cast<PwriteFn>(dlsym(RTLD_NEXT, "pwrite"));
+  static std::atomic<long> matched{0};
+  if (offset < EnvLong("WH_FAIL_PWRITE_BELOW", 0) && ShouldFail(fd, "WH_FAIL_PWRITE", matched)) {
+    errno = EIO;
+    return -1;
+  }
+  return real(fd, buf, n, offset);
 }

@@ -161,6 +161,44 @@ TEST(FlushFaultTest, EventLogDirectorySyncFailureRefusesAppends) {
   EXPECT_EQ(LoggedIds(*stack), (std::vector<std::string>{"ev-b", "ev-d"}));
 }
 
+// An LMDB meta page write that fails (a commit's last step) leaves the environment refusing
+// every transaction (MDB_PANIC): requests answer 500 and /healthz 503 until a new process
+// reopens it, which a socket-activated webhook-api starts by itself. The refused create is gone.
+TEST(FlushFaultTest, StorePanicSocketActivatedApiStopsItselfForARestart) {
+  std::unique_ptr<Stack> stack = Stack::Start(4, /*socket_activated=*/true);
+  ASSERT_NE(stack, nullptr);
+  const std::string key = stack->CreateKey(stack->CreateOrg("fault"));
+  stack->set_api_env({std::string("LD_PRELOAD=") + WH_FAIL_FDATASYNC_LIB,
+                      "WH_FAIL_PWRITE_PATH=/data/db/data.mdb", "WH_FAIL_PWRITE_BELOW=8192",
+                      "WH_FAIL_PWRITE_TIMES=1", AsanOptions()});
+  ASSERT_TRUE(stack->RestartApi(SIGTERM));
+  const auto up = std::chrono::steady_clock::now();
+  const std::string body =
+      R"({"webhook_name":"refused","event_types":["*"],"channels":[{"channel":"webhook",)"
+      R"("configs":{"url":"https://example.com/h"}}]})";
+  ExpectError(stack->Request("POST", "/v1/organizations/webhooks", body, key), 500,
+              "InternalServerError");
+  ExpectError(stack->Request("GET", "/v1/organizations/webhooks", "", key), 500,
+              "InternalServerError");
+  ExpectError(stack->Request("GET", "/healthz"), 503, "ServiceUnavailableError");
+  std::this_thread::sleep_until(up + std::chrono::milliseconds(5200));
+  EXPECT_TRUE(stack->ApiRunning());
+  ExpectError(stack->Request("GET", "/v1/organizations/webhooks", "", key), 500,
+              "InternalServerError");
+  int status = 0;
+  ASSERT_TRUE(stack->WaitApiExit(seconds(10), &status)) << "still running";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 75) << status;
+  EXPECT_NE(ReadFileFrom(stack->api_log(), 0).find("the store cannot be read; exiting"),
+            std::string::npos);
+
+  stack->set_api_env({});
+  ASSERT_TRUE(stack->StartApiAgain());
+  HttpResult listed = stack->Request("GET", "/v1/organizations/webhooks", "", key);
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body, "[]");
+  EXPECT_EQ(stack->Request("POST", "/v1/organizations/webhooks", body, key).status, 201);
+}
+
 // LMDB aborts a transaction whose data flush fails (its meta page is not written), so the
 // create is a 500 that leaves nothing behind, before and after a SIGKILL, and the next commits.
 TEST(FlushFaultTest, StoreCommitsNothingOfARefusedWrite) {
