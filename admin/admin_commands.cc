@@ -83,13 +83,6 @@ void Print(bool json, const Row& header, const std::vector<Row>& rows,
   }
 }
 
-po::options_description Options(bool json) {
-  po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help");
-  if (json) desc.add_options()("json", "print JSON instead of a table");
-  return desc;
-}
-
 // Checks --org: an organization id that exists. Returns -1 to continue, else the exit code.
 int CheckOrg(Context& ctx, const std::string& org) {
   if (!IsOrganizationId(org)) {

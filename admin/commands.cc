@@ -31,6 +31,13 @@ int Parse(const Args& args, const po::options_description& desc, const char* usa
   return -1;
 }
 
+po::options_description Options(bool json) {
+  po::options_description desc("Options");
+  desc.add_options()("help,h", "print this help");
+  if (json) desc.add_options()("json", "print JSON instead of text");
+  return desc;
+}
+
 int Fail(const absl::Status& status, const std::string& what) {
   std::cerr << "webhookctl: " << what << ": " << status.message() << "\n";
   return 1;

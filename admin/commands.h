@@ -25,6 +25,8 @@ struct Context {
 // Returns -1 to continue, else the exit code to return now (0 after --help, 2 on misuse).
 int Parse(const Args& args, const boost::program_options::options_description& desc,
           const char* usage, boost::program_options::variables_map* vm);
+// The options every command takes: --help, and --json when `json`.
+boost::program_options::options_description Options(bool json);
 // Prints "webhookctl: <what>: <status message>" on stderr and returns 1.
 int Fail(const absl::Status& status, const std::string& what);
 

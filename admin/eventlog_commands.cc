@@ -60,8 +60,7 @@ void PrintCheckText(const LogCheck& check, uint64_t cursor) {
 }  // namespace
 
 int EventLogCheck(Context& ctx, const Args& args) {
-  po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help")("json", "print JSON");
+  po::options_description desc = Options(true);
   po::variables_map vm;
   const char* usage =
       "Usage: webhookctl --data-dir DIR eventlog check [--json]\n"
@@ -81,8 +80,7 @@ int EventLogCheck(Context& ctx, const Args& args) {
 }
 
 int EventLogSkipDamage(Context& ctx, const Args& args) {
-  po::options_description desc("Options");
-  desc.add_options()("help,h", "print this help");
+  po::options_description desc = Options(false);
   po::variables_map vm;
   const char* usage =
       "Usage: webhookctl --data-dir DIR eventlog skip-damage\n"
